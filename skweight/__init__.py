@@ -1,6 +1,23 @@
 """skweight: class weights, output-bias initialisation and cost-based decisions
 for Keras classifiers, behind a scikit-learn estimator."""
 
+try:
+    import keras  # noqa: F401  (fails here when no backend framework is installed)
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        f"skweight needs Keras 3 with a backend, and importing keras failed ({exc}). "
+        "Install one, e.g. pip install 'skweight[tensorflow-cpu]' (or [jax], "
+        "[torch]) and set KERAS_BACKEND accordingly."
+    ) from exc
+
+from ._classifier import WeightedKerasClassifier
+from ._weights import EffectiveNumber, compute_class_weights
+
 __version__ = "0.1.0.dev0"
 
-__all__ = ["__version__"]
+__all__ = [
+    "EffectiveNumber",
+    "WeightedKerasClassifier",
+    "compute_class_weights",
+    "__version__",
+]

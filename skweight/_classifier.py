@@ -1,0 +1,587 @@
+"""The Keras estimator with explicit class weights, output bias and decision rule."""
+
+import copy
+from numbers import Integral, Real
+
+import keras
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.model_selection import train_test_split
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
+
+from ._costs import bayes_predict_indices, check_cost_matrix, expected_costs
+from ._forward import make_forward, predict_in_batches
+from ._model import instantiate_model, set_output_bias
+from ._priors import (
+    BIAS_INIT_OPTIONS,
+    correct_proba,
+    resolve_bias_init,
+    weighted_priors,
+)
+from ._random import integer_seed, seeded
+from ._training import (
+    StopOnNaN,
+    StopWhenFlat,
+    keras_targets,
+    make_dataset,
+    outputs_to_proba,
+    no_retracing_warning,
+    steps_per_execution,
+)
+from ._weights import SCHEMES, EffectiveNumber, class_counts, resolve_class_weight
+
+
+class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
+    """A Keras neural-network classifier for imbalanced classes.
+
+    Three independent knobs, each explicit:
+
+    * ``class_weight``: how much each class counts in the loss;
+    * ``bias_init``: the output layer's starting bias, from the (weighted) priors;
+    * ``cost_matrix``: the decision rule, the label of least expected cost.
+
+    ``predict_proba`` returns honest probabilities: those of a model trained with
+    class weights are prior-corrected, ``p(c|x) ∝ p_w(c|x) / w_c`` (Saerens et al.
+    2002). ``predict`` returns the label the weighted model prefers, which is the
+    Bayes minimum-risk rule on the corrected probabilities with the costs the
+    weights imply, ``C[i, j] = w_i`` for ``i != j``; with ``cost_matrix`` it is the
+    Bayes rule with those costs instead (Elkan 2001). So ``predict`` may differ from
+    ``argmax(predict_proba)``, as for a thresholded classifier.
+    ``decision_function`` always agrees with ``predict``.
+
+    Parameters
+    ----------
+    model : None, callable or keras.Model, default=None
+        None builds an MLP from ``hidden_layer_sizes``, ``activation`` and
+        ``dropout``. A callable is a builder ``model(meta=meta, **model_params)``
+        returning a Keras model whose output is a probability (one sigmoid unit for
+        two classes, else one softmax unit per class); ``meta`` holds the facts of
+        the training data (see :mod:`skweight._model`). A ``keras.Model`` is
+        cloned (its weights are not reused). The model is compiled by skweight.
+    hidden_layer_sizes : tuple of int, default=(100,)
+        Hidden layers of the default MLP.
+    activation : str, default="relu"
+        Hidden activation of the default MLP.
+    dropout : float, default=0.0
+        Dropout rate after each hidden layer of the default MLP.
+    model_params : dict, default=None
+        Keyword arguments for a builder ``model``.
+    class_weight : None, str, dict, EffectiveNumber or callable, default=None
+        Per-class weights in the loss: ``"balanced"`` (``n / (K n_c)``),
+        ``"majority"`` (``n_max / n_c``), ``"inverse_sqrt"``, ``"log_inverse"``,
+        ``"effective_number"`` (β = 0.999; or :class:`EffectiveNumber`),
+        ``"cost"`` (row sums of ``cost_matrix``), a dict keyed by the original
+        labels (used as given; missing classes weigh 1) or a callable of ``y``.
+        Schemes are scaled to a mean per-row weight of 1. The weights multiply
+        ``sample_weight``.
+    bias_init : {"auto", "prior", "zeros"}, array-like or None, default="auto"
+        Output-layer bias at the start of training. ``"auto"``: the log of the
+        priors under the class weights (``log(pos/neg)`` without weights, 0 with
+        balanced weights); ``"prior"``: the plain priors; ``"zeros"``; an array of
+        one value per output unit; None keeps the model's own initialisation.
+    cost_matrix : array-like of shape (n_classes, n_classes), dict or None, \
+            default=None
+        ``C[i, j]`` = cost of predicting class j when the truth is class i, in the
+        order of ``classes_`` (or a dict of dicts keyed by labels). When given,
+        ``predict`` returns ``argmin_j Σ_i p(i|x) C[i, j]`` on the corrected
+        probabilities.
+    loss : "auto", str or keras.losses.Loss, default="auto"
+        ``"auto"`` is binary cross-entropy for two classes, else sparse categorical
+        cross-entropy. Any Keras loss receives targets as a 0/1 column (binary) or
+        integer class indices (multiclass).
+    optimizer : str or keras.optimizers.Optimizer, default="adam"
+        Optimizer name or instance (an instance is copied, never trained in place).
+    learning_rate : float or None, default=0.001
+        Learning rate; None keeps the optimizer's own.
+    batch_size : int or "auto", default="auto"
+        Rows per gradient step; ``"auto"`` is ``min(200, n_samples)``.
+    epochs : int, default=200
+        Maximum number of passes over the training data.
+    early_stopping : bool, default=False
+        Hold out a stratified ``validation_fraction`` of the training rows, stop
+        when its score has not improved by ``tol`` for ``n_iter_no_change`` epochs
+        and restore the best weights. Without it, training stops when the
+        training loss is flat for ``n_iter_no_change`` epochs (as
+        :class:`~sklearn.neural_network.MLPClassifier` does).
+    early_stopping_monitor : {"log_loss", "loss"}, default="log_loss"
+        Validation score: ``"log_loss"`` of the prior-corrected probabilities (the
+        honest score) or ``"loss"``, the training objective with the class weights.
+        They agree without class weights.
+    validation_fraction : float, default=0.1
+        Share of the training rows held out for early stopping.
+    n_iter_no_change : int or None, default=10
+        Patience in epochs; None trains for all ``epochs`` (unless
+        early stopping is on, where None means "never stop early" too).
+    tol : float, default=1e-4
+        Smallest improvement of the monitored score that resets the patience.
+    callbacks : list of keras.callbacks.Callback, default=None
+        Extra Keras callbacks (copied for each fit).
+    verbose : int, default=0
+        Keras progress output.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weights, dropout, shuffling and the validation split. No global
+        random state is left changed.
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        The trained network.
+    classes_ : ndarray of shape (n_classes,)
+        Class labels, sorted; the order of every matrix, vector and dict.
+    class_weight_ : dict
+        The class weights used, ``{label: weight}``.
+    bias_init_ : ndarray of shape (n_outputs,) or None
+        The output bias training started from.
+    priors_ : ndarray of shape (n_classes,)
+        Class priors of the training data (with sample weights if any).
+    cost_matrix_ : ndarray of shape (n_classes, n_classes) or None
+        The validated cost matrix.
+    history_ : dict
+        Per-epoch training logs (``loss``, and ``val_log_loss`` or ``val_loss``).
+    n_iter_ : int
+        Epochs run.
+    best_epoch_ : int or None
+        With early stopping, the epoch whose weights were kept.
+    n_features_in_ : int
+        Number of features seen in fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, when X has string column names.
+
+    See Also
+    --------
+    skweight.CostSensitiveClassifier : cost-based decisions for any classifier.
+    sklearn.model_selection.TunedThresholdClassifierCV : tuned binary threshold.
+
+    References
+    ----------
+    King, G. & Zeng, L. (2001). Logistic regression in rare events data.
+    Saerens, M., Latinne, P. & Decaestecker, C. (2002). Adjusting the outputs of a
+    classifier to new a priori probabilities. Neural Computation 14(1).
+    Elkan, C. (2001). The foundations of cost-sensitive learning. IJCAI.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from skweight import WeightedKerasClassifier
+    >>> X, y = make_classification(n_samples=400, weights=[0.9, 0.1], random_state=0)
+    >>> clf = WeightedKerasClassifier(class_weight="balanced", epochs=20,
+    ...                               random_state=0).fit(X, y)
+    >>> clf.class_weight_
+    {0: 0.559..., 1: 4.7...}
+    >>> clf.bias_init_  # balanced weights: equal weighted priors
+    array([0.])
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
+    """
+
+    _parameter_constraints: dict = {
+        "model": [None, callable],
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [str, callable],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "model_params": [dict, None],
+        "class_weight": [StrOptions(set(SCHEMES)), dict, EffectiveNumber, callable,
+                         None],
+        "bias_init": [StrOptions(set(BIAS_INIT_OPTIONS)), "array-like", None],
+        "cost_matrix": ["array-like", dict, None],
+        "loss": [str, HasMethods("__call__")],
+        "optimizer": [str, keras.optimizers.Optimizer],
+        "learning_rate": [Interval(Real, 0, None, closed="neither"), None],
+        "batch_size": [Interval(Integral, 1, None, closed="left"),
+                       StrOptions({"auto"})],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "early_stopping_monitor": [StrOptions({"loss", "log_loss"})],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), None],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "callbacks": [list, None],
+        "verbose": ["verbose"],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        model=None,
+        *,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        dropout=0.0,
+        model_params=None,
+        class_weight=None,
+        bias_init="auto",
+        cost_matrix=None,
+        loss="auto",
+        optimizer="adam",
+        learning_rate=0.001,
+        batch_size="auto",
+        epochs=200,
+        early_stopping=False,
+        early_stopping_monitor="log_loss",
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        callbacks=None,
+        verbose=0,
+        random_state=None,
+    ):
+        self.model = model
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.dropout = dropout
+        self.model_params = model_params
+        self.class_weight = class_weight
+        self.bias_init = bias_init
+        self.cost_matrix = cost_matrix
+        self.loss = loss
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.early_stopping = early_stopping
+        self.early_stopping_monitor = early_stopping_monitor
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.callbacks = callbacks
+        self.verbose = verbose
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = False
+        tags.input_tags.allow_nan = False
+        return tags
+
+    # ------------------------------------------------------------------ fit
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Train the network.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data (NumPy array or pandas DataFrame), finite numbers.
+        y : array-like of shape (n_samples,)
+            Class labels (strings allowed), at least two classes.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Row weights, multiplied by the class weights into a new array.
+
+        Returns
+        -------
+        self : WeightedKerasClassifier
+            The fitted estimator.
+        """
+        _reject_indicator_targets(y)
+        X, y = validate_data(self, X, y, dtype=[np.float32, np.float64])
+        check_classification_targets(y)
+        self.classes_, y_encoded = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"y has 1 class ({self.classes_.tolist()[0]!r}); a classifier needs at least "
+                "2 classes. Check the target column and any filtering before fit."
+            )
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        self.cost_matrix_ = (
+            None
+            if self.cost_matrix is None
+            else check_cost_matrix(self.cost_matrix, self.classes_)
+        )
+        counts = class_counts(y_encoded, len(self.classes_), sample_weight)
+        if np.any(counts <= 0):
+            empty = self.classes_[counts <= 0].tolist()
+            raise ValueError(
+                f"sample_weight sums to 0 for class(es) {empty!r}; every class of y "
+                "needs a positive total weight. Drop those rows from y, or give "
+                "them positive weights."
+            )
+        weights = resolve_class_weight(
+            self.class_weight, y, self.classes_, counts, cost_matrix=self.cost_matrix_
+        )
+        self._weights = weights
+        self.class_weight_ = dict(zip(self.classes_.tolist(), weights.tolist(),
+                                      strict=True))
+        self.priors_ = counts / counts.sum()
+        n_outputs = 1 if len(self.classes_) == 2 else len(self.classes_)
+        self.bias_init_ = resolve_bias_init(self.bias_init, counts, weights, n_outputs)
+        row_weight = sample_weight * weights[y_encoded]
+
+        seed = integer_seed(self.random_state)
+        meta = {
+            "n_features_in_": self.n_features_in_,
+            "classes_": self.classes_,
+            "n_classes_": len(self.classes_),
+            "n_outputs_": n_outputs,
+            "class_counts_": counts,
+            "class_weight_": weights,
+            "priors_": self.priors_,
+            "weighted_priors_": weighted_priors(counts, weights),
+            "output_bias_": self.bias_init_,
+            "random_state_": seed,
+        }
+        with seeded(seed):
+            self.model_ = self._build(meta)
+            self._train(X.astype(np.float32), y_encoded, row_weight, sample_weight,
+                        seed)
+        self._forward = make_forward(self.model_)
+        return self
+
+    def _build(self, meta):
+        params = dict(self.model_params or {})
+        if self.model is None:
+            params = {
+                "hidden_layer_sizes": tuple(self.hidden_layer_sizes),
+                "activation": self.activation,
+                "dropout": self.dropout,
+                **params,
+            }
+        keras_model = instantiate_model(self.model, meta, params)
+        if self.bias_init_ is not None:
+            set_output_bias(keras_model, self.bias_init_)
+        return keras_model
+
+    def _loss_function(self, n_outputs):
+        if isinstance(self.loss, str) and self.loss == "auto":
+            if n_outputs == 1:
+                return keras.losses.BinaryCrossentropy()
+            return keras.losses.SparseCategoricalCrossentropy()
+        try:
+            loss = keras.losses.get(self.loss)
+        except ValueError as exc:
+            raise ValueError(
+                f"loss={self.loss!r} is not a Keras loss; use 'auto', a name such "
+                "as 'binary_focal_crossentropy', or a keras.losses.Loss."
+            ) from exc
+        if not isinstance(loss, keras.losses.Loss):
+            loss = keras.losses.LossFunctionWrapper(loss)
+        return loss
+
+    def _optimizer(self):
+        if isinstance(self.optimizer, str):
+            config = {"class_name": self.optimizer, "config": {}}
+        else:  # copy, so the caller's optimizer is never trained in place
+            config = {
+                "class_name": type(self.optimizer).__name__,
+                "config": self.optimizer.get_config(),
+            }
+        if self.learning_rate is not None:
+            config["config"]["learning_rate"] = self.learning_rate
+        try:
+            return keras.optimizers.get(config)
+        except ValueError as exc:
+            raise ValueError(
+                f"optimizer={self.optimizer!r} is not a Keras optimizer; use a "
+                "name such as 'adam' or 'sgd', or a keras.optimizers.Optimizer."
+            ) from exc
+
+    def _split(self, X, y_encoded, row_weight, sample_weight, seed):
+        """Carve a stratified validation split out of the training rows."""
+        if np.bincount(y_encoded).min() < 2:
+            raise ValueError(
+                "early_stopping=True needs at least 2 rows of every class for a "
+                f"stratified validation split; class counts are "
+                f"{dict(zip(self.classes_.tolist(), np.bincount(y_encoded).tolist(), strict=True))!r}."
+                " Pass early_stopping=False or gather more rows."
+            )
+        try:
+            parts = train_test_split(
+                X, y_encoded, row_weight, sample_weight,
+                test_size=self.validation_fraction,
+                stratify=y_encoded,
+                random_state=seed,
+            )
+        except ValueError as exc:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction!r} leaves no room "
+                f"for a stratified split of {len(y_encoded)} rows and "
+                f"{len(self.classes_)} classes ({exc}); raise validation_fraction "
+                "or pass early_stopping=False."
+            ) from exc
+        X_fit, X_val, y_fit, y_val, rw_fit, rw_val, _, sw_val = parts
+        return (X_fit, y_fit, rw_fit), (X_val, y_val, rw_val, sw_val)
+
+    def _train(self, X, y_encoded, row_weight, sample_weight, seed):
+        n_outputs = self.model_.outputs[0].shape[-1]
+        loss_fn = self._loss_function(n_outputs)
+        train = (X, y_encoded, row_weight)
+        validation = None
+        if self.early_stopping:
+            train, validation = self._split(X, y_encoded, row_weight, sample_weight,
+                                            seed)
+        X_fit, y_fit, rw_fit = train
+        batch_size = (
+            min(200, X_fit.shape[0]) if self.batch_size == "auto" else self.batch_size
+        )
+        self.model_.compile(
+            optimizer=self._optimizer(),
+            loss=loss_fn,
+            steps_per_execution=steps_per_execution(X_fit.shape[0], batch_size),
+        )
+        nan_guard = StopOnNaN()
+        stopper = StopWhenFlat(
+            self.n_iter_no_change, self.tol, validation, self.early_stopping_monitor,
+            loss_fn, self._weights,
+        )
+        callbacks = [nan_guard, stopper, *copy.deepcopy(self.callbacks or [])]
+        dataset = make_dataset(
+            X_fit, keras_targets(y_fit, n_outputs), rw_fit.astype(np.float32),
+            batch_size, seed,
+        )
+        with no_retracing_warning():
+            history = self.model_.fit(
+                dataset, epochs=self.epochs, verbose=self.verbose,
+                callbacks=callbacks,
+                shuffle=False,  # the pipeline shuffles, with its own seed
+            )
+        self.history_ = {key: list(values) for key, values in history.history.items()}
+        self.n_iter_ = len(self.history_.get("loss", []))
+        self.best_epoch_ = stopper.best_epoch if validation is not None else None
+        if nan_guard.failed_epoch is not None:
+            raise FloatingPointError(
+                f"the training loss became {self.history_['loss'][-1]!r} at epoch "
+                f"{nan_guard.failed_epoch}; the model is unusable. Lower "
+                f"learning_rate (now {self.learning_rate!r}), scale the features "
+                "(e.g. StandardScaler) or check the class weights for extreme values."
+            )
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())  # may be self.__dict__ itself
+        state.pop("_forward", None)  # a closure: rebuilt from model_ on load
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "model_" in state:
+            self._forward = make_forward(self.model_)
+
+    # -------------------------------------------------------------- predict
+
+    def _validated_features(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=[np.float32, np.float64])
+        return X.astype(np.float32, copy=False)
+
+    def predict_weighted_proba(self, X):
+        """Probabilities of the network as trained, before prior correction.
+
+        With class weights these estimate ``p_w(c|x) ∝ w_c p(c|x)``; without
+        weights they equal :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input rows.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        X = self._validated_features(X)
+        outputs = predict_in_batches(self._forward, X, self.model_.outputs[0].shape[-1])
+        return outputs_to_proba(outputs)
+
+    def predict_proba(self, X):
+        """Prior-corrected class probabilities, ``p(c|x) ∝ p_w(c|x) / w_c``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input rows.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``.
+        """
+        weighted = self.predict_weighted_proba(X)
+        if np.all(self._weights == self._weights[0]):
+            return weighted
+        return correct_proba(weighted, self._weights)
+
+    def predict_log_proba(self, X):
+        """Log of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input rows.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def decision_function(self, X):
+        """Scores that agree with :meth:`predict`.
+
+        Binary: positive exactly when ``classes_[1]`` is predicted (the log-odds of
+        the weighted model, or with ``cost_matrix`` the expected cost of predicting
+        ``classes_[0]`` minus that of ``classes_[1]``). Multiclass: one column per
+        class whose argmax is the prediction (the weighted log-probabilities, or
+        minus the expected costs).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input rows.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        if self.cost_matrix_ is not None:
+            costs = expected_costs(self.predict_proba(X), self.cost_matrix_)
+            return costs[:, 0] - costs[:, 1] if costs.shape[1] == 2 else -costs
+        with np.errstate(divide="ignore"):
+            log_proba = np.log(self.predict_weighted_proba(X))
+        if log_proba.shape[1] == 2:
+            return log_proba[:, 1] - log_proba[:, 0]
+        return log_proba
+
+    def predict(self, X):
+        """Class labels by the decision rule (see the class docstring).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input rows.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        check_is_fitted(self)
+        if self.cost_matrix_ is not None:
+            indices = bayes_predict_indices(self.predict_proba(X), self.cost_matrix_)
+        else:
+            indices = np.argmax(self.predict_weighted_proba(X), axis=1)
+        return self.classes_[indices]
+
+
+def _reject_indicator_targets(y):
+    """Explain one-hot and multilabel targets instead of failing obscurely."""
+    y = np.asarray(y)
+    if y.ndim != 2 or y.shape[1] < 2 or type_of_target(y) != "multilabel-indicator":
+        return
+    if np.all(y.sum(axis=1) == 1):
+        raise ValueError(
+            f"y is one-hot encoded (shape {y.shape}, one 1 per row); "
+            "WeightedKerasClassifier takes class labels. Pass y.argmax(axis=1), or "
+            "better the original labels, and it encodes them itself."
+        )
+    raise ValueError(
+        f"y is a multilabel indicator matrix (shape {y.shape}); multilabel "
+        "classification is not supported yet. Fit one classifier per label, e.g. "
+        "with sklearn.multioutput.MultiOutputClassifier."
+    )

@@ -1,0 +1,171 @@
+"""The default network and the builder contract.
+
+A model builder is any callable ``model(meta=meta, **model_params)`` returning a Keras
+model whose output is a probability: one sigmoid unit for a binary problem, or one
+softmax unit per class. ``meta`` is a dict with
+
+``n_features_in_``
+    number of input features;
+``classes_``, ``n_classes_``
+    class labels (sorted) and their number;
+``n_outputs_``
+    the output width skweight expects (1 when binary, else ``n_classes_``);
+``class_counts_``
+    rows (or summed sample weight) per class, in the order of ``classes_``;
+``class_weight_``
+    the per-class weights used in the loss;
+``priors_``, ``weighted_priors_``
+    class priors without and with the class weights;
+``output_bias_``
+    the output-layer bias skweight will use (None for "keep the model's own");
+``random_state_``
+    the integer seed of this fit (None when unseeded), for seeded initialisers.
+
+Whatever the builder does with ``output_bias_``, skweight sets the bias of the last
+``Dense`` layer to it after building, so a custom architecture starts from the
+prior-based bias too.
+"""
+
+import keras
+
+
+def build_mlp(meta, *, hidden_layer_sizes=(100,), activation="relu", dropout=0.0):
+    """Build the default multi-layer perceptron.
+
+    Parameters
+    ----------
+    meta : dict
+        Facts about the training data (see the module docstring).
+    hidden_layer_sizes : tuple of int, default=(100,)
+        Units of each hidden ``Dense`` layer.
+    activation : str, default="relu"
+        Activation of the hidden layers.
+    dropout : float, default=0.0
+        Dropout rate after each hidden layer.
+
+    Returns
+    -------
+    model : keras.Model
+        An uncompiled ``keras.Sequential`` model ending in a sigmoid (binary) or a
+        softmax (multiclass) layer.
+    """
+    seed = meta["random_state_"]
+
+    def seeded(offset):
+        return None if seed is None else seed + offset
+
+    layers = [keras.Input(shape=(meta["n_features_in_"],))]
+    for i, units in enumerate(hidden_layer_sizes):
+        layers.append(
+            keras.layers.Dense(
+                units,
+                activation=activation,
+                kernel_initializer=keras.initializers.GlorotUniform(seed=seeded(i)),
+            )
+        )
+        if dropout:
+            layers.append(keras.layers.Dropout(dropout, seed=seeded(1000 + i)))
+    n_outputs = meta["n_outputs_"]
+    bias = meta["output_bias_"]
+    layers.append(
+        keras.layers.Dense(
+            n_outputs,
+            activation="sigmoid" if n_outputs == 1 else "softmax",
+            kernel_initializer=keras.initializers.GlorotUniform(
+                seed=seeded(len(hidden_layer_sizes))
+            ),
+            bias_initializer=(
+                "zeros" if bias is None else keras.initializers.Constant(bias)
+            ),
+            name="output",
+        )
+    )
+    return keras.Sequential(layers)
+
+
+def instantiate_model(model, meta, model_params):
+    """Build, clone or call ``model`` and return a fresh Keras model.
+
+    Parameters
+    ----------
+    model : None, callable or keras.Model
+        None for :func:`build_mlp`, a builder, or a model to clone.
+    meta : dict
+        Facts about the training data.
+    model_params : dict
+        Keyword arguments for the builder.
+
+    Returns
+    -------
+    keras_model : keras.Model
+    """
+    if model is None:
+        built = build_mlp(meta, **model_params)
+    elif isinstance(model, keras.Model):
+        if model_params:
+            raise ValueError(
+                f"model_params={model_params!r} cannot be applied to a model "
+                "instance; pass a builder function model(meta, **params) instead."
+            )
+        try:
+            built = keras.models.clone_model(model)
+        except Exception as exc:  # subclassed models cannot always be cloned
+            raise TypeError(
+                f"model {type(model).__name__} could not be cloned ({exc}); pass a "
+                "builder function model(meta, **params) that returns a new model."
+            ) from exc
+    elif callable(model):
+        built = model(meta=meta, **model_params)
+        if not isinstance(built, keras.Model):
+            raise TypeError(
+                f"the builder {getattr(model, '__name__', model)!r} returned "
+                f"{type(built).__name__}; it must return a keras.Model."
+            )
+    else:
+        raise TypeError(
+            "model must be None (the default MLP), a builder function "
+            f"model(meta, **params) or a keras.Model; got {type(model).__name__}."
+        )
+    _check_output_width(built, meta)
+    return built
+
+
+def _check_output_width(keras_model, meta):
+    shape = keras_model.outputs[0].shape if keras_model.outputs else None
+    width = None if shape is None else shape[-1]
+    expected = meta["n_outputs_"]
+    if width != expected:
+        n_classes = meta["n_classes_"]
+        hint = (
+            "one sigmoid unit for 2 classes"
+            if n_classes == 2
+            else f"{n_classes} softmax units"
+        )
+        raise ValueError(
+            f"model has {width} output unit(s) but y has {n_classes} classes "
+            f"{meta['classes_'].tolist()!r}; the last layer must have {hint}."
+        )
+
+
+def set_output_bias(keras_model, bias):
+    """Set the bias of the model's last ``Dense`` layer in place.
+
+    Parameters
+    ----------
+    keras_model : keras.Model
+        The freshly built model.
+    bias : ndarray of shape (n_outputs,)
+        The bias to start from.
+    """
+    for layer in reversed(keras_model.layers):
+        if isinstance(layer, keras.layers.Dense):
+            if layer.use_bias and tuple(layer.bias.shape) == bias.shape:
+                layer.bias.assign(bias.astype(layer.bias.dtype))
+                return
+            break
+    raise ValueError(
+        "bias_init needs the model to end in a Dense layer with a bias of "
+        f"{bias.shape[0]} unit(s), and this model does not; pass bias_init=None to "
+        "keep the model's own bias, or end the model in such a layer."
+    )
+

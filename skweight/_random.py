@@ -1,0 +1,73 @@
+"""Seeding that leaves no trace: a fit with a seed must not change later fits.
+
+Keras draws the seeds of unseeded initialisers and dropout layers from Python's
+``random`` module, some array pipelines shuffle with NumPy's global generator, and
+random ops without a seed use Keras' global seed generator. A seeded fit sets all
+three for its duration and puts them back afterwards, so an unseeded fit that
+follows is as random as if the seeded one had never run. Shuffling in skweight's
+own data pipeline uses an operation-level seed instead of any global one.
+"""
+
+import contextlib
+import random
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+try:  # Keras keeps its global seed generator in a private registry.
+    from keras.src.backend.common import global_state as _keras_global_state
+    from keras.src.random.seed_generator import (
+        GLOBAL_SEED_GENERATOR as _GLOBAL_SEED_GENERATOR,
+    )
+except ImportError:  # pragma: no cover - a Keras that moved it
+    _keras_global_state = None
+
+MAX_SEED = 2**31 - 1
+
+
+def integer_seed(random_state):
+    """An integer seed for this fit, or None when ``random_state`` is None.
+
+    An int is used as given; a ``RandomState`` instance is drawn from, so two fits
+    sharing one instance differ, as in scikit-learn.
+    """
+    if random_state is None:
+        return None
+    if isinstance(random_state, (int, np.integer)):
+        return int(random_state) % MAX_SEED
+    return int(check_random_state(random_state).randint(MAX_SEED))
+
+
+@contextlib.contextmanager
+def seeded(seed):
+    """Seed Python, NumPy and Keras for the duration of the block, then restore.
+
+    Parameters
+    ----------
+    seed : int or None
+        None leaves every generator alone.
+    """
+    if seed is None:
+        yield
+        return
+    python_state = random.getstate()
+    numpy_state = np.random.get_state()
+    keras_generator = (
+        _keras_global_state.get_global_attribute(_GLOBAL_SEED_GENERATOR)
+        if _keras_global_state is not None
+        else None
+    )
+    random.seed(seed)
+    np.random.seed(seed)
+    if _keras_global_state is not None:
+        # Recreated lazily from Python's (now seeded) generator.
+        _keras_global_state.set_global_attribute(_GLOBAL_SEED_GENERATOR, None)
+    try:
+        yield
+    finally:
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)
+        if _keras_global_state is not None:
+            _keras_global_state.set_global_attribute(
+                _GLOBAL_SEED_GENERATOR, keras_generator
+            )

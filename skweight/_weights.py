@@ -1,0 +1,246 @@
+"""Class-weight schemes: from the training labels to per-class and per-row weights.
+
+Every scheme (DESIGN §1) maps the class counts ``n_c`` (or, with sample weights,
+the summed sample weight of each class) to one weight per class:
+
+* ``"balanced"``: ``w_c = n / (K n_c)`` (King & Zeng 2001; scikit-learn);
+* ``"majority"``: ``w_c = n_max / n_c``;
+* ``"inverse_sqrt"``: ``w_c ∝ n_c ** -0.5``;
+* ``"log_inverse"``: ``w_c ∝ log(n / n_c)``;
+* ``"effective_number"`` or :class:`EffectiveNumber`: ``w_c ∝ (1 - β) / (1 - β ** n_c)``
+  (Cui et al., CVPR 2019);
+* ``"cost"``: ``w_c ∝ Σ_j C[c, j]``, from a cost matrix;
+* a dict keyed by the original labels, used as given;
+* a callable of ``y`` returning such a dict (or an array in class order).
+
+All schemes but a user dict are scaled so that the mean per-row weight over the
+training set is 1, as ``"balanced"`` already is, so a learning rate tuned without
+weights still fits.
+"""
+
+import numbers
+from collections.abc import Callable, Mapping
+
+import numpy as np
+
+SCHEMES = (
+    "balanced",
+    "majority",
+    "inverse_sqrt",
+    "log_inverse",
+    "effective_number",
+    "cost",
+)
+
+
+class EffectiveNumber:
+    """Class weights from the effective number of samples (Cui et al., CVPR 2019).
+
+    ``w_c ∝ (1 - beta) / (1 - beta ** n_c)``: with ``beta = 0`` every class weighs
+    the same; as ``beta`` tends to 1 the weights tend to ``1 / n_c``.
+
+    Parameters
+    ----------
+    beta : float, default=0.999
+        Hyper-parameter in ``[0, 1)``.
+
+    Examples
+    --------
+    >>> from skweight import EffectiveNumber, compute_class_weights
+    >>> weights = compute_class_weights(EffectiveNumber(beta=0.9), ["a"] * 9 + ["b"])
+    >>> {label: round(w, 3) for label, w in weights.items()}
+    {'a': 0.661, 'b': 4.05}
+    """
+
+    def __init__(self, beta=0.999):
+        self.beta = beta
+
+    def __repr__(self):
+        return f"EffectiveNumber(beta={self.beta!r})"
+
+    def __eq__(self, other):
+        return isinstance(other, EffectiveNumber) and other.beta == self.beta
+
+    def __hash__(self):
+        return hash(("EffectiveNumber", self.beta))
+
+    def raw_weights(self, counts):
+        """Unnormalised weights for the given per-class counts."""
+        beta = self.beta
+        if not (
+            isinstance(beta, numbers.Real) and not isinstance(beta, bool)
+        ) or not 0 <= beta < 1:
+            raise ValueError(
+                f"EffectiveNumber(beta={beta!r}) is invalid: beta must be a float "
+                "in [0, 1), e.g. 0.999 (Cui et al. 2019)."
+            )
+        return (1.0 - beta) / (1.0 - np.power(beta, counts))
+
+
+def class_counts(y_encoded, n_classes, sample_weight=None):
+    """Number of rows of each class, or the summed sample weight of each class.
+
+    Parameters
+    ----------
+    y_encoded : ndarray of shape (n_samples,)
+        Class indices in ``range(n_classes)``.
+    n_classes : int
+        Number of classes.
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Weights of the rows.
+
+    Returns
+    -------
+    counts : ndarray of shape (n_classes,), float
+    """
+    return np.bincount(y_encoded, weights=sample_weight, minlength=n_classes).astype(
+        float
+    )
+
+
+def _raw_scheme_weights(scheme, counts, cost_matrix):
+    total = counts.sum()
+    if scheme == "balanced":
+        return total / (len(counts) * counts)
+    if scheme == "majority":
+        return counts.max() / counts
+    if scheme == "inverse_sqrt":
+        return 1.0 / np.sqrt(counts)
+    if scheme == "log_inverse":
+        return np.log(total / counts)
+    if scheme == "effective_number":
+        return EffectiveNumber().raw_weights(counts)
+    if scheme == "cost":
+        if cost_matrix is None:
+            raise ValueError(
+                "class_weight='cost' needs a cost matrix: pass cost_matrix "
+                "(rows = true class, columns = predicted class), or choose another "
+                f"scheme among {list(SCHEMES)}."
+            )
+        return np.asarray(cost_matrix, dtype=float).sum(axis=1)
+    raise ValueError(
+        f"class_weight={scheme!r} is not a known scheme; use one of "
+        f"{list(SCHEMES)}, a dict keyed by the class labels, or a callable of y."
+    )
+
+
+def _weights_from_mapping(mapping, classes, param):
+    labels = list(mapping)
+    unknown = [label for label in labels if label not in set(classes.tolist())]
+    if unknown:
+        raise ValueError(
+            f"{param} has keys {unknown!r} that are not labels of y; the classes "
+            f"are {classes.tolist()!r}. Key the dict by the original labels."
+        )
+    # Classes left out of a user dict weigh 1, as in scikit-learn.
+    return np.array([float(mapping.get(label, 1.0)) for label in classes.tolist()])
+
+
+def resolve_class_weight(
+    class_weight, y, classes, counts, *, cost_matrix=None, param="class_weight"
+):
+    """Turn a ``class_weight`` specification into one weight per class.
+
+    Parameters
+    ----------
+    class_weight : None, str, dict, EffectiveNumber or callable
+        The specification (see the module docstring).
+    y : ndarray of shape (n_samples,)
+        The original training labels, handed to a callable.
+    classes : ndarray of shape (n_classes,)
+        Sorted class labels; the order of the result.
+    counts : ndarray of shape (n_classes,)
+        Per-class counts (or summed sample weights) used by the schemes.
+    cost_matrix : ndarray of shape (n_classes, n_classes), default=None
+        Validated cost matrix, for the ``"cost"`` scheme.
+    param : str, default="class_weight"
+        Parameter name used in error messages.
+
+    Returns
+    -------
+    weights : ndarray of shape (n_classes,)
+        Positive, finite weights in the order of ``classes``.
+    """
+    if class_weight is None:
+        return np.ones(len(classes))
+    normalise = True
+    if isinstance(class_weight, str):
+        weights = _raw_scheme_weights(class_weight, counts, cost_matrix)
+    elif isinstance(class_weight, EffectiveNumber):
+        weights = class_weight.raw_weights(counts)
+    elif isinstance(class_weight, Mapping):
+        weights = _weights_from_mapping(class_weight, classes, param)
+        normalise = False
+    elif isinstance(class_weight, Callable):
+        result = class_weight(y)
+        if isinstance(result, Mapping):
+            weights = _weights_from_mapping(result, classes, f"{param}(y)")
+        else:
+            weights = np.asarray(result, dtype=float)
+            if weights.shape != (len(classes),):
+                raise ValueError(
+                    f"{param}(y) returned an array of shape {weights.shape}; return "
+                    f"a dict keyed by the labels or an array of shape "
+                    f"({len(classes)},) in the order {classes.tolist()!r}."
+                )
+    else:
+        raise TypeError(
+            f"{param} must be None, one of {list(SCHEMES)}, a dict keyed by the "
+            f"class labels, EffectiveNumber(beta) or a callable of y; got "
+            f"{class_weight!r} of type {type(class_weight).__name__}."
+        )
+    weights = np.asarray(weights, dtype=float)
+    if not np.all(np.isfinite(weights)) or np.any(weights <= 0):
+        bad = {
+            label: float(w)
+            for label, w in zip(classes.tolist(), weights, strict=True)
+            if not (np.isfinite(w) and w > 0)
+        }
+        raise ValueError(
+            f"{param}={class_weight!r} gives non-positive or non-finite weights "
+            f"{bad!r}; every class weight must be a finite number > 0 (drop a class "
+            "from the data rather than giving it weight 0)."
+        )
+    if normalise:
+        # Mean per-row weight of 1 over the training set, so learning rates transfer.
+        weights = weights * counts.sum() / np.dot(weights, counts)
+    return weights
+
+
+def compute_class_weights(class_weight, y, *, sample_weight=None, cost_matrix=None):
+    """Per-class weights of a scheme, keyed by the original labels.
+
+    Parameters
+    ----------
+    class_weight : None, str, dict, EffectiveNumber or callable
+        ``"balanced"``, ``"majority"``, ``"inverse_sqrt"``, ``"log_inverse"``,
+        ``"effective_number"``, ``"cost"`` (needs ``cost_matrix``), a dict keyed by
+        the labels, :class:`EffectiveNumber` or a callable of ``y``.
+    y : array-like of shape (n_samples,)
+        Training labels (strings allowed).
+    sample_weight : array-like of shape (n_samples,), default=None
+        Row weights: the schemes then use the summed weight of each class.
+    cost_matrix : array-like of shape (n_classes, n_classes), default=None
+        ``C[i, j]`` = cost of predicting class j when the truth is class i, in the
+        order of the sorted labels; used by ``"cost"``.
+
+    Returns
+    -------
+    weights : dict
+        ``{label: weight}``, in the order of the sorted labels.
+
+    Examples
+    --------
+    >>> from skweight import compute_class_weights
+    >>> y = ["ok"] * 95 + ["fraud"] * 5
+    >>> compute_class_weights("balanced", y)
+    {'fraud': 10.0, 'ok': 0.526...}
+    """
+    y = np.asarray(y)
+    classes, y_encoded = np.unique(y, return_inverse=True)
+    sw = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    counts = class_counts(y_encoded, len(classes), sw)
+    weights = resolve_class_weight(
+        class_weight, y, classes, counts, cost_matrix=cost_matrix
+    )
+    return dict(zip(classes.tolist(), weights.tolist(), strict=True))
