@@ -1,0 +1,425 @@
+"""The cost-sensitive meta-estimator: Bayes rule, tuned decisions, sklearn API."""
+
+import pickle
+
+import numpy as np
+import pytest
+import sklearn
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.datasets import make_classification
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import (
+    GroupKFold,
+    StratifiedShuffleSplit,
+    train_test_split,
+)
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import LinearSVC
+from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.utils.estimator_checks import (
+    check_classifiers_train,
+    parametrize_with_checks,
+)
+
+from skweight._cost_sensitive import CostSensitiveClassifier
+from skweight._costs import mean_cost
+
+
+class LastClassCosts:
+    """Costs for any set of classes: missing the last class costs 3, other errors 1.
+
+    A callable ``cost_matrix`` lets one estimator instance be fitted on targets with
+    any classes, as scikit-learn's estimator checks do.
+    """
+
+    def __call__(self, classes):
+        costs = 1.0 - np.eye(len(classes))
+        costs[-1, :-1] = 3.0
+        return costs
+
+    def __repr__(self):
+        return "LastClassCosts()"
+
+
+class ZeroOneCosts:
+    """The 0-1 loss for any classes: the Bayes rule is then the argmax."""
+
+    def __call__(self, classes):
+        return 1.0 - np.eye(len(classes))
+
+    def __repr__(self):
+        return "ZeroOneCosts()"
+
+
+class ConstantProba(ClassifierMixin, BaseEstimator):
+    """Classifier returning the same probabilities for every row."""
+
+    def __init__(self, proba=(0.5, 0.5)):
+        self.proba = proba
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict_proba(self, X):
+        return np.tile(np.asarray(self.proba, dtype=float), (len(X), 1))
+
+
+# The reason scikit-learn gives for FixedThresholdClassifier and
+# TunedThresholdClassifierCV: the check wants predict == argmax(predict_proba).
+EXPECTED_FAILED_CHECKS = {
+    "check_classifiers_train": "Threshold at probability 0.5 does not hold",
+}
+
+
+@parametrize_with_checks(
+    [
+        CostSensitiveClassifier(LogisticRegression(), cost_matrix=LastClassCosts()),
+        CostSensitiveClassifier(
+            LogisticRegression(), cost_matrix=LastClassCosts(), strategy="tuned", cv=3
+        ),
+    ],
+    expected_failed_checks=lambda estimator: EXPECTED_FAILED_CHECKS,
+)
+def test_sklearn_compatible_estimator(estimator, check):
+    """Check that the estimator passes scikit-learn's estimator checks."""
+    check(estimator)
+
+
+def test_zero_one_costs_pass_check_classifiers_train():
+    """Check that with the 0-1 loss the Bayes rule is the argmax and the check holds."""
+    estimator = CostSensitiveClassifier(
+        LogisticRegression(), cost_matrix=ZeroOneCosts()
+    )
+    check_classifiers_train("CostSensitiveClassifier", estimator)
+
+
+@pytest.fixture(scope="module")
+def binary_data():
+    X, y = make_classification(
+        n_samples=2000, n_features=10, weights=[0.9, 0.1], class_sep=0.5, flip_y=0,
+        random_state=0,
+    )
+    y = np.array(["neg", "pos"])[y]
+    return train_test_split(X, y, stratify=y, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def multiclass_data():
+    X, y = make_classification(
+        n_samples=2000, n_classes=3, n_informative=4, weights=[0.8, 0.15, 0.05],
+        class_sep=0.8, random_state=0,
+    )
+    y = np.array(["a", "b", "c"])[y]
+    return train_test_split(X, y, stratify=y, random_state=0)
+
+
+BINARY_COSTS = np.array([[0.0, 1.0], [10.0, 0.0]])
+MULTICLASS_COSTS = np.array([[0.0, 1.0, 1.0], [5.0, 0.0, 1.0], [20.0, 5.0, 0.0]])
+
+
+@pytest.mark.parametrize("cost_01, cost_10", [(1.0, 10.0), (3.0, 1.0), (1.0, 1.0)])
+def test_bayes_binary_is_the_analytic_threshold(binary_data, cost_01, cost_10):
+    """Check that the binary Bayes rule is the threshold C01 / (C01 + C10).
+
+    classes_[1] is predicted iff p1 > t; ties (p1 == t exactly) go to classes_[0].
+    Logistic-regression probabilities never equal t here, so the predictions also
+    equal ``p1 >= t``, FixedThresholdClassifier's convention.
+    """
+    X_train, X_test, y_train, _ = binary_data
+    cost = [[0.0, cost_01], [cost_10, 0.0]]
+    clf = CostSensitiveClassifier(LogisticRegression(), cost_matrix=cost)
+    clf.fit(X_train, y_train)
+    threshold = cost_01 / (cost_01 + cost_10)
+    assert clf.threshold_ == threshold
+    p1 = clf.predict_proba(X_test)[:, 1]
+    assert not np.any(p1 == threshold)
+    assert_array_equal(clf.predict(X_test), clf.classes_[(p1 >= threshold).astype(int)])
+
+
+def test_bayes_binary_tie_goes_to_the_first_class():
+    """Check the tie convention on a probability equal to the threshold."""
+    X, y = np.zeros((4, 1)), np.array([0, 0, 1, 1])
+    # p1 = 0.2 = threshold_: predicting 0 and 1 both cost 0.8.
+    clf = CostSensitiveClassifier(
+        ConstantProba(proba=(0.8, 0.2)), cost_matrix=[[0, 1], [4, 0]]
+    ).fit(X, y)
+    assert clf.threshold_ == 0.2
+    assert_array_equal(clf.predict(X), [0, 0, 0, 0])
+    assert_array_equal(clf.decision_function(X), [0.0, 0.0, 0.0, 0.0])
+
+
+def test_bayes_multiclass_is_argmin_of_expected_costs(multiclass_data):
+    """Check the multiclass rule against argmin(predict_proba @ C) computed by hand."""
+    X_train, X_test, y_train, _ = multiclass_data
+    clf = CostSensitiveClassifier(LogisticRegression(), cost_matrix=MULTICLASS_COSTS)
+    clf.fit(X_train, y_train)
+    assert_array_equal(clf.classes_, ["a", "b", "c"])
+    proba = LogisticRegression().fit(X_train, y_train).predict_proba(X_test)
+    n_test, n_classes = proba.shape
+    expected = np.zeros((n_test, n_classes))
+    for j in range(n_classes):
+        for i in range(n_classes):
+            expected[:, j] += proba[:, i] * MULTICLASS_COSTS[i, j]
+    assert_array_equal(clf.predict(X_test), clf.classes_[expected.argmin(axis=1)])
+    assert clf.threshold_ is None and clf.offsets_ is None
+    # The decision changed, not the probabilities.
+    assert_allclose(clf.predict_proba(X_test), proba)
+
+
+def test_tuned_beats_argmax_binary(binary_data):
+    """Check that the tuned threshold lowers the held-out cost of plain predict."""
+    X_train, X_test, y_train, y_test = binary_data
+    plain = LogisticRegression().fit(X_train, y_train)
+    tuned = CostSensitiveClassifier(
+        LogisticRegression(), cost_matrix=BINARY_COSTS, strategy="tuned",
+        random_state=0,
+    ).fit(X_train, y_train)
+    plain_cost = mean_cost(y_test, plain.predict(X_test), cost_matrix=BINARY_COSTS)
+    tuned_cost = mean_cost(y_test, tuned.predict(X_test), cost_matrix=BINARY_COSTS)
+    assert tuned_cost < 0.8 * plain_cost
+    assert 0 < tuned.threshold_ < 0.5
+    costs = tuned.cv_results_["costs"]
+    assert tuned.best_cost_ == pytest.approx(costs.min())
+    assert costs.shape == tuned.cv_results_["thresholds"].shape
+
+
+def test_tuned_beats_argmax_multiclass(multiclass_data):
+    """Check that tuned log-probability offsets lower the held-out cost, 3 classes."""
+    X_train, X_test, y_train, y_test = multiclass_data
+    plain = LogisticRegression().fit(X_train, y_train)
+    tuned = CostSensitiveClassifier(
+        LogisticRegression(), cost_matrix=MULTICLASS_COSTS, strategy="tuned",
+        random_state=0,
+    ).fit(X_train, y_train)
+    plain_cost = mean_cost(y_test, plain.predict(X_test), cost_matrix=MULTICLASS_COSTS)
+    tuned_cost = mean_cost(y_test, tuned.predict(X_test), cost_matrix=MULTICLASS_COSTS)
+    assert tuned_cost < 0.8 * plain_cost
+    assert tuned.offsets_.shape == (3,) and tuned.threshold_ is None
+    trace = tuned.cv_results_["costs"]
+    assert np.all(np.diff(trace) < 0)
+    assert tuned.best_cost_ == pytest.approx(trace[-1])
+    assert tuned.cv_results_["offsets"].shape == (len(trace), 3)
+    log_proba = np.log(tuned.predict_proba(X_test))
+    assert_array_equal(
+        tuned.predict(X_test), tuned.classes_[np.argmax(log_proba + tuned.offsets_, 1)]
+    )
+
+
+@pytest.mark.parametrize("strategy", ["bayes", "tuned"])
+@pytest.mark.parametrize("data_name", ["binary_data", "multiclass_data"])
+def test_decision_function_agrees_with_predict(request, strategy, data_name):
+    """Check that decision_function and predict give the same labels."""
+    X_train, X_test, y_train, _ = request.getfixturevalue(data_name)
+    cost = BINARY_COSTS if data_name == "binary_data" else MULTICLASS_COSTS
+    clf = CostSensitiveClassifier(
+        LogisticRegression(), cost_matrix=cost, strategy=strategy, cv=3,
+        random_state=0,
+    ).fit(X_train, y_train)
+    scores = clf.decision_function(X_test)
+    if scores.ndim == 1:
+        expected = clf.classes_[(scores > 0).astype(int)]
+    else:
+        expected = clf.classes_[np.argmax(scores, axis=1)]
+    assert_array_equal(clf.predict(X_test), expected)
+
+
+def test_other_estimators_and_cost_forms(multiclass_data):
+    """Check a pipeline, gradient boosting, and the dict and callable cost forms."""
+    X_train, X_test, y_train, _ = multiclass_data
+    as_dict = {
+        "a": {"b": 1, "c": 1},
+        "b": {"a": 5, "c": 1},
+        "c": {"a": 20, "b": 5},
+    }
+    reference = CostSensitiveClassifier(
+        make_pipeline(StandardScaler(), LogisticRegression()),
+        cost_matrix=MULTICLASS_COSTS,
+    ).fit(X_train, y_train)
+    for cost in (as_dict, lambda classes: MULTICLASS_COSTS):
+        clf = CostSensitiveClassifier(
+            make_pipeline(StandardScaler(), LogisticRegression()), cost_matrix=cost
+        ).fit(X_train, y_train)
+        assert_array_equal(clf.cost_matrix_, MULTICLASS_COSTS)
+        assert_array_equal(clf.predict(X_test), reference.predict(X_test))
+    hgb = CostSensitiveClassifier(
+        HistGradientBoostingClassifier(max_iter=10, random_state=0),
+        cost_matrix=as_dict, strategy="tuned", cv=3, random_state=0,
+    ).fit(X_train, y_train)
+    assert set(hgb.predict(X_test)) <= {"a", "b", "c"}
+
+
+def test_prefit_uses_the_estimator_as_is(binary_data):
+    """Check cv='prefit': no refit, same predictions as the Bayes rule on it."""
+    X_train, X_test, y_train, _ = binary_data
+    fitted = LogisticRegression().fit(X_train, y_train)
+    coef = fitted.coef_.copy()
+    clf = CostSensitiveClassifier(fitted, cost_matrix=BINARY_COSTS, cv="prefit")
+    clf.fit(X_test[:10], y_train[:10])
+    assert clf.estimator_ is fitted
+    assert_array_equal(fitted.coef_, coef)
+    refitted = CostSensitiveClassifier(
+        LogisticRegression(), cost_matrix=BINARY_COSTS
+    ).fit(X_train, y_train)
+    assert_array_equal(clf.predict(X_test), refitted.predict(X_test))
+
+
+def test_prefit_tuned_uses_sample_weight_as_costs(binary_data):
+    """Check that sample weights weight the tuned cost.
+
+    With a prefitted estimator nothing is refitted, so doubling the weight of the
+    positive rows is the same as doubling the cost of missing them.
+    """
+    X_train, X_test, y_train, y_test = binary_data
+    fitted = LogisticRegression().fit(X_train, y_train)
+    weights = np.where(y_test == "pos", 2.0, 1.0)
+    weights_before = weights.copy()
+    weighted = CostSensitiveClassifier(
+        fitted, cost_matrix=BINARY_COSTS, strategy="tuned", cv="prefit"
+    ).fit(X_test, y_test, sample_weight=weights)
+    doubled = CostSensitiveClassifier(
+        fitted, cost_matrix=[[0, 1], [20, 0]], strategy="tuned", cv="prefit"
+    ).fit(X_test, y_test)
+    assert weighted.threshold_ == pytest.approx(doubled.threshold_)
+    assert_array_equal(weights, weights_before)
+
+
+def test_sample_weight_reaches_the_estimator_and_is_not_modified(binary_data):
+    """Check that sample_weight is passed to estimator.fit and left unchanged."""
+    X_train, _, y_train, _ = binary_data
+    weights = np.random.RandomState(0).uniform(0.5, 2.0, size=len(y_train))
+    weights_before = weights.copy()
+    cost = BINARY_COSTS.copy()
+    clf = CostSensitiveClassifier(LogisticRegression(), cost_matrix=cost)
+    clf.fit(X_train, y_train, sample_weight=weights)
+    expected = LogisticRegression().fit(X_train, y_train, sample_weight=weights)
+    assert_allclose(clf.estimator_.coef_, expected.coef_)
+    assert_array_equal(weights, weights_before)
+    assert_array_equal(cost, BINARY_COSTS)
+    clf.cost_matrix_[0, 1] = 100.0
+    assert_array_equal(cost, BINARY_COSTS)
+
+
+def test_metadata_routing(binary_data):
+    """Check that sample_weight and groups are routed as the estimators request."""
+    X_train, _, y_train, _ = binary_data
+    weights = np.random.RandomState(0).uniform(0.5, 2.0, size=len(y_train))
+    groups = np.arange(len(y_train)) % 5
+    with sklearn.config_context(enable_metadata_routing=True):
+        pipe = make_pipeline(
+            StandardScaler().set_fit_request(sample_weight=False),
+            LogisticRegression().set_fit_request(sample_weight=True),
+        )
+        clf = CostSensitiveClassifier(
+            pipe, cost_matrix=BINARY_COSTS, strategy="tuned", cv=GroupKFold(3)
+        ).fit(X_train, y_train, sample_weight=weights, groups=groups)
+        expected = clone(pipe).fit(X_train, y_train, sample_weight=weights)
+        assert_allclose(clf.predict_proba(X_train), expected.predict_proba(X_train))
+        unrequested = CostSensitiveClassifier(
+            LogisticRegression(), cost_matrix=BINARY_COSTS
+        )
+        with pytest.raises(ValueError, match="sample_weight.*LogisticRegression.fit"):
+            unrequested.fit(X_train, y_train, sample_weight=weights)
+
+
+def test_tuned_is_reproducible_and_pickles(binary_data):
+    """Check same seed -> same threshold, and predictions after a pickle round trip."""
+    X_train, X_test, y_train, _ = binary_data
+    params = dict(cost_matrix=BINARY_COSTS, strategy="tuned", random_state=3)
+    first = CostSensitiveClassifier(LogisticRegression(), **params)
+    second = clone(first)
+    first.fit(X_train, y_train)
+    second.fit(X_train, y_train)
+    assert first.threshold_ == second.threshold_
+    loaded = pickle.loads(pickle.dumps(first))
+    assert_array_equal(loaded.predict(X_test), first.predict(X_test))
+
+
+def test_refit_false_keeps_the_model_of_the_single_split(binary_data):
+    """Check refit=False with one split: estimator_ is the model of that split."""
+    X_train, _, y_train, _ = binary_data
+    cv = StratifiedShuffleSplit(n_splits=1, test_size=0.25, random_state=0)
+    clf = CostSensitiveClassifier(
+        LogisticRegression(), cost_matrix=BINARY_COSTS, strategy="tuned", cv=cv,
+        refit=False,
+    ).fit(X_train, y_train)
+    train, _ = next(cv.split(X_train, y_train))
+    expected = LogisticRegression().fit(X_train[train], y_train[train])
+    assert_allclose(clf.estimator_.coef_, expected.coef_)
+
+
+def test_prefit_needs_a_fitted_estimator(binary_data):
+    """Check the error of cv='prefit' with an unfitted estimator."""
+    X_train, _, y_train, _ = binary_data
+    clf = CostSensitiveClassifier(
+        LogisticRegression(), cost_matrix=BINARY_COSTS, cv="prefit"
+    )
+    with pytest.raises(NotFittedError, match="cv='prefit' needs a fitted estimator"):
+        clf.fit(X_train, y_train)
+
+
+@pytest.mark.parametrize(
+    "params, fit_params, err_type, err_msg",
+    [
+        (
+            {"cost_matrix": np.ones((3, 3)) - np.eye(3)},
+            {},
+            ValueError,
+            r"cost_matrix has shape \(3, 3\) but y has 2 classes \['neg', 'pos'\]",
+        ),
+        (
+            {"cost_matrix": {"neg": {"positive": 1}}},
+            {},
+            ValueError,
+            r"labels \['positive'\] that are not classes; the classes are "
+            r"\['neg', 'pos'\]",
+        ),
+        (
+            {"cost_matrix": BINARY_COSTS, "strategy": "argmax"},
+            {},
+            InvalidParameterError,
+            r"The 'strategy' parameter of CostSensitiveClassifier must be a str "
+            r"among",
+        ),
+        (
+            {"estimator": LinearSVC(), "cost_matrix": BINARY_COSTS},
+            {},
+            InvalidParameterError,
+            r"The 'estimator' parameter of CostSensitiveClassifier must be an object "
+            r"implementing 'fit' and 'predict_proba'",
+        ),
+        (
+            {"cost_matrix": BINARY_COSTS, "strategy": "tuned", "refit": False},
+            {},
+            ValueError,
+            r"refit=False needs cv with a single split, but cv=5 gives 5",
+        ),
+        (
+            {
+                "estimator": make_pipeline(StandardScaler(), LogisticRegression()),
+                "cost_matrix": BINARY_COSTS,
+            },
+            {"sample_weight": np.ones(1500)},
+            ValueError,
+            r"sample_weight was passed but Pipeline.fit does not accept "
+            r"sample_weight.*enable metadata routing",
+        ),
+    ],
+)
+def test_fit_errors(binary_data, params, fit_params, err_type, err_msg):
+    """Check that bad parameters get errors naming the problem and the fix."""
+    X_train, _, y_train, _ = binary_data
+    params = {"estimator": LogisticRegression(), **params}
+    with pytest.raises(err_type, match=err_msg):
+        CostSensitiveClassifier(**params).fit(X_train, y_train, **fit_params)
+
+
+def test_one_class_error():
+    """Check the error when y holds a single class."""
+    clf = CostSensitiveClassifier(LogisticRegression(), cost_matrix=ZeroOneCosts())
+    with pytest.raises(ValueError, match=r"at least 2 classes in y; got 1 class"):
+        clf.fit(np.ones((5, 2)), ["a"] * 5)

@@ -1,0 +1,339 @@
+"""Cost matrices, the Bayes rule, the cost metrics and the cost scorer."""
+
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import make_classification
+from sklearn.exceptions import UndefinedMetricWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import confusion_matrix
+from sklearn.model_selection import (
+    GridSearchCV,
+    TunedThresholdClassifierCV,
+    cross_validate,
+)
+
+from skweight._costs import (
+    UnreasonableCostWarning,
+    bayes_predict_indices,
+    check_cost_matrix,
+    expected_costs,
+    make_cost_scorer,
+    mean_cost,
+    normalized_cost,
+)
+
+CLASSES = np.array(["neg", "pos"])
+COST = [[0.0, 1.0], [5.0, 0.0]]
+
+
+@pytest.fixture(scope="module")
+def string_data():
+    X, y = make_classification(
+        n_samples=300, n_features=5, weights=[0.85, 0.15], random_state=0
+    )
+    return X, CLASSES[y]
+
+
+def test_check_cost_matrix_returns_a_new_float_array():
+    """Check that the result is a float copy and the caller's array is unchanged."""
+    cost = np.array([[0, 1], [5, 0]])
+    result = check_cost_matrix(cost, CLASSES)
+    assert result.dtype == np.float64
+    assert not np.shares_memory(result, cost)
+    result[0, 1] = 100.0
+    assert_array_equal(cost, [[0, 1], [5, 0]])
+
+
+def test_check_cost_matrix_dict_of_dicts():
+    """Check the dict form: keyed by labels, diagonal defaulting to zero."""
+    costs = {"pos": {"neg": 5}, "neg": {"pos": 1, "neg": 0.5}}
+    assert_array_equal(check_cost_matrix(costs, CLASSES), [[0.5, 1.0], [5.0, 0.0]])
+    assert costs == {"pos": {"neg": 5}, "neg": {"pos": 1, "neg": 0.5}}
+
+
+def test_check_cost_matrix_callable():
+    """Check that a callable receives the classes and may return either form."""
+    seen = []
+
+    def costs(classes):
+        seen.append(classes)
+        return {classes[0]: {classes[1]: 1}, classes[1]: {classes[0]: 5}}
+
+    assert_array_equal(check_cost_matrix(costs, CLASSES), COST)
+    assert_array_equal(seen[0], CLASSES)
+
+
+@pytest.mark.parametrize(
+    "params, err_type, err_msg",
+    [
+        (
+            {"cost_matrix": [[0, 1, 2], [5, 0, 1]]},
+            ValueError,
+            r"cost_matrix has shape \(2, 3\) but y has 2 classes \['neg', 'pos'\]; "
+            r"pass a \(2, 2\) matrix with rows = true class, columns = predicted",
+        ),
+        (
+            {"cost_matrix": [[0, np.nan], [5, 0]]},
+            ValueError,
+            r"non-finite costs at the \(true, predicted\) pairs \[\('neg', 'pos'\)\]",
+        ),
+        (
+            {"cost_matrix": [[0, 1], [np.inf, 0]]},
+            ValueError,
+            r"non-finite costs at the \(true, predicted\) pairs \[\('pos', 'neg'\)\]",
+        ),
+        (
+            {"cost_matrix": [[0, -1], [5, 0]]},
+            ValueError,
+            r"negative costs at the \(true, predicted\) pairs \[\('neg', 'pos'\)\]",
+        ),
+        (
+            {"cost_matrix": np.zeros((2, 2))},
+            ValueError,
+            r"cost_matrix is all zeros.*1 - numpy.eye\(2\)",
+        ),
+        (
+            {"cost_matrix": [["a", 1], [5, 0]]},
+            ValueError,
+            r"cost_matrix must be a \(2, 2\) matrix of numbers",
+        ),
+        (
+            {"cost_matrix": {"neg": {"positive": 1}, "pos": {"neg": 5}}},
+            ValueError,
+            r"cost_matrix has labels \['positive'\] that are not classes; the classes "
+            r"are \['neg', 'pos'\]",
+        ),
+        (
+            {"cost_matrix": {"neg": {"pos": 1}}},
+            ValueError,
+            r"no cost for the \(true, predicted\) pairs \[\('pos', 'neg'\)\]",
+        ),
+        (
+            {"cost_matrix": {"neg": 1, "pos": {"neg": 5}}},
+            ValueError,
+            r"cost_matrix\['neg'\] must be a dict \{predicted label: cost\}; got 1",
+        ),
+        (
+            {"cost_matrix": {"neg": {"pos": "high"}, "pos": {"neg": 5}}},
+            ValueError,
+            r"cost_matrix\['neg'\]\['pos'\] must be a number; got 'high'",
+        ),
+        (
+            {"cost_matrix": lambda classes: np.ones((3, 3)), "param_name": "costs"},
+            ValueError,
+            r"costs\(classes\) has shape \(3, 3\) but y has 2 classes",
+        ),
+    ],
+)
+def test_check_cost_matrix_errors(params, err_type, err_msg):
+    """Check that each bad cost matrix gets an error naming what is wrong."""
+    with pytest.raises(err_type, match=err_msg):
+        check_cost_matrix(classes=CLASSES, **params)
+
+
+@pytest.mark.parametrize(
+    "cost_matrix, warn_msg",
+    [
+        (
+            [[2, 1, 3], [4, 0, 4], [1, 4, 0]],
+            r"predicting the true class 'a' costs 2.0, more than the error of "
+            r"predicting 'b' \(1.0\)",
+        ),
+        (
+            [[0, 4, 4], [4, 0, 4], [2, 2, 2]],
+            r"column 'c' is >= column 'a' in every row, so predicting 'c' is never "
+            r"cheaper than predicting 'a'",
+        ),
+    ],
+)
+def test_check_cost_matrix_warns_on_unreasonable_costs(cost_matrix, warn_msg):
+    """Check the warnings for a costly correct prediction and a dominated column."""
+    with pytest.warns(UnreasonableCostWarning, match=warn_msg) as record:
+        check_cost_matrix(cost_matrix, ["a", "b", "c"])
+    assert len(record) == 1
+
+
+def test_binary_free_false_alarms_warn_dominated_column():
+    """Check that free false alarms are flagged: predicting 'neg' is never better."""
+    with pytest.warns(UnreasonableCostWarning, match="column 'neg' is >= column 'pos'"):
+        check_cost_matrix([[0, 0], [5, 0]], CLASSES)
+
+
+@pytest.mark.parametrize(
+    "cost_matrix", [COST, 1 - np.eye(3), [[0, 1, 1], [5, 0, 1], [20, 5, 0]]]
+)
+def test_check_cost_matrix_no_warning_for_reasonable_costs(cost_matrix):
+    """Check that sensible matrices, including the 0-1 loss, do not warn."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_cost_matrix(cost_matrix, np.arange(len(cost_matrix)))
+
+
+def test_expected_costs_and_bayes_rule_by_hand():
+    """Check the expected costs and the argmin against a hand computation."""
+    proba = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.5, 0.5, 0.0]])
+    cost = np.array([[0, 1, 2], [3, 0, 1], [9, 2, 0]])
+    expected = np.array(
+        [
+            [0.2 * 3 + 0.1 * 9, 0.7 * 1 + 0.1 * 2, 0.7 * 2 + 0.2 * 1],
+            [0.3 * 3 + 0.6 * 9, 0.1 * 1 + 0.6 * 2, 0.1 * 2 + 0.3 * 1],
+            [0.5 * 3, 0.5 * 1, 0.5 * 2 + 0.5 * 1],
+        ]
+    )
+    assert_allclose(expected_costs(proba, cost), expected)
+    assert_array_equal(bayes_predict_indices(proba, cost), [1, 2, 1])
+
+
+def test_bayes_rule_ties_go_to_the_lowest_index():
+    """Check the tie convention: equal expected costs give the first class."""
+    # p1 = 0.2 = C01 / (C01 + C10): both decisions cost 0.8.
+    proba = np.array([[0.8, 0.2], [0.5, 0.5]])
+    assert_array_equal(bayes_predict_indices(proba, [[0, 1], [4, 0]]), [0, 1])
+    assert_array_equal(bayes_predict_indices([[0.5, 0.5]], 1 - np.eye(2)), [0])
+
+
+def test_expected_costs_shape_error():
+    """Check that probabilities with the wrong number of columns are rejected."""
+    with pytest.raises(ValueError, match=r"proba has shape \(1, 3\) but cost_matrix"):
+        expected_costs([[0.2, 0.3, 0.5]], COST)
+
+
+def test_mean_cost_by_hand():
+    """Check the mean cost, its weighted version and the label order."""
+    y_true = ["neg", "pos", "pos", "neg"]
+    y_pred = ["pos", "neg", "pos", "neg"]
+    assert mean_cost(y_true, y_pred, cost_matrix=COST) == pytest.approx(6 / 4)
+    assert mean_cost(
+        y_true, y_pred, cost_matrix=COST, sample_weight=[1, 2, 1, 0]
+    ) == pytest.approx((1 + 10) / 4)
+    flipped = [[0, 5], [1, 0]]
+    assert mean_cost(
+        y_true, y_pred, cost_matrix=flipped, labels=["pos", "neg"]
+    ) == pytest.approx(6 / 4)
+
+
+def test_mean_cost_agrees_with_confusion_matrix():
+    """Check that the mean cost is the confusion matrix weighted by the costs."""
+    rng = np.random.RandomState(0)
+    y_true, y_pred = rng.randint(3, size=50), rng.randint(3, size=50)
+    cost = rng.uniform(1, 5, size=(3, 3)) * (1 - np.eye(3))
+    expected = (confusion_matrix(y_true, y_pred) * cost).sum() / 50
+    assert mean_cost(y_true, y_pred, cost_matrix=cost) == pytest.approx(expected)
+
+
+def test_mean_cost_dict_and_example_dependent_costs():
+    """Check the dict form without labels and per-row cost matrices."""
+    y_true, y_pred = ["neg", "pos", "pos"], ["pos", "neg", "pos"]
+    dict_cost = {"neg": {"pos": 1}, "pos": {"neg": 5}}
+    assert mean_cost(y_true, y_pred, cost_matrix=dict_cost) == pytest.approx(2.0)
+    per_row = np.array([[[0, 1], [5, 0]], [[0, 2], [7, 0]], [[0, 1], [1, 3]]])
+    assert mean_cost(y_true, y_pred, cost_matrix=per_row) == pytest.approx(11 / 3)
+
+
+@pytest.mark.parametrize(
+    "params, err_type, err_msg",
+    [
+        (
+            {"y_true": [0, 0, 1], "y_pred": [0, 0, 1], "cost_matrix": 1 - np.eye(3)},
+            ValueError,
+            r"cost_matrix has shape \(3, 3\) but y_true and y_pred have 2 classes",
+        ),
+        (
+            {
+                "y_true": [0, 2],
+                "y_pred": [0, 1],
+                "cost_matrix": 1 - np.eye(2),
+                "labels": [0, 1],
+            },
+            ValueError,
+            r"y_true contains labels \[2\] that are not among the classes \[0, 1\]",
+        ),
+        (
+            {"y_true": [0, 1], "y_pred": [0, 1], "cost_matrix": np.ones((3, 2, 2))},
+            ValueError,
+            r"example-dependent costs need shape \(n_samples, n_classes, n_classes\)",
+        ),
+        (
+            {"y_true": [0, 1], "y_pred": [0], "cost_matrix": 1 - np.eye(2)},
+            ValueError,
+            r"inconsistent numbers of samples",
+        ),
+    ],
+)
+def test_mean_cost_errors(params, err_type, err_msg):
+    """Check the errors of mean_cost."""
+    with pytest.raises(err_type, match=err_msg):
+        mean_cost(**params)
+
+
+def test_normalized_cost():
+    """Check normalisation by the best constant prediction."""
+    y_true = ["neg"] * 8 + ["pos"] * 2
+    # Always "neg" costs 2 * 5 / 10 = 1.0; always "pos" costs 8 / 10 = 0.8.
+    assert normalized_cost(y_true, ["pos"] * 10, cost_matrix=COST) == 1.0
+    assert normalized_cost(y_true, ["neg"] * 10, cost_matrix=COST) == 1.25
+    assert normalized_cost(y_true, y_true, cost_matrix=COST) == 0.0
+    weights = [1] * 8 + [4] * 2
+    assert normalized_cost(
+        y_true, ["pos"] * 10, cost_matrix=COST, sample_weight=weights
+    ) == pytest.approx(8 / 8)
+    with pytest.warns(UndefinedMetricWarning, match="a constant prediction costs"):
+        cost = normalized_cost(
+            ["neg", "neg"], ["neg", "pos"], cost_matrix=COST, labels=CLASSES
+        )
+    assert np.isnan(cost)
+
+
+def test_cost_scorer_is_minus_the_mean_cost(string_data):
+    """Check that the scorer returns minus the mean cost of the predictions."""
+    X, y = string_data
+    clf = LogisticRegression().fit(X, y)
+    scorer = make_cost_scorer(COST)
+    expected = -mean_cost(y, clf.predict(X), cost_matrix=COST)
+    assert scorer(clf, X, y) == pytest.approx(expected)
+    dict_scorer = make_cost_scorer({"neg": {"pos": 1}, "pos": {"neg": 5}})
+    assert dict_scorer(clf, X, y) == pytest.approx(expected)
+
+
+def test_cost_scorer_in_grid_search_with_string_labels(string_data):
+    """Check the scorer inside GridSearchCV and cross_validate with string labels."""
+    X, y = string_data
+    scorer = make_cost_scorer(COST, labels=CLASSES)
+    search = GridSearchCV(
+        LogisticRegression(), {"class_weight": [None, "balanced"]}, scoring=scorer,
+        cv=3,
+    ).fit(X, y)
+    scores = search.cv_results_["mean_test_score"]
+    assert np.all(np.isfinite(scores)) and np.all(scores <= 0)
+    # Balancing the classes helps when a missed positive costs 5 false alarms.
+    assert search.best_params_ == {"class_weight": "balanced"}
+    result = cross_validate(LogisticRegression(), X, y, scoring=scorer, cv=3)
+    assert np.all(result["test_score"] <= 0)
+
+
+def test_cost_scorer_in_tuned_threshold_classifier(string_data):
+    """Check the scorer as scoring of sklearn's TunedThresholdClassifierCV."""
+    X, y = string_data
+    tuned = TunedThresholdClassifierCV(
+        LogisticRegression(), scoring=make_cost_scorer(COST), cv=3,
+        store_cv_results=True,
+    ).fit(X, y)
+    # A missed "pos" costs 5 times a false alarm: the cut-off moves below 0.5.
+    assert tuned.best_threshold_ < 0.5
+    assert tuned.best_score_ == pytest.approx(tuned.cv_results_["scores"].max())
+    assert tuned.best_score_ <= 0
+
+
+def test_cost_functions_do_not_modify_inputs():
+    """Check that neither the cost matrix nor the sample weights are modified."""
+    cost = np.array([[0.0, 1.0], [5.0, 0.0]])
+    weights = np.array([1.0, 2.0, 3.0])
+    y_true, y_pred = np.array([0, 1, 1]), np.array([1, 1, 0])
+    mean_cost(y_true, y_pred, cost_matrix=cost, sample_weight=weights)
+    normalized_cost(y_true, y_pred, cost_matrix=cost, sample_weight=weights)
+    make_cost_scorer(cost, labels=[0, 1])
+    assert_array_equal(cost, [[0.0, 1.0], [5.0, 0.0]])
+    assert_array_equal(weights, [1.0, 2.0, 3.0])
