@@ -11,13 +11,25 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 from ._classifier import WeightedKerasClassifier
+from ._cost_sensitive import CostSensitiveClassifier
+from ._costs import (
+    UnreasonableCostWarning,
+    make_cost_scorer,
+    mean_cost,
+    normalized_cost,
+)
 from ._weights import EffectiveNumber, compute_class_weights
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "CostSensitiveClassifier",
     "EffectiveNumber",
+    "UnreasonableCostWarning",
     "WeightedKerasClassifier",
-    "compute_class_weights",
     "__version__",
+    "compute_class_weights",
+    "make_cost_scorer",
+    "mean_cost",
+    "normalized_cost",
 ]

@@ -85,10 +85,12 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         priors under the class weights (``log(pos/neg)`` without weights, 0 with
         balanced weights); ``"prior"``: the plain priors; ``"zeros"``; an array of
         one value per output unit; None keeps the model's own initialisation.
-    cost_matrix : array-like of shape (n_classes, n_classes), dict or None, \
-            default=None
+    cost_matrix : array-like of shape (n_classes, n_classes), dict, callable or \
+            None, default=None
         ``C[i, j]`` = cost of predicting class j when the truth is class i, in the
-        order of ``classes_`` (or a dict of dicts keyed by labels). When given,
+        order of ``classes_``; or a dict of dicts keyed by labels
+        ``{true: {predicted: cost}}``; or a callable of ``classes_`` returning
+        either. When given,
         ``predict`` returns ``argmin_j Σ_i p(i|x) C[i, j]`` on the corrected
         probabilities.
     loss : "auto", str or keras.losses.Loss, default="auto"
@@ -189,7 +191,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         "class_weight": [StrOptions(set(SCHEMES)), dict, EffectiveNumber, callable,
                          None],
         "bias_init": [StrOptions(set(BIAS_INIT_OPTIONS)), "array-like", None],
-        "cost_matrix": ["array-like", dict, None],
+        "cost_matrix": ["array-like", dict, callable, None],
         "loss": [str, HasMethods("__call__")],
         "optimizer": [str, keras.optimizers.Optimizer],
         "learning_rate": [Interval(Real, 0, None, closed="neither"), None],

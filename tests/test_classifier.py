@@ -117,6 +117,38 @@ def test_output_bias_is_set_before_training(binary_data):
     np.testing.assert_array_equal(seen["classes_"], [0, 1])
 
 
+def test_cost_matrix_gives_the_bayes_rule(balanced_fit, binary_data):
+    """Check predict = argmin of predict_proba @ C, and decision_function agrees."""
+    X, y = binary_data
+    cost = np.array([[0.0, 1.0], [20.0, 0.0]])
+    clf = clone(balanced_fit).set_params(cost_matrix=cost).fit(X, y)
+    proba = clf.predict_proba(X)
+    expected = (proba @ cost).argmin(axis=1)
+    np.testing.assert_array_equal(clf.predict(X), expected)
+    np.testing.assert_array_equal(clf.decision_function(X) > 0, expected == 1)
+    # Binary with a zero diagonal: the analytic threshold 1 / (1 + 20).
+    np.testing.assert_array_equal(expected, proba[:, 1] > 1 / 21)
+    np.testing.assert_array_equal(clf.cost_matrix_, cost)
+
+
+def test_multiclass_cost_matrix_with_string_labels_and_cost_weights():
+    """Check a 3-class dict-of-dicts cost matrix and the "cost" weight scheme."""
+    X, y = make_classification(n_samples=300, n_features=6, n_informative=4,
+                               n_classes=3, weights=[0.6, 0.3, 0.1], random_state=2)
+    labels = np.array(["a", "b", "c"])[y]
+    cost = {"a": {"b": 1, "c": 1}, "b": {"a": 2, "c": 2}, "c": {"a": 10, "b": 10}}
+    clf = WeightedKerasClassifier(class_weight="cost", cost_matrix=cost,
+                                  random_state=0, **FAST).fit(X, labels)
+    matrix = np.array([[0, 1, 1], [2, 0, 2], [10, 10, 0]], dtype=float)
+    np.testing.assert_array_equal(clf.cost_matrix_, matrix)
+    weights = np.array(list(clf.class_weight_.values()))
+    np.testing.assert_allclose(weights / weights[0], [1.0, 2.0, 10.0])
+    expected = clf.classes_[(clf.predict_proba(X) @ matrix).argmin(axis=1)]
+    np.testing.assert_array_equal(clf.predict(X), expected)
+    np.testing.assert_array_equal(clf.classes_[clf.decision_function(X).argmax(1)],
+                                  expected)
+
+
 def test_string_labels_and_dict_weights():
     """Check string labels with class weights keyed by the original labels."""
     X, y = make_classification(n_samples=300, n_features=5, weights=[0.8, 0.2],
@@ -309,6 +341,8 @@ def _builder_with_outputs(units):
         ({"optimizer": "no_such_opt"}, None, None, ValueError,
          "is not a Keras optimizer"),
         ({"epochs": 0}, None, None, ValueError, "The 'epochs' parameter"),
+        ({"cost_matrix": [[0, 1, 1], [1, 0, 1]]}, None, None, ValueError,
+         r"cost_matrix has shape \(2, 3\) but y has 2 classes \[0, 1\]"),
         ({"model": 3}, None, None, ValueError, "The 'model' parameter"),
     ],
 )
