@@ -17,6 +17,7 @@ from sklearn.utils.validation import (
 
 from ._costs import bayes_predict_indices, check_cost_matrix, expected_costs
 from ._forward import make_forward, predict_in_batches
+from ._losses import LogitAdjustedLoss, SparseFocalLoss, logit_adjustment_weights
 from ._model import instantiate_model, set_output_bias
 from ._priors import (
     BIAS_INIT_OPTIONS,
@@ -93,10 +94,19 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         either. When given,
         ``predict`` returns ``argmin_j Σ_i p(i|x) C[i, j]`` on the corrected
         probabilities.
-    loss : "auto", str or keras.losses.Loss, default="auto"
+    loss : "auto", "focal", "logit_adjusted", str or keras.losses.Loss, \
+            default="auto"
         ``"auto"`` is binary cross-entropy for two classes, else sparse categorical
-        cross-entropy. Any Keras loss receives targets as a 0/1 column (binary) or
-        integer class indices (multiclass).
+        cross-entropy. ``"focal"``: focal loss (Lin et al. 2017; ``loss_params``
+        ``gamma=2.0``, ``alpha=None``), whose probabilities are not corrected (no
+        closed form exists; calibrate them if they matter). ``"logit_adjusted"``:
+        the logit-adjusted loss (Menon et al. 2021; ``loss_params`` ``tau=1.0``),
+        which acts as class weights ``π_c ** -tau``: ``predict`` is the
+        balanced-error rule and ``predict_proba`` is prior-corrected. Any other
+        Keras loss receives targets as a 0/1 column (binary) or integer class
+        indices (multiclass).
+    loss_params : dict, default=None
+        Keyword arguments of the loss (e.g. ``{"gamma": 1.0}`` for ``"focal"``).
     optimizer : str or keras.optimizers.Optimizer, default="adam"
         Optimizer name or instance (an instance is copied, never trained in place).
     learning_rate : float or None, default=0.001
@@ -193,6 +203,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         "bias_init": [StrOptions(set(BIAS_INIT_OPTIONS)), "array-like", None],
         "cost_matrix": ["array-like", dict, callable, None],
         "loss": [str, HasMethods("__call__")],
+        "loss_params": [dict, None],
         "optimizer": [str, keras.optimizers.Optimizer],
         "learning_rate": [Interval(Real, 0, None, closed="neither"), None],
         "batch_size": [Interval(Integral, 1, None, closed="left"),
@@ -220,6 +231,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         bias_init="auto",
         cost_matrix=None,
         loss="auto",
+        loss_params=None,
         optimizer="adam",
         learning_rate=0.001,
         batch_size="auto",
@@ -242,6 +254,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         self.bias_init = bias_init
         self.cost_matrix = cost_matrix
         self.loss = loss
+        self.loss_params = loss_params
         self.optimizer = optimizer
         self.learning_rate = learning_rate
         self.batch_size = batch_size
@@ -307,12 +320,19 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         weights = resolve_class_weight(
             self.class_weight, y, self.classes_, counts, cost_matrix=self.cost_matrix_
         )
-        self._weights = weights
         self.class_weight_ = dict(zip(self.classes_.tolist(), weights.tolist(),
                                       strict=True))
         self.priors_ = counts / counts.sum()
+        # The factors the network's output carries on top of p(c|x): the class
+        # weights, times π_c ** -tau for the logit-adjusted loss.
+        self._weights = weights
+        if self._is_loss("logit_adjusted"):
+            self._weights = weights * logit_adjustment_weights(
+                self.priors_, self._loss_kwargs().get("tau", 1.0)
+            )
         n_outputs = 1 if len(self.classes_) == 2 else len(self.classes_)
-        self.bias_init_ = resolve_bias_init(self.bias_init, counts, weights, n_outputs)
+        self.bias_init_ = resolve_bias_init(self.bias_init, counts, self._weights,
+                                            n_outputs)
         row_weight = sample_weight * weights[y_encoded]
 
         seed = integer_seed(self.random_state)
@@ -324,7 +344,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
             "class_counts_": counts,
             "class_weight_": weights,
             "priors_": self.priors_,
-            "weighted_priors_": weighted_priors(counts, weights),
+            "weighted_priors_": weighted_priors(counts, self._weights),
             "output_bias_": self.bias_init_,
             "random_state_": seed,
         }
@@ -349,11 +369,35 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
             set_output_bias(keras_model, self.bias_init_)
         return keras_model
 
+    def _is_loss(self, name):
+        return isinstance(self.loss, str) and self.loss == name
+
+    def _loss_kwargs(self):
+        return dict(self.loss_params or {})
+
     def _loss_function(self, n_outputs):
-        if isinstance(self.loss, str) and self.loss == "auto":
-            if n_outputs == 1:
-                return keras.losses.BinaryCrossentropy()
-            return keras.losses.SparseCategoricalCrossentropy()
+        kwargs = self._loss_kwargs()
+        try:
+            if self._is_loss("auto"):
+                if n_outputs == 1:
+                    return keras.losses.BinaryCrossentropy(**kwargs)
+                return keras.losses.SparseCategoricalCrossentropy(**kwargs)
+            if self._is_loss("focal"):
+                return SparseFocalLoss(**kwargs)
+            if self._is_loss("logit_adjusted"):
+                return LogitAdjustedLoss(log_priors=np.log(self.priors_), **kwargs)
+        except TypeError as exc:
+            raise TypeError(
+                f"loss_params={self.loss_params!r} do not fit loss={self.loss!r} "
+                f"({exc}); for 'focal' use gamma and alpha, for 'logit_adjusted' "
+                "use tau."
+            ) from exc
+        if kwargs:
+            raise ValueError(
+                f"loss_params={self.loss_params!r} apply to the built-in losses "
+                f"only; configure loss={self.loss!r} directly, e.g. "
+                "keras.losses.BinaryFocalCrossentropy(gamma=1.0)."
+            )
         try:
             loss = keras.losses.get(self.loss)
         except ValueError as exc:
