@@ -30,7 +30,7 @@ from ._training import (
     StopOnNaN,
     StopWhenFlat,
     keras_targets,
-    make_dataset,
+    fit_inputs,
     outputs_to_proba,
     no_retracing_warning,
     steps_per_execution,
@@ -298,17 +298,8 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         X, y = validate_data(self, X, y, dtype=[np.float32, np.float64])
         check_classification_targets(y)
         self.classes_, y_encoded = np.unique(y, return_inverse=True)
-        if len(self.classes_) < 2:
-            raise ValueError(
-                f"y has 1 class ({self.classes_.tolist()[0]!r}); a classifier needs at least "
-                "2 classes. Check the target column and any filtering before fit."
-            )
+        _check_two_classes(self.classes_)
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
-        self.cost_matrix_ = (
-            None
-            if self.cost_matrix is None
-            else check_cost_matrix(self.cost_matrix, self.classes_)
-        )
         counts = class_counts(y_encoded, len(self.classes_), sample_weight)
         if np.any(counts <= 0):
             empty = self.classes_[counts <= 0].tolist()
@@ -317,9 +308,109 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
                 "needs a positive total weight. Drop those rows from y, or give "
                 "them positive weights."
             )
+        self._counts = counts
+        self._set_class_state(y, counts)
+        row_weight = sample_weight * self._class_weights[y_encoded]
+        seed = integer_seed(self.random_state)
+        with seeded(seed):
+            self.model_ = self._build(self._meta(counts, seed))
+            loss_fn = self._compile(X.shape[0])
+            self._train(X.astype(np.float32, copy=False), y_encoded, row_weight,
+                        sample_weight, seed, loss_fn)
+        self._forward = make_forward(self.model_)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train for one pass over a batch of rows, for data that does not fit in memory.
+
+        Class weights and priors come from the running class counts of all the
+        batches seen so far (a class not seen yet counts as one row), so a scheme
+        such as ``"balanced"`` stays consistent across calls. The output bias is
+        set once, from the first batch. Early stopping and ``n_iter_no_change``
+        do not apply.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A batch of training rows.
+        y : array-like of shape (n_samples,)
+            Their labels.
+        classes : array-like of shape (n_classes,), default=None
+            Every class label; required on the first call, as in scikit-learn.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Row weights.
+
+        Returns
+        -------
+        self : WeightedKerasClassifier
+            The estimator, trained on one more batch.
+        """
+        first_call = not hasattr(self, "model_")
+        _reject_indicator_targets(y)
+        X, y = validate_data(self, X, y, dtype=[np.float32, np.float64],
+                             reset=first_call)
+        check_classification_targets(y)
+        if first_call:
+            if classes is None:
+                raise ValueError(
+                    "classes must be passed on the first call to partial_fit: the "
+                    "network's output width depends on them. Pass "
+                    "classes=numpy.unique(y_all)."
+                )
+            self.classes_ = np.unique(np.asarray(classes))
+            _check_two_classes(self.classes_)
+            self._counts = np.zeros(len(self.classes_))
+        elif classes is not None and not np.array_equal(np.unique(classes),
+                                                         self.classes_):
+            raise ValueError(
+                f"classes={np.unique(classes).tolist()!r} differ from the classes "
+                f"of the first call {self.classes_.tolist()!r}; pass the same "
+                "classes on every call."
+            )
+        unknown = np.setdiff1d(np.unique(y), self.classes_)
+        if len(unknown):
+            raise ValueError(
+                f"y has labels {unknown.tolist()!r} that are not in classes "
+                f"{self.classes_.tolist()!r}; pass every label in classes on the "
+                "first call."
+            )
+        y_encoded = np.searchsorted(self.classes_, y)
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        self._counts = self._counts + class_counts(y_encoded, len(self.classes_),
+                                                   sample_weight)
+        self._set_class_state(y, np.where(self._counts > 0, self._counts, 1.0),
+                              set_bias=first_call)
+        row_weight = sample_weight * self._class_weights[y_encoded]
+        seed = integer_seed(self.random_state)
+        with seeded(seed):
+            if first_call:
+                self.model_ = self._build(self._meta(self._counts, seed))
+                self.history_ = {"loss": []}
+                self.n_iter_ = 0
+                self.best_epoch_ = None
+                self._compile(X.shape[0])
+            history = self._run_epochs(
+                X.astype(np.float32, copy=False), y_encoded, row_weight, 1, seed,
+                extra_callbacks=[],
+            )
+        for key, values in history.items():
+            self.history_.setdefault(key, []).extend(values)
+        self.n_iter_ += 1
+        self._forward = make_forward(self.model_)
+        return self
+
+    def _set_class_state(self, y, counts, set_bias=True):
+        """Class weights, priors, cost matrix and output bias from class counts."""
+        self.cost_matrix_ = (
+            None
+            if self.cost_matrix is None
+            else check_cost_matrix(self.cost_matrix, self.classes_)
+        )
         weights = resolve_class_weight(
             self.class_weight, y, self.classes_, counts, cost_matrix=self.cost_matrix_
         )
+        self._class_weights = weights
         self.class_weight_ = dict(zip(self.classes_.tolist(), weights.tolist(),
                                       strict=True))
         self.priors_ = counts / counts.sum()
@@ -330,30 +421,26 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
             self._weights = weights * logit_adjustment_weights(
                 self.priors_, self._loss_kwargs().get("tau", 1.0)
             )
-        n_outputs = 1 if len(self.classes_) == 2 else len(self.classes_)
-        self.bias_init_ = resolve_bias_init(self.bias_init, counts, self._weights,
-                                            n_outputs)
-        row_weight = sample_weight * weights[y_encoded]
+        if set_bias:
+            self.bias_init_ = resolve_bias_init(self.bias_init, counts, self._weights,
+                                                self._n_outputs())
 
-        seed = integer_seed(self.random_state)
-        meta = {
+    def _n_outputs(self):
+        return 1 if len(self.classes_) == 2 else len(self.classes_)
+
+    def _meta(self, counts, seed):
+        return {
             "n_features_in_": self.n_features_in_,
             "classes_": self.classes_,
             "n_classes_": len(self.classes_),
-            "n_outputs_": n_outputs,
+            "n_outputs_": self._n_outputs(),
             "class_counts_": counts,
-            "class_weight_": weights,
+            "class_weight_": self._class_weights,
             "priors_": self.priors_,
             "weighted_priors_": weighted_priors(counts, self._weights),
             "output_bias_": self.bias_init_,
             "random_state_": seed,
         }
-        with seeded(seed):
-            self.model_ = self._build(meta)
-            self._train(X.astype(np.float32), y_encoded, row_weight, sample_weight,
-                        seed)
-        self._forward = make_forward(self.model_)
-        return self
 
     def _build(self, meta):
         params = dict(self.model_params or {})
@@ -453,49 +540,57 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         X_fit, X_val, y_fit, y_val, rw_fit, rw_val, _, sw_val = parts
         return (X_fit, y_fit, rw_fit), (X_val, y_val, rw_val, sw_val)
 
-    def _train(self, X, y_encoded, row_weight, sample_weight, seed):
-        n_outputs = self.model_.outputs[0].shape[-1]
-        loss_fn = self._loss_function(n_outputs)
+    def _batch_size(self, n_rows):
+        return min(200, n_rows) if self.batch_size == "auto" else self.batch_size
+
+    def _compile(self, n_rows):
+        """Compile the new model; return its loss function."""
+        loss_fn = self._loss_function(self._n_outputs())
+        self.model_.compile(
+            optimizer=self._optimizer(),
+            loss=loss_fn,
+            steps_per_execution=steps_per_execution(n_rows, self._batch_size(n_rows)),
+        )
+        return loss_fn
+
+    def _train(self, X, y_encoded, row_weight, sample_weight, seed, loss_fn):
         train = (X, y_encoded, row_weight)
         validation = None
         if self.early_stopping:
             train, validation = self._split(X, y_encoded, row_weight, sample_weight,
                                             seed)
-        X_fit, y_fit, rw_fit = train
-        batch_size = (
-            min(200, X_fit.shape[0]) if self.batch_size == "auto" else self.batch_size
-        )
-        self.model_.compile(
-            optimizer=self._optimizer(),
-            loss=loss_fn,
-            steps_per_execution=steps_per_execution(X_fit.shape[0], batch_size),
-        )
-        nan_guard = StopOnNaN()
         stopper = StopWhenFlat(
             self.n_iter_no_change, self.tol, validation, self.early_stopping_monitor,
             loss_fn, self._weights,
         )
-        callbacks = [nan_guard, stopper, *copy.deepcopy(self.callbacks or [])]
-        dataset = make_dataset(
-            X_fit, keras_targets(y_fit, n_outputs), rw_fit.astype(np.float32),
-            batch_size, seed,
+        self.history_ = self._run_epochs(*train, self.epochs, seed,
+                                         extra_callbacks=[stopper])
+        self.n_iter_ = len(self.history_.get("loss", []))
+        self.best_epoch_ = stopper.best_epoch if validation is not None else None
+
+    def _run_epochs(self, X, y_encoded, row_weight, epochs, seed, extra_callbacks):
+        """Run ``epochs`` passes over (X, y); raise if the loss stops being finite."""
+        n_outputs = self.model_.outputs[0].shape[-1]
+        nan_guard = StopOnNaN()
+        callbacks = [nan_guard, *extra_callbacks,
+                     *copy.deepcopy(self.callbacks or [])]
+        inputs = fit_inputs(
+            X, keras_targets(y_encoded, n_outputs), row_weight.astype(np.float32),
+            self._batch_size(X.shape[0]), seed,
         )
         with no_retracing_warning():
             history = self.model_.fit(
-                dataset, epochs=self.epochs, verbose=self.verbose,
-                callbacks=callbacks,
-                shuffle=False,  # the pipeline shuffles, with its own seed
+                **inputs, epochs=epochs, verbose=self.verbose, callbacks=callbacks
             )
-        self.history_ = {key: list(values) for key, values in history.history.items()}
-        self.n_iter_ = len(self.history_.get("loss", []))
-        self.best_epoch_ = stopper.best_epoch if validation is not None else None
+        history = {key: list(values) for key, values in history.history.items()}
         if nan_guard.failed_epoch is not None:
             raise FloatingPointError(
-                f"the training loss became {self.history_['loss'][-1]!r} at epoch "
+                f"the training loss became {history['loss'][-1]!r} at epoch "
                 f"{nan_guard.failed_epoch}; the model is unusable. Lower "
                 f"learning_rate (now {self.learning_rate!r}), scale the features "
                 "(e.g. StandardScaler) or check the class weights for extreme values."
             )
+        return history
 
     def __getstate__(self):
         state = dict(super().__getstate__())  # may be self.__dict__ itself
@@ -613,6 +708,14 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         else:
             indices = np.argmax(self.predict_weighted_proba(X), axis=1)
         return self.classes_[indices]
+
+
+def _check_two_classes(classes):
+    if len(classes) < 2:
+        raise ValueError(
+            f"y has 1 class ({classes.tolist()[0]!r}); a classifier needs at least "
+            "2 classes. Check the target column and any filtering before fit."
+        )
 
 
 def _reject_indicator_targets(y):

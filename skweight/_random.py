@@ -1,11 +1,12 @@
 """Seeding that leaves no trace: a fit with a seed must not change later fits.
 
 Keras draws the seeds of unseeded initialisers and dropout layers from Python's
-``random`` module, some array pipelines shuffle with NumPy's global generator, and
-random ops without a seed use Keras' global seed generator. A seeded fit sets all
-three for its duration and puts them back afterwards, so an unseeded fit that
-follows is as random as if the seeded one had never run. Shuffling in skweight's
-own data pipeline uses an operation-level seed instead of any global one.
+``random`` module, its array pipelines shuffle with NumPy's (JAX backend) or
+PyTorch's (torch backend) global generator, and random ops without a seed use
+Keras' global seed generator. A seeded fit sets them all for its duration and
+puts them back afterwards, so an unseeded fit that follows is as random as if the
+seeded one had never run. On TensorFlow, skweight's own data pipeline shuffles
+with an operation-level seed instead of any global one.
 """
 
 import contextlib
@@ -38,6 +39,17 @@ def integer_seed(random_state):
     return int(check_random_state(random_state).randint(MAX_SEED))
 
 
+def _torch_rng_state():
+    """PyTorch's generator state when Keras runs on it (it shuffles with it)."""
+    import keras
+
+    if keras.backend.backend() != "torch":
+        return None
+    import torch
+
+    return torch.random.get_rng_state()
+
+
 @contextlib.contextmanager
 def seeded(seed):
     """Seed Python, NumPy and Keras for the duration of the block, then restore.
@@ -57,8 +69,13 @@ def seeded(seed):
         if _keras_global_state is not None
         else None
     )
+    torch_state = _torch_rng_state()
     random.seed(seed)
     np.random.seed(seed)
+    if torch_state is not None:
+        import torch
+
+        torch.manual_seed(seed)
     if _keras_global_state is not None:
         # Recreated lazily from Python's (now seeded) generator.
         _keras_global_state.set_global_attribute(_GLOBAL_SEED_GENERATOR, None)
@@ -67,6 +84,10 @@ def seeded(seed):
     finally:
         random.setstate(python_state)
         np.random.set_state(numpy_state)
+        if torch_state is not None:
+            import torch
+
+            torch.random.set_rng_state(torch_state)
         if _keras_global_state is not None:
             _keras_global_state.set_global_attribute(
                 _GLOBAL_SEED_GENERATOR, keras_generator

@@ -15,21 +15,26 @@ from ._priors import correct_proba
 MAX_STEPS_PER_EXECUTION = 64
 
 
-def make_dataset(X, y, sample_weight, batch_size, seed):
-    """A shuffled, batched ``tf.data`` pipeline over (X, y, sample_weight).
+def fit_inputs(X, y, sample_weight, batch_size, seed):
+    """Keyword arguments for ``Model.fit``: the data, shuffled every epoch.
 
-    The shuffle has an operation-level seed, so a seeded fit is repeatable without
-    touching TensorFlow's global seed; it reshuffles every epoch.
+    On TensorFlow, a ``tf.data`` pipeline whose shuffle has an operation-level
+    seed, so a seeded fit is repeatable without touching TensorFlow's global seed.
+    On the other backends, arrays that Keras shuffles with NumPy's (JAX) or
+    PyTorch's (torch) generator, which :func:`skweight._random.seeded` scopes.
     """
+    if keras.backend.backend() != "tensorflow":
+        return dict(x=X, y=y, sample_weight=sample_weight, batch_size=batch_size,
+                    shuffle=True)
     import tensorflow as tf
 
-    n = X.shape[0]
     dataset = tf.data.Dataset.from_tensor_slices((X, y, sample_weight))
-    return (
-        dataset.shuffle(n, seed=seed, reshuffle_each_iteration=True)
+    dataset = (
+        dataset.shuffle(X.shape[0], seed=seed, reshuffle_each_iteration=True)
         .batch(batch_size)
         .prefetch(2)
     )
+    return dict(x=dataset, shuffle=False)  # the pipeline shuffles itself
 
 
 def steps_per_execution(n_rows, batch_size):

@@ -372,3 +372,40 @@ def test_predict_with_wrong_feature_count(balanced_fit, binary_data):
     X, _ = binary_data
     with pytest.raises(ValueError, match="X has 7 features, but WeightedKerasClassifier"):
         balanced_fit.predict(X[:, :7])
+
+
+def test_partial_fit_keeps_running_counts(binary_data):
+    """Check partial_fit: classes required, weights from running counts, one pass each."""
+    from skweight import compute_class_weights
+
+    X, y = binary_data
+    clf = WeightedKerasClassifier(class_weight="balanced", hidden_layer_sizes=(8,),
+                                  learning_rate=0.01, random_state=0)
+    with pytest.raises(ValueError, match="classes must be passed on the first call"):
+        clf.partial_fit(X[:100], y[:100])
+    batches = np.array_split(np.arange(len(y)), 3)
+    clf.partial_fit(X[batches[0]], y[batches[0]], classes=[0, 1])
+    first_bias = clf.bias_init_.copy()
+    for batch in batches[1:]:
+        clf.partial_fit(X[batch], y[batch])
+    assert clf.n_iter_ == 3
+    assert len(clf.history_["loss"]) == 3
+    expected = compute_class_weights("balanced", y)
+    assert clf.class_weight_ == pytest.approx(expected)
+    np.testing.assert_array_equal(clf.bias_init_, first_bias)
+    np.testing.assert_allclose(clf.predict_proba(X).sum(axis=1), 1.0)
+    with pytest.raises(ValueError, match=r"labels \[7\] that are not in classes"):
+        clf.partial_fit(X[:5], np.array([0, 1, 7, 0, 0]))
+    with pytest.raises(ValueError, match="X has 7 features"):
+        clf.partial_fit(X[:5, :7], y[:5])
+
+
+def test_partial_fit_continues_after_fit(binary_data):
+    """Check that partial_fit after fit trains the same network further."""
+    X, y = binary_data
+    clf = WeightedKerasClassifier(random_state=0, **FAST).fit(X, y)
+    model = clf.model_
+    n_iter = clf.n_iter_
+    clf.partial_fit(X, y)
+    assert clf.model_ is model
+    assert clf.n_iter_ == n_iter + 1
