@@ -17,7 +17,12 @@ from sklearn.utils.validation import (
 
 from ._costs import bayes_predict_indices, check_cost_matrix, expected_costs
 from ._forward import make_forward, predict_in_batches
-from ._losses import LogitAdjustedLoss, SparseFocalLoss, logit_adjustment_weights
+from ._losses import (
+    FunctionLoss,
+    LogitAdjustedLoss,
+    SparseFocalLoss,
+    logit_adjustment_weights,
+)
 from ._model import instantiate_model, set_output_bias
 from ._priors import (
     BIAS_INIT_OPTIONS,
@@ -493,7 +498,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
                 "as 'binary_focal_crossentropy', or a keras.losses.Loss."
             ) from exc
         if not isinstance(loss, keras.losses.Loss):
-            loss = keras.losses.LossFunctionWrapper(loss)
+            loss = FunctionLoss(loss)
         return loss
 
     def _optimizer(self):

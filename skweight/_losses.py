@@ -108,6 +108,21 @@ class LogitAdjustedLoss(keras.losses.Loss):
                 "tau": self.tau}
 
 
+class FunctionLoss(keras.losses.Loss):
+    """A loss from a plain function ``fn(y_true, y_pred) -> per-row losses``.
+
+    Gives any function the ``sample_weight`` handling and reduction of a Keras
+    ``Loss``.
+    """
+
+    def __init__(self, fn, name=None, **kwargs):
+        super().__init__(name=name or getattr(fn, "__name__", "loss"), **kwargs)
+        self.fn = fn
+
+    def call(self, y_true, y_pred):
+        return self.fn(y_true, y_pred)
+
+
 def logit_adjustment_weights(priors, tau):
     """The class weights a logit-adjusted network behaves as: ``π_c ** -tau``."""
     return np.power(np.asarray(priors, dtype=float), -float(tau))
