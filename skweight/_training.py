@@ -39,6 +39,8 @@ def fit_inputs(X, y, sample_weight, batch_size, seed):
 
 def steps_per_execution(n_rows, batch_size):
     """How many training steps to run per call into the compiled function."""
+    if keras.backend.backend() == "torch":
+        return 1  # Keras' torch trainer runs one step per call
     return max(1, min(MAX_STEPS_PER_EXECUTION, math.ceil(n_rows / batch_size)))
 
 
