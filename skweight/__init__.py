@@ -11,6 +11,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 from ._classifier import WeightedKerasClassifier
+from ._compare import compare_strategies, default_strategies
 from ._cost_sensitive import CostSensitiveClassifier
 from ._costs import (
     UnreasonableCostWarning,
@@ -28,7 +29,9 @@ __all__ = [
     "UnreasonableCostWarning",
     "WeightedKerasClassifier",
     "__version__",
+    "compare_strategies",
     "compute_class_weights",
+    "default_strategies",
     "make_cost_scorer",
     "mean_cost",
     "normalized_cost",

@@ -1,0 +1,230 @@
+"""compare_strategies: the table, its costs checked by hand, the default strategies."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.datasets import make_classification
+from sklearn.dummy import DummyClassifier
+from sklearn.exceptions import FitFailedWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import balanced_accuracy_score, log_loss
+from sklearn.model_selection import StratifiedKFold
+
+from skweight import WeightedKerasClassifier
+from skweight._compare import (
+    DECISIONS,
+    METRICS,
+    CostRowSums,
+    compare_strategies,
+    default_strategies,
+)
+from skweight._costs import mean_cost, normalized_cost
+
+COST = [[0.0, 1.0], [5.0, 0.0]]
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = make_classification(n_samples=300, n_features=5, weights=[0.85, 0.15],
+                               random_state=0)
+    return X, np.array(["neg", "pos"])[y]
+
+
+def test_table_shape_and_columns(data):
+    """Check one row per strategy and decision, and a mean and std per metric."""
+    X, y = data
+    strategies = {"logistic": LogisticRegression(), "prior": DummyClassifier()}
+    table = compare_strategies(X, y, cost_matrix=COST, strategies=strategies, cv=3,
+                               random_state=0)
+    assert table.shape == (len(strategies) * len(DECISIONS), 2 + 2 * len(METRICS))
+    assert list(table.columns[:2]) == ["strategy", "decision"]
+    assert list(table.columns[2:]) == [f"{m}_{s}" for m in METRICS
+                                       for s in ("mean", "std")]
+    assert table[["strategy", "decision"]].values.tolist() == [
+        [name, d] for name in strategies for d in DECISIONS
+    ]
+    assert table.attrs["classes"] == ["neg", "pos"]
+    assert table.attrs["cost_matrix"] == COST
+    assert not table.isna().any().any()
+
+
+def test_costs_checked_by_hand():
+    """Check a constant model whose every number can be computed on paper.
+
+    100 rows, 20 positives, 5 stratified folds: each test fold holds 16 negatives
+    and 4 positives. DummyClassifier(strategy="prior") predicts p(pos) = 0.2.
+    argmax always says "neg": cost 5 * 4 / 20 = 1.0 per row. Bayes compares the
+    expected costs 0.2 * 5 = 1.0 (say neg) and 0.8 * 1 = 0.8 (say pos), so always
+    says "pos": cost 16 / 20 = 0.8, which is the best constant prediction, hence a
+    normalised cost of 1.0 (and 1.0 / 0.8 = 1.25 for argmax).
+    """
+    X = np.arange(100, dtype=float).reshape(-1, 1)
+    y = np.array(["neg"] * 80 + ["pos"] * 20)
+    table = compare_strategies(
+        X, y, cost_matrix=COST, strategies={"prior": DummyClassifier()}, cv=5,
+        decisions=["argmax", "bayes"], random_state=0,
+    ).set_index("decision")
+    assert_allclose(table.loc["argmax", "cost_mean"], 1.0)
+    assert_allclose(table.loc["bayes", "cost_mean"], 0.8)
+    assert_allclose(table.loc["argmax", "normalized_cost_mean"], 1.25)
+    assert_allclose(table.loc["bayes", "normalized_cost_mean"], 1.0)
+    assert_allclose(table["cost_std"], 0.0, atol=1e-12)
+    assert_allclose(table["brier_mean"], 0.8 * 0.2**2 + 0.2 * 0.8**2)
+    assert_allclose(table["log_loss_mean"], -(0.8 * np.log(0.8) + 0.2 * np.log(0.2)))
+    assert_allclose(table["roc_auc_mean"], 0.5)
+    assert_allclose(table["average_precision_mean"], 0.2)
+    assert_allclose(table["balanced_accuracy_mean"], 0.5)
+
+
+def test_costs_match_a_manual_cross_validation(data):
+    """Check the table against mean_cost and friends on the same folds."""
+    X, y = data
+    table, details = compare_strategies(
+        X, y, cost_matrix=COST, strategies={"logistic": LogisticRegression()},
+        cv=4, decisions=["argmax", "bayes"], random_state=3, return_predictions=True,
+    )
+    table = table.set_index("decision")
+    folds = StratifiedKFold(n_splits=4, shuffle=True, random_state=3).split(X, y)
+    costs, norms, bal, losses, preds = [], [], [], [], np.empty(len(y), dtype=y.dtype)
+    for train, test in folds:
+        model = LogisticRegression().fit(X[train], y[train])
+        y_pred = model.predict(X[test])
+        preds[test] = y_pred
+        costs.append(mean_cost(y[test], y_pred, cost_matrix=COST))
+        norms.append(normalized_cost(y[test], y_pred, cost_matrix=COST))
+        bal.append(balanced_accuracy_score(y[test], y_pred))
+        losses.append(log_loss(y[test], model.predict_proba(X[test])))
+    assert_allclose(table.loc["argmax", "cost_mean"], np.mean(costs))
+    assert_allclose(table.loc["argmax", "cost_std"], np.std(costs))
+    assert_allclose(table.loc["argmax", "normalized_cost_mean"], np.mean(norms))
+    assert_allclose(table.loc["argmax", "balanced_accuracy_mean"], np.mean(bal))
+    assert_allclose(table.loc["argmax", "log_loss_mean"], np.mean(losses))
+    assert_array_equal(details.y_pred["logistic", "argmax"], preds)
+    bayes = np.where(details.proba["logistic"][:, 1] > 1 / 6, "pos", "neg")
+    assert_array_equal(details.y_pred["logistic", "bayes"], bayes)
+    assert details.thresholds["logistic", "bayes"] == [pytest.approx(1 / 6)] * 4
+
+
+def test_predictions_cover_every_row_and_tuned_thresholds(data):
+    """Check the out-of-fold outputs: every row once, a tuned threshold per fold."""
+    X, y = data
+    table, details = compare_strategies(
+        X, y, cost_matrix=COST, strategies={"logistic": LogisticRegression()}, cv=3,
+        random_state=0, return_predictions=True,
+    )
+    assert_array_equal(np.bincount(details.fold), [100, 100, 100])
+    assert np.isfinite(details.proba["logistic"]).all()
+    assert details.raw_proba["logistic"] is None
+    assert len(details.thresholds["logistic", "tuned"]) == 3
+    assert all(0 < t < 1 for t in details.thresholds["logistic", "tuned"])
+    tuned = table.set_index("decision").loc["tuned", "cost_mean"]
+    per_fold = [mean_cost(y[details.fold == k],
+                          details.y_pred["logistic", "tuned"][details.fold == k],
+                          cost_matrix=COST) for k in range(3)]
+    assert_allclose(tuned, np.mean(per_fold))
+
+
+def test_multiclass_string_labels_and_default_cost():
+    """Check three string classes with the default 0-1 cost: cost = error rate."""
+    X, y = make_classification(n_samples=300, n_classes=3, n_informative=4,
+                               weights=[0.6, 0.3, 0.1], random_state=0)
+    y = np.array(["a", "b", "c"])[y]
+    table, details = compare_strategies(
+        X, y, strategies={"logistic": LogisticRegression()}, cv=3, random_state=0,
+        return_predictions=True,
+    )
+    assert table.attrs["cost_matrix"] == (1 - np.eye(3)).tolist()
+    errors = details.y_pred["logistic", "argmax"] != y
+    per_fold = [errors[details.fold == k].mean() for k in range(3)]
+    assert_allclose(table.loc[0, "cost_mean"], np.mean(per_fold))
+    assert ((table["roc_auc_mean"] > 0.5) & (table["brier_mean"] < 1)).all()
+
+
+class _FailsOnFit(ClassifierMixin, BaseEstimator):
+    def fit(self, X, y):
+        raise RuntimeError("boom")
+
+    def predict(self, X):  # pragma: no cover - never fitted
+        raise AssertionError
+
+    def predict_proba(self, X):  # pragma: no cover - never fitted
+        raise AssertionError
+
+
+def test_error_score(data):
+    """Check that a failing strategy raises, or scores NaN with a warning."""
+    X, y = data
+    strategies = {"fails": _FailsOnFit(), "logistic": LogisticRegression()}
+    with pytest.raises(RuntimeError, match="boom"):
+        compare_strategies(X, y, strategies=strategies, cv=2)
+    with pytest.warns(FitFailedWarning, match="strategy 'fails' failed on fold"):
+        table = compare_strategies(X, y, strategies=strategies, cv=2,
+                                   error_score=np.nan)
+    assert table.loc[table.strategy == "fails", "cost_mean"].isna().all()
+    assert table.loc[table.strategy == "logistic", "cost_mean"].notna().all()
+
+
+def test_progress_is_reported(data):
+    """Check that progress(n_done, n_total) is called once per fit."""
+    X, y = data
+    calls = []
+    compare_strategies(X, y, strategies={"a": LogisticRegression(),
+                                         "b": DummyClassifier()},
+                       cv=2, progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
+
+
+@pytest.mark.parametrize(
+    "y, params, err_msg",
+    [
+        (["a"] * 10, {}, "1 class"),
+        (["a"] * 8 + ["b"] * 2, {"cv": 3}, r"cv=3 folds need at least 3 rows .*'b'"),
+        (["a"] * 5 + ["b"] * 5, {"cost_matrix": [[0, 1]]}, r"shape \(1, 2\)"),
+        (["a"] * 5 + ["b"] * 5, {"strategies": {}}, "non-empty dict"),
+        (["a"] * 5 + ["b"] * 5, {"strategies": {"x": object()}}, "predict_proba"),
+        (["a"] * 5 + ["b"] * 5, {"decisions": ["best"]}, "decisions="),
+        (["a"] * 5 + ["b"] * 5, {"tune_size": 1.5}, "tune_size=1.5"),
+        (["a"] * 4 + [None] + ["b"] * 5, {}, "missing values"),
+    ],
+)
+def test_bad_input(y, params, err_msg):
+    """Check that bad input is explained before anything is fitted."""
+    X = np.zeros((len(y), 2))
+    params = {"strategies": {"lr": LogisticRegression()}, "cv": 2, **params}
+    with pytest.raises(ValueError, match=err_msg):
+        compare_strategies(X, np.array(y, dtype=object), **params)
+
+
+def test_default_strategies():
+    """Check names, order, seeds and the extra cost-weights entry."""
+    plain = default_strategies(random_state=0)
+    assert list(plain) == ["no-weights", "prior-bias", "balanced",
+                           "balanced+prior-bias", "focal", "logit-adjusted",
+                           "undersampling", "smote"]
+    costly = default_strategies([[0, 1], [20, 0]], random_state=0,
+                                network_params={"epochs": 3})
+    assert list(costly)[4] == "cost-weights"
+    for estimator in costly.values():
+        network = estimator.steps[-1][1]
+        assert isinstance(network, WeightedKerasClassifier)
+        assert network.epochs == 3 and network.hidden_layer_sizes == (32,)
+        assert network.random_state == costly["no-weights"][-1].random_state
+    assert costly["smote"].steps[1][1].random_state == network.random_state
+    assert "cost-weights" not in default_strategies([[0, 2], [2, 0]])
+    assert_allclose(CostRowSums({"x": {"y": 3}, "y": {"x": 1}})(["x", "y"]), [3, 1])
+
+
+def test_default_strategies_run_on_networks(data):
+    """Check a short run of two default strategies, with raw network outputs."""
+    X, y = data
+    strategies = default_strategies(COST, random_state=0,
+                                    network_params={"epochs": 2})
+    strategies = {k: strategies[k] for k in ("balanced", "undersampling")}
+    table, details = compare_strategies(X, y, cost_matrix=COST, cv=2,
+                                        strategies=strategies, random_state=0,
+                                        return_predictions=True)
+    assert table.shape[0] == 6 and not table.isna().any().any()
+    raw, corrected = details.raw_proba["balanced"], details.proba["balanced"]
+    assert raw is not None and not np.allclose(raw, corrected)
+    assert_allclose(details.raw_proba["undersampling"], details.proba["undersampling"])
