@@ -1,0 +1,110 @@
+"""CostSensitiveClassifier around a real WeightedKerasClassifier (small, fast fits)."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification
+
+from skweight import CostSensitiveClassifier, WeightedKerasClassifier
+
+FAST = dict(hidden_layer_sizes=(8,), epochs=10, learning_rate=0.01, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def binary_data():
+    X, y = make_classification(
+        n_samples=300, n_features=6, n_informative=4, weights=[0.85, 0.15],
+        class_sep=1.0, random_state=0,
+    )
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def multiclass_data():
+    X, y = make_classification(
+        n_samples=300, n_features=6, n_informative=4, n_classes=3,
+        n_clusters_per_class=1, weights=[0.6, 0.3, 0.1], random_state=1,
+    )
+    return X, np.array(["ant", "bee", "cat"])[y]
+
+
+def _inverse_prior_costs(y):
+    """C[i, j] = n_max / n_i off the diagonal, in the order of the sorted labels."""
+    counts = np.unique(y, return_counts=True)[1]
+    cost = np.repeat((counts.max() / counts)[:, None], len(counts), axis=1)
+    np.fill_diagonal(cost, 0.0)
+    return cost
+
+
+@pytest.mark.parametrize("data_name", ["binary_data", "multiclass_data"])
+def test_bayes_is_argmin_of_the_keras_expected_costs(request, data_name):
+    """Check that strategy="bayes" predicts argmin(predict_proba @ C) of the network.
+
+    The inner network is trained with balanced class weights, so the rule must use
+    its prior-corrected ``predict_proba``, not the weighted probabilities; and it
+    must be the rule the Keras estimator applies itself with ``cost_matrix``.
+    """
+    X, y = request.getfixturevalue(data_name)
+    cost = (np.array([[0.0, 1.0], [8.0, 0.0]]) if data_name == "binary_data"
+            else _inverse_prior_costs(y))
+    net = WeightedKerasClassifier(class_weight="balanced", **FAST)
+    clf = CostSensitiveClassifier(net, cost_matrix=cost, strategy="bayes").fit(X, y)
+
+    proba = clf.estimator_.predict_proba(X)
+    np.testing.assert_array_equal(clf.predict_proba(X), proba)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+    expected = clf.classes_[np.argmin(proba @ cost, axis=1)]
+    np.testing.assert_array_equal(clf.predict(X), expected)
+    np.testing.assert_array_equal(clf.classes_, np.unique(y))
+
+    own = WeightedKerasClassifier(class_weight="balanced", cost_matrix=cost, **FAST)
+    np.testing.assert_array_equal(own.fit(X, y).predict(X), expected)
+
+
+def test_tuned_binary_stores_the_threshold(binary_data):
+    """Check that strategy="tuned" with cv=2 picks and applies a threshold.
+
+    ``threshold_`` lies in (0, 1), ``offsets_`` stays None, the CV cost curve has
+    one cost per candidate threshold with ``best_cost_`` its minimum, and
+    ``predict`` is ``p(classes_[1]|x) > threshold_``.
+    """
+    X, y = binary_data
+    clf = CostSensitiveClassifier(
+        WeightedKerasClassifier(**FAST), cost_matrix=[[0, 1], [5, 0]],
+        strategy="tuned", cv=2, random_state=0,
+    ).fit(X, y)
+
+    assert isinstance(clf.threshold_, float)
+    assert 0.0 < clf.threshold_ < 1.0
+    assert clf.offsets_ is None
+    curve = clf.cv_results_
+    assert curve["thresholds"].shape == curve["costs"].shape
+    assert clf.best_cost_ == pytest.approx(curve["costs"].min())
+    proba = clf.predict_proba(X)[:, 1]
+    np.testing.assert_array_equal(clf.predict(X), (proba > clf.threshold_).astype(int))
+    assert np.all((clf.decision_function(X) > 0) == (clf.predict(X) == 1))
+
+
+def test_tuned_multiclass_stores_offsets(multiclass_data):
+    """Check that strategy="tuned" with cv=2 on 3 classes stores per-class offsets.
+
+    ``offsets_`` has one finite value per class and ``threshold_`` is None; the
+    prediction is ``argmax(log p(.|x) + offsets_)`` over the string labels; and the
+    tuned out-of-fold cost is no worse than that of the starting decision.
+    """
+    X, y = multiclass_data
+    clf = CostSensitiveClassifier(
+        WeightedKerasClassifier(**FAST), cost_matrix=_inverse_prior_costs(y),
+        strategy="tuned", cv=2, random_state=0,
+    ).fit(X, y)
+
+    assert clf.threshold_ is None
+    assert clf.offsets_.shape == (3,)
+    assert np.all(np.isfinite(clf.offsets_))
+    np.testing.assert_array_equal(clf.classes_, ["ant", "bee", "cat"])
+    with np.errstate(divide="ignore"):
+        scores = np.log(clf.predict_proba(X)) + clf.offsets_
+    np.testing.assert_array_equal(clf.predict(X),
+                                  clf.classes_[np.argmax(scores, axis=1)])
+    costs = clf.cv_results_["costs"]
+    assert clf.best_cost_ == pytest.approx(costs[-1])
+    assert costs[-1] <= costs[0]
