@@ -18,8 +18,9 @@ MAX_STEPS_PER_EXECUTION = 64
 def fit_inputs(X, y, sample_weight, batch_size, seed):
     """Keyword arguments for ``Model.fit``: the data, shuffled every epoch.
 
-    On TensorFlow, a ``tf.data`` pipeline whose shuffle has an operation-level
-    seed, so a seeded fit is repeatable without touching TensorFlow's global seed.
+    On TensorFlow, a ``tf.data`` pipeline that draws a new permutation of the row
+    indices each epoch from an operation-level seed, so a seeded fit is
+    repeatable without touching TensorFlow's global seed.
     On the other backends, arrays that Keras shuffles with NumPy's (JAX) or
     PyTorch's (torch) generator, which :func:`skweight._random.seeded` scopes.
     """
@@ -28,10 +29,23 @@ def fit_inputs(X, y, sample_weight, batch_size, seed):
                     shuffle=True)
     import tensorflow as tf
 
-    dataset = tf.data.Dataset.from_tensor_slices((X, y, sample_weight))
+    # Shuffle row indices, not rows: a shuffle buffer of a million rows costs
+    # many times the data; one permutation per epoch costs 8 bytes a row.
+    n_rows = X.shape[0]
+    data = tuple(tf.convert_to_tensor(array) for array in (X, y, sample_weight))
+
+    def permutation(draw):
+        return tf.random.experimental.stateless_shuffle(
+            tf.range(n_rows, dtype=tf.int64), seed=tf.stack([draw, 0])
+        )
+
     dataset = (
-        dataset.shuffle(X.shape[0], seed=seed, reshuffle_each_iteration=True)
+        tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
+        .take(1)
+        .map(permutation)
+        .unbatch()
         .batch(batch_size)
+        .map(lambda rows: tuple(tf.gather(array, rows) for array in data))
         .prefetch(2)
     )
     return dict(x=dataset, shuffle=False)  # the pipeline shuffles itself
