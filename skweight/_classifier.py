@@ -167,7 +167,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         With early stopping, the epoch whose weights were kept.
     n_features_in_ : int
         Number of features seen in fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names, when X has string column names.
 
     See Also
