@@ -91,7 +91,6 @@ sphinx_gallery_conf = {
     "filename_pattern": r"/(plot_\w+|quickstart)\.py$",
     "within_subsection_order": "gallery_order.ExampleOrder",
     "doc_module": ("skweight",),
-    "reference_url": {"skweight": None},
     "backreferences_dir": "generated/backreferences",
     "remove_config_comments": True,
     "show_memory": False,

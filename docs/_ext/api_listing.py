@@ -92,11 +92,15 @@ def write_api_pages(srcdir):
     out.mkdir(exist_ok=True)
     table = []
     pages = {}
+    declared = set()
     for title, intro, module, names in sections():
         table += [title, "-" * len(title), ""]
         if intro:
             table += [intro, ""]
-        table += [f".. currentmodule:: {module}", "", ".. autosummary::",
+        # The first section of a module declares it (the target of :mod:).
+        directive = "currentmodule" if module in declared else "module"
+        declared.add(module)
+        table += [f".. {directive}:: {module}", "", ".. autosummary::",
                   "   :toctree: generated", "   :nosignatures:", ""]
         table += [f"   {name}" for name in names] + [""]
         for name in names:

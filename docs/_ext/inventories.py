@@ -76,10 +76,14 @@ ENTRIES = {
         ("sklearn.utils.Bunch", "py:class", "modules/generated/{}.html#"),
         ("sklearn.utils.estimator_checks.check_estimator", "py:function",
          "modules/generated/{}.html#"),
+        ("sklearn.utils.metadata_routing.MetadataRequest", "py:class",
+         "modules/generated/{}.html#"),
         ("sklearn.utils.metadata_routing.MetadataRouter", "py:class",
          "modules/generated/{}.html#"),
         ("metadata_routing", "std:label", "metadata_routing.html"),
+        ("accuracy_score", "std:label", "modules/model_evaluation.html#accuracy-score"),
         ("fit", "std:term", "glossary.html#term-fit"),
+        ("meta-estimator", "std:term", "glossary.html#term-meta-estimator"),
     ]),
     "imblearn": ("https://imbalanced-learn.org/stable/", True, [
         ("imblearn.pipeline.Pipeline", "py:class", "references/generated/{}.html#"),
@@ -93,6 +97,9 @@ ENTRIES = {
     "numpy": ("https://numpy.org/doc/stable/", True, [
         ("numpy.argmin", "py:function", "reference/generated/{}.html#"),
         ("numpy.ndarray", "py:class", "reference/generated/{}.html#"),
+    ]),
+    "joblib": ("https://joblib.readthedocs.io/en/stable/", True, [
+        ("joblib.parallel_backend", "py:function", "generated/{}.html#"),
     ]),
     "keras": ("https://keras.io/", False, [
         ("keras.Model", "py:class", "api/models/model/"),
