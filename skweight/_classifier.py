@@ -1,6 +1,7 @@
 """The Keras estimator with explicit class weights, output bias and decision rule."""
 
 import copy
+from functools import partial
 from numbers import Integral, Real
 
 import keras
@@ -31,6 +32,7 @@ from ._priors import (
     weighted_priors,
 )
 from ._random import integer_seed, seeded
+from ._reuse import trainer_for
 from ._training import (
     StopOnNaN,
     StopWhenFlat,
@@ -143,7 +145,10 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         Keras progress output.
     random_state : int, RandomState instance or None, default=None
         Seeds weights, dropout, shuffling and the validation split. No global
-        random state is left changed.
+        random state is left changed. On JAX and torch, Keras shuffles with
+        NumPy's or PyTorch's global generator, which a seeded fit sets and then
+        restores, so seeded fits running at once in threads of one process do not
+        repeat exactly there (in processes, joblib's default, they do).
 
     Attributes
     ----------
@@ -169,6 +174,17 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         Number of features seen in fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names, when X has string column names.
+
+    Notes
+    -----
+    Keras compiles a network's training step on its first fit (about 0.6 s on a
+    CPU with TensorFlow). For the default network, skweight keeps up to four
+    compiled copies of recently fitted configurations and trains a new fit of the
+    same configuration (architecture, loss, optimizer settings other than the
+    learning rate) on one of them, handing the estimator's own ``model_`` the
+    trained state. The result is the same, bit for bit, as training ``model_``
+    directly; only the compilation is skipped. Custom models and loss objects
+    always train their own model.
 
     See Also
     --------
@@ -317,11 +333,18 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         self._set_class_state(y, counts)
         row_weight = sample_weight * self._class_weights[y_encoded]
         seed = integer_seed(self.random_state)
+        train = (X.astype(np.float32, copy=False), y_encoded, row_weight)
+        validation = None
+        if self.early_stopping:
+            train, validation = self._split(*train, sample_weight, seed)
+        n_rows = train[0].shape[0]
         with seeded(seed):
-            self.model_ = self._build(self._meta(counts, seed))
-            loss_fn = self._compile(X.shape[0])
-            self._train(X.astype(np.float32, copy=False), y_encoded, row_weight,
-                        sample_weight, seed, loss_fn)
+            meta = self._meta(counts, seed)
+            self.model_ = self._build(meta)
+            loss_fn = self._compile(self.model_, n_rows)
+            with trainer_for(self.model_, self._trainer_key(self.model_),
+                             partial(self._new_trainer, meta, n_rows)) as trainer:
+                self._train(trainer, train, validation, seed, loss_fn)
         self._forward = make_forward(self.model_)
         return self
 
@@ -394,10 +417,10 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
                 self.history_ = {"loss": []}
                 self.n_iter_ = 0
                 self.best_epoch_ = None
-                self._compile(X.shape[0])
+                self._compile(self.model_, X.shape[0])
             history = self._run_epochs(
-                X.astype(np.float32, copy=False), y_encoded, row_weight, 1, seed,
-                extra_callbacks=[],
+                self.model_, X.astype(np.float32, copy=False), y_encoded,
+                row_weight, 1, seed, extra_callbacks=[],
             )
         for key, values in history.items():
             self.history_.setdefault(key, []).extend(values)
@@ -447,7 +470,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
             "random_state_": seed,
         }
 
-    def _build(self, meta):
+    def _builder_params(self):
         params = dict(self.model_params or {})
         if self.model is None:
             params = {
@@ -456,7 +479,10 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
                 "dropout": self.dropout,
                 **params,
             }
-        keras_model = instantiate_model(self.model, meta, params)
+        return params
+
+    def _build(self, meta):
+        keras_model = instantiate_model(self.model, meta, self._builder_params())
         if self.bias_init_ is not None:
             set_output_bias(keras_model, self.bias_init_)
         return keras_model
@@ -548,43 +574,93 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
     def _batch_size(self, n_rows):
         return min(200, n_rows) if self.batch_size == "auto" else self.batch_size
 
-    def _compile(self, n_rows):
-        """Compile the new model; return its loss function."""
+    def _compile(self, keras_model, n_rows):
+        """Compile a new model; return its loss function."""
         loss_fn = self._loss_function(self._n_outputs())
-        self.model_.compile(
+        keras_model.compile(
             optimizer=self._optimizer(),
             loss=loss_fn,
             steps_per_execution=steps_per_execution(n_rows, self._batch_size(n_rows)),
         )
         return loss_fn
 
-    def _train(self, X, y_encoded, row_weight, sample_weight, seed, loss_fn):
-        train = (X, y_encoded, row_weight)
-        validation = None
-        if self.early_stopping:
-            train, validation = self._split(X, y_encoded, row_weight, sample_weight,
-                                            seed)
+    def _new_trainer(self, meta, n_rows):
+        """Another compiled model of this configuration, to train in model_'s place.
+
+        Its loss is built here, on a row of zeros. Keras would build it on the
+        first fit from a batch of the data, a read that on JAX draws a shuffle
+        from NumPy's global generator: a new trainer would then shuffle unlike a
+        used one.
+        """
+        trainer = self._build(meta)
+        self._compile(trainer, n_rows)
+        x = np.zeros((1, self.n_features_in_), dtype=np.float32)
+        trainer.compute_loss(x=x, y=keras_targets(np.zeros(1, dtype=int),
+                                                  self._n_outputs()),
+                             y_pred=trainer(x), sample_weight=np.ones(1, np.float32))
+        return trainer
+
+    def _trainer_key(self, keras_model):
+        """What the compiled training step of ``keras_model`` depends on.
+
+        None when that cannot be named with certainty (a custom builder or model,
+        a loss object), or on torch, where Keras compiles nothing; such a model
+        trains itself (see :mod:`skweight._reuse`).
+        """
+        if (self.model is not None or not isinstance(self.loss, str)
+                or keras.backend.backend() == "torch"):
+            return None
+        optimizer = keras_model.optimizer
+        config = optimizer.get_config()
+        config.pop("name", None)  # numbered per instance; computes nothing
+        if isinstance(config.get("learning_rate"), float):
+            del config["learning_rate"]  # a variable: copied, not compiled in
+        key = (
+            keras.backend.backend(),
+            keras.config.dtype_policy().name,
+            self.n_features_in_,
+            self._n_outputs(),
+            _canonical(self._builder_params()),
+            self.loss,
+            _canonical(self._loss_kwargs()),
+            tuple(self.priors_.tolist()) if self._is_loss("logit_adjusted") else None,
+            type(optimizer),
+            _canonical(config),
+            keras_model.steps_per_execution,
+        )
+        try:
+            hash(key)
+        except TypeError:
+            return None
+        return key
+
+    def _train(self, keras_model, train, validation, seed, loss_fn):
+        """Train ``keras_model`` on ``train``; stop early on ``validation`` if any."""
         stopper = StopWhenFlat(
             self.n_iter_no_change, self.tol, validation, self.early_stopping_monitor,
             loss_fn, self._weights,
         )
-        self.history_ = self._run_epochs(*train, self.epochs, seed,
+        self.history_ = self._run_epochs(keras_model, *train, self.epochs, seed,
                                          extra_callbacks=[stopper])
         self.n_iter_ = len(self.history_.get("loss", []))
         self.best_epoch_ = stopper.best_epoch if validation is not None else None
 
-    def _run_epochs(self, X, y_encoded, row_weight, epochs, seed, extra_callbacks):
-        """Run ``epochs`` passes over (X, y); raise if the loss stops being finite."""
-        n_outputs = self.model_.outputs[0].shape[-1]
+    def _run_epochs(self, keras_model, X, y_encoded, row_weight, epochs, seed,
+                    extra_callbacks):
+        """Train ``keras_model`` for ``epochs`` passes over (X, y).
+
+        Raises if the loss stops being finite.
+        """
+        n_outputs = keras_model.outputs[0].shape[-1]
         nan_guard = StopOnNaN()
         callbacks = [nan_guard, *extra_callbacks,
                      *copy.deepcopy(self.callbacks or [])]
-        inputs = fit_inputs(
+        with fit_inputs(
             X, keras_targets(y_encoded, n_outputs), row_weight.astype(np.float32),
-            self._batch_size(X.shape[0]), seed,
-        )
-        with no_retracing_warning():
-            history = self.model_.fit(
+            self._batch_size(X.shape[0]), seed, epochs,
+            keras_model.steps_per_execution,
+        ) as inputs, no_retracing_warning():
+            history = keras_model.fit(
                 **inputs, epochs=epochs, verbose=self.verbose, callbacks=callbacks
             )
         history = {key: list(values) for key, values in history.history.items()}
@@ -713,6 +789,21 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         else:
             indices = np.argmax(self.predict_weighted_proba(X), axis=1)
         return self.classes_[indices]
+
+
+def _canonical(value):
+    """A hashable spelling of nested parameters: dicts become sorted tuples.
+
+    Other objects stay themselves, so they compare as they define (by identity
+    for most), and a key that holds them keeps them alive.
+    """
+    if isinstance(value, dict):
+        return tuple(sorted((key, _canonical(item)) for key, item in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_canonical(item) for item in value)
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
 def _check_two_classes(classes):

@@ -13,63 +13,113 @@ from ._priors import correct_proba
 
 # Steps run per call into the compiled training function: fewer Python round trips.
 MAX_STEPS_PER_EXECUTION = 64
+# Fewer steps per call than this cost more than a new iterator per epoch does.
+MIN_STEPS_PER_EXECUTION = 8
 
 
-# Up to this many rows the per-row shuffle buffer is used (about 55 ms less per
-# epoch than the index permutation on small data); above it, its memory dominates.
-SHUFFLE_BUFFER_MAX_ROWS = 100_000
+class ShuffledBatches:
+    """Shuffled mini-batches of NumPy arrays, for ``tf.data.Dataset.from_generator``.
 
+    Streaming the batches from NumPy makes no copy of X: a fit on a million rows
+    needs a fraction of X on top of X itself, where converting X to a tensor
+    alone doubles it at its peak. Each call yields ``passes`` passes over the
+    rows, each in a new permutation drawn from a generator seeded once per fit,
+    so a seeded fit is repeatable without touching any global seed.
 
-def fit_inputs(X, y, sample_weight, batch_size, seed):
-    """Keyword arguments for ``Model.fit``: the data, shuffled every epoch.
+    TensorFlow keeps a generator and its closure alive after the dataset is gone
+    (tensorflow/tensorflow#57690), so the generator holds nothing but this
+    object, and :meth:`close` drops the arrays.
 
-    On TensorFlow, a ``tf.data`` pipeline that draws a new permutation of the row
-    indices each epoch from an operation-level seed, so a seeded fit is
-    repeatable without touching TensorFlow's global seed.
-    On the other backends, arrays that Keras shuffles with NumPy's (JAX) or
-    PyTorch's (torch) generator, which :func:`skweight._random.seeded` scopes.
+    Parameters
+    ----------
+    arrays : tuple of ndarray
+        Arrays with the same number of rows, batched together.
+    batch_size : int
+        Rows per batch (the last batch of a pass may be smaller).
+    seed : int or None
+        Seed of the permutations; None draws fresh entropy.
+    passes : int, default=1
+        Passes over the rows per call.
     """
-    if keras.backend.backend() != "tensorflow":
-        return dict(x=X, y=y, sample_weight=sample_weight, batch_size=batch_size,
-                    shuffle=True)
-    import tensorflow as tf
 
-    n_rows = X.shape[0]
-    if n_rows <= SHUFFLE_BUFFER_MAX_ROWS:
-        # Small data: a shuffle buffer over the rows has the least per-epoch cost.
-        dataset = tf.data.Dataset.from_tensor_slices((X, y, sample_weight))
-        dataset = (
-            dataset.shuffle(n_rows, seed=seed, reshuffle_each_iteration=True)
-            .batch(batch_size)
-            .prefetch(2)
-        )
-        return dict(x=dataset, shuffle=False)  # the pipeline shuffles itself
-    # Large data: shuffle row indices, not rows. A shuffle buffer of a million
-    # rows costs many times the data; one permutation per epoch, 8 bytes a row.
-    data = tuple(tf.convert_to_tensor(array) for array in (X, y, sample_weight))
+    def __init__(self, arrays, batch_size, seed, passes=1):
+        self.arrays = arrays
+        self.batch_size = batch_size
+        self.passes = passes
+        self.n_rows = arrays[0].shape[0]
+        self._rng = np.random.default_rng(seed)
+        self._order = None
 
-    def permutation(draw):
-        return tf.random.experimental.stateless_shuffle(
-            tf.range(n_rows, dtype=tf.int64), seed=tf.stack([draw, 0])
-        )
+    def __call__(self):
+        for _ in range(self.passes):
+            self._order = self._rng.permutation(self.n_rows)
+            for start in range(0, self.n_rows, self.batch_size):
+                yield self._batch(start)
+        self._order = None
 
-    dataset = (
-        tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
-        .take(1)
-        .map(permutation)
-        .unbatch()
-        .batch(batch_size)
-        .map(lambda rows: tuple(tf.gather(array, rows) for array in data))
-        .prefetch(2)
-    )
-    return dict(x=dataset, shuffle=False)  # the pipeline shuffles itself
+    def _batch(self, start):
+        rows = self._order[start : start + self.batch_size]
+        return tuple(array[rows] for array in self.arrays)
+
+    def close(self):
+        self.arrays = self._order = None
 
 
 def steps_per_execution(n_rows, batch_size):
-    """How many training steps to run per call into the compiled function."""
+    """How many training steps to run per call into the compiled function.
+
+    As many as there are batches in an epoch, up to ``MAX_STEPS_PER_EXECUTION``,
+    and a divisor of that number where one of at least ``MIN_STEPS_PER_EXECUTION``
+    exists, so that every call ends within an epoch and the whole fit can read
+    one stream of batches (see :func:`fit_inputs`).
+    """
     if keras.backend.backend() == "torch":
         return 1  # Keras' torch trainer runs one step per call
-    return max(1, min(MAX_STEPS_PER_EXECUTION, math.ceil(n_rows / batch_size)))
+    n_batches = math.ceil(n_rows / batch_size)
+    if n_batches <= MAX_STEPS_PER_EXECUTION:
+        return max(1, n_batches)
+    divisor = max(d for d in range(1, MAX_STEPS_PER_EXECUTION + 1)
+                  if n_batches % d == 0)
+    return divisor if divisor >= MIN_STEPS_PER_EXECUTION else MAX_STEPS_PER_EXECUTION
+
+
+@contextlib.contextmanager
+def fit_inputs(X, y, sample_weight, batch_size, seed, epochs, steps_per_call):
+    """Keyword arguments for ``Model.fit``: the data, shuffled every epoch.
+
+    On TensorFlow, a ``tf.data`` pipeline fed by :class:`ShuffledBatches`, whose
+    arrays are released when the block ends. Where ``steps_per_call`` divides the
+    batches of an epoch, one stream carries every epoch's pass, so Keras makes one
+    iterator per fit instead of one per epoch (tens of milliseconds each for a
+    generator). On the other backends, the arrays, which Keras shuffles with
+    NumPy's (JAX) or PyTorch's (torch) generator, which
+    :func:`skweight._random.seeded` scopes.
+    """
+    if keras.backend.backend() != "tensorflow":
+        yield dict(x=X, y=y, sample_weight=sample_weight, batch_size=batch_size,
+                   shuffle=True)
+        return
+    import tensorflow as tf
+
+    per_pass = math.ceil(X.shape[0] / batch_size)
+    one_stream = per_pass % steps_per_call == 0
+    batches = ShuffledBatches((X, y, sample_weight), batch_size, seed,
+                              passes=epochs if one_stream else 1)
+    signature = tuple(
+        tf.TensorSpec((None, *array.shape[1:]), tf.as_dtype(array.dtype))
+        for array in batches.arrays
+    )
+    dataset = (
+        tf.data.Dataset.from_generator(batches, output_signature=signature)
+        .apply(tf.data.experimental.assert_cardinality(per_pass * batches.passes))
+        .prefetch(2)
+    )
+    try:
+        # The batches come shuffled; steps_per_epoch makes Keras keep its iterator.
+        yield dict(x=dataset, shuffle=False,
+                   steps_per_epoch=per_pass if one_stream else None)
+    finally:
+        batches.close()
 
 
 class _DropOwnRetracingWarning(logging.Filter):
