@@ -1,4 +1,4 @@
-"""Scale-out on a real Dask cluster, through joblib's dask backend."""
+"""Scale-out on a real Dask cluster: joblib's dask backend and dask-ml's Incremental."""
 
 import numpy as np
 import pytest
@@ -35,3 +35,36 @@ def test_grid_search_on_a_dask_cluster_equals_sequential():
             workers = client.scheduler_info()["workers"]
     assert len(workers) == 2
     np.testing.assert_allclose(on_cluster, sequential, rtol=0, atol=1e-12)
+
+
+def test_incremental_on_a_dask_cluster_equals_partial_fit_by_hand():
+    """Check that dask-ml's Incremental trains by partial_fit, one call per block.
+
+    The class weights must come from the counts of all the blocks seen, and the
+    model must equal the one partial_fit gives on the same blocks in the same order.
+    """
+    dask_array = pytest.importorskip("dask.array")
+    wrappers = pytest.importorskip("dask_ml.wrappers")
+    X, y = make_classification(n_samples=800, n_features=6, weights=[0.9, 0.1],
+                               random_state=0)
+    params = dict(class_weight="balanced", hidden_layer_sizes=(8,),
+                  learning_rate=0.01, random_state=0)
+    by_hand = WeightedKerasClassifier(**params)
+    for start in range(0, len(X), 200):
+        by_hand.partial_fit(X[start:start + 200], y[start:start + 200],
+                            classes=[0, 1])
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=None) as cluster:
+        with distributed.Client(cluster):
+            incremental = wrappers.Incremental(WeightedKerasClassifier(**params),
+                                               shuffle_blocks=False)
+            incremental.fit(dask_array.from_array(X, chunks=200),
+                            dask_array.from_array(y, chunks=200), classes=[0, 1])
+            proba = incremental.predict_proba(
+                dask_array.from_array(X, chunks=200)).compute()
+    trained = incremental.estimator_
+    assert trained.n_iter_ == 4
+    n_pos = int(y.sum())
+    assert trained.class_weight_ == pytest.approx(
+        {0: len(y) / (2 * (len(y) - n_pos)), 1: len(y) / (2 * n_pos)})
+    np.testing.assert_array_equal(proba, by_hand.predict_proba(X))
