@@ -48,6 +48,8 @@ extensions = [
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
 default_role = "literal"
 add_module_names = False
+# "fit()", not "WeightedKerasClassifier.fit()", in the "On this page" sidebar.
+toc_object_entries_show_parents = "hide"
 html_math_renderer = "mathml"
 
 # API pages are written by api_listing (the names public at build time), so

@@ -47,9 +47,9 @@ print(f"training rows: {len(y_train)}, positive rate {prior:.4f}, "
 
 # %%
 # The loss of predicting a constant probability ``q`` for every row is the
-# cross-entropy :math:`-\pi \log q - (1 - \pi) \log(1 - q)`. A network starting at
+# cross-entropy :math:`-\pi \log\, q - (1 - \pi) \log(1 - q)`. A network starting at
 # the prior (``q = π``) starts near the entropy of the labels; one starting at
-# ``q = 1/2`` starts near :math:`\log 2`.
+# ``q = 1/2`` starts near :math:`\log\, 2`.
 start_prior = -(prior * np.log(prior) + (1 - prior) * np.log(1 - prior))
 start_half = np.log(2)
 print(f"loss of predicting the prior: {start_prior:.4f}; of predicting 1/2: "

@@ -113,7 +113,8 @@ print(f"implied cost of a miss: {weights[1] / weights[0]:.1f} false alarms")
 # Rows are binned by predicted probability (bins with equal numbers of rows); each
 # point is the mean predicted probability of a bin against the observed share of
 # positives in it. Honest probabilities lie on the diagonal. The axes are
-# logarithmic because almost every probability is small.
+# logarithmic because almost every probability is small; a bin without a single
+# positive is drawn on the bottom edge (10⁻³).
 fig, (ax_rel, ax_bar) = plt.subplots(1, 2, figsize=(10, 4.2),
                                      gridspec_kw={"width_ratios": [1.2, 1]})
 styles = {"no weights": "o-", "balanced, uncorrected": "s--",

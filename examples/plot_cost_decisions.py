@@ -8,7 +8,7 @@ A decision should depend on what errors cost. With a cost matrix :math:`C`
 
 .. math::
 
-   \hat y(x) = \operatorname*{arg\,min}_j \sum_i p(i \mid x)\, C_{ij},
+   \hat y(x) = \underset{j}{\arg\min} \sum_i p(i \mid x)\, C_{ij},
 
 which for two classes and a zero diagonal is the cut-off
 :math:`p(1 \mid x) \ge C_{01} / (C_{01} + C_{10})`.

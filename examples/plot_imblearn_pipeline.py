@@ -21,9 +21,10 @@ probabilities and for decisions made with the costs.
 # The yeast "EXC vs rest" problem (2.4 % positives); a missed EXC protein costs 20
 # false alarms, and every network decides by the Bayes rule with these costs
 # (``cost_matrix=``), on its own probabilities. The networks train for 100
-# passes over about 1190 rows in batches of 200, 600 gradient steps; undersampling
-# leaves about 56 rows, so that network trains in batches of 16 for 150 passes,
-# for about as many steps.
+# passes over about 1190 rows in batches of 200, 600 gradient steps; SMOTE adds
+# synthetic positives up to about 2320 rows, so its network takes twice as many
+# steps; undersampling leaves 56 rows, so that network trains in batches of 16 for
+# 150 passes, 600 steps again.
 import matplotlib.pyplot as plt
 import numpy as np
 from imblearn.over_sampling import SMOTE

@@ -69,9 +69,12 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         None builds an MLP from ``hidden_layer_sizes``, ``activation`` and
         ``dropout``. A callable is a builder ``model(meta=meta, **model_params)``
         returning a Keras model whose output is a probability (one sigmoid unit for
-        two classes, else one softmax unit per class); ``meta`` holds the facts of
-        the training data (see :mod:`skweight._model`). A ``keras.Model`` is
-        cloned (its weights are not reused). The model is compiled by skweight.
+        two classes, else one softmax unit per class); ``meta`` is a dict of the
+        facts of the training data: ``n_features_in_``, ``classes_``,
+        ``n_classes_``, ``n_outputs_``, ``class_counts_``, ``class_weight_``,
+        ``priors_``, ``weighted_priors_``, ``output_bias_`` and
+        ``random_state_``. A ``keras.Model`` is cloned (its weights are not
+        reused). The model is compiled by skweight.
     hidden_layer_sizes : tuple of int, default=(100,)
         Hidden layers of the default MLP.
     activation : str, default="relu"
@@ -193,10 +196,11 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
 
     References
     ----------
-    King, G. & Zeng, L. (2001). Logistic regression in rare events data.
-    Saerens, M., Latinne, P. & Decaestecker, C. (2002). Adjusting the outputs of a
-    classifier to new a priori probabilities. Neural Computation 14(1).
-    Elkan, C. (2001). The foundations of cost-sensitive learning. IJCAI.
+    * King, G. & Zeng, L. (2001). Logistic regression in rare events data.
+      Political Analysis 9(2).
+    * Saerens, M., Latinne, P. & Decaestecker, C. (2002). Adjusting the outputs of
+      a classifier to new a priori probabilities. Neural Computation 14(1).
+    * Elkan, C. (2001). The foundations of cost-sensitive learning. IJCAI.
 
     Examples
     --------

@@ -112,7 +112,7 @@ def default_strategies(
             None, default=None
         The costs, rows = true class, columns = predicted class. When given and
         not the same for every class, adds ``"cost-weights"``, class weights
-        ``w_c ∝ sum_j C[c, j]`` (:class:`CostRowSums`).
+        ``w_c ∝ sum_j C[c, j]`` (the row sums of the costs).
     random_state : int, RandomState instance or None, default=None
         Seed of every network and resampler, for reproducible results.
     preprocessor : transformer or None, default=None

@@ -33,6 +33,19 @@ class UnreasonableCostWarning(UserWarning):
     Raised when a correct prediction costs more than a wrong one in the same row, or
     when a column is dominated: predicting that class is never cheaper than
     predicting another one, whatever the probabilities (Elkan 2001).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from skweight import UnreasonableCostWarning, make_cost_scorer
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("error", UnreasonableCostWarning)
+    ...     try:
+    ...         make_cost_scorer([[0, 1], [5, 8]], labels=["neg", "pos"])
+    ...     except UnreasonableCostWarning as warning:
+    ...         print(warning)
+    cost_matrix: predicting the true class 'pos' costs 8.0, more than the error of
+    predicting 'neg' (5.0). ...
     """
 
 
@@ -354,9 +367,9 @@ def mean_cost(y_true, y_pred, *, cost_matrix, labels=None, sample_weight=None):
     cost_matrix : array-like of shape (n_classes, n_classes), dict, callable or \
             array-like of shape (n_samples, n_classes, n_classes)
         ``cost_matrix[i, j]`` is the cost of predicting ``labels[j]`` when the truth
-        is ``labels[i]``; a dict ``{true_label: {predicted_label: cost}}`` or a
-        callable of the labels as in :func:`check_cost_matrix`. A 3-d array gives
-        example-dependent costs, one matrix per row.
+        is ``labels[i]``; or a dict ``{true_label: {predicted_label: cost}}`` (a
+        missing diagonal entry is 0); or a callable of the labels returning
+        either. A 3-d array gives example-dependent costs, one matrix per row.
 
     labels : array-like of shape (n_classes,), default=None
         The labels in the order of the rows and columns of ``cost_matrix``. If
@@ -459,7 +472,9 @@ def make_cost_scorer(cost_matrix, labels=None):
     ----------
     cost_matrix : array-like of shape (n_classes, n_classes), dict or callable
         ``cost_matrix[i, j]`` is the cost of predicting ``labels[j]`` when the truth
-        is ``labels[i]``; see :func:`check_cost_matrix` for the accepted forms.
+        is ``labels[i]``; or a dict ``{true_label: {predicted_label: cost}}`` (a
+        missing diagonal entry is 0); or a callable of the labels returning
+        either.
 
     labels : array-like of shape (n_classes,), default=None
         The labels in the order of the rows and columns of ``cost_matrix``. If
