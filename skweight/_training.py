@@ -18,17 +18,17 @@ MIN_STEPS_PER_EXECUTION = 8
 
 
 class ShuffledBatches:
-    """Shuffled mini-batches of NumPy arrays, for ``tf.data.Dataset.from_generator``.
+    """Shuffled mini-batches of NumPy arrays, read one step at a time by ``tf.data``.
 
-    Streaming the batches from NumPy makes no copy of X: a fit on a million rows
+    Reading the batches from NumPy makes no copy of X: a fit on a million rows
     needs a fraction of X on top of X itself, where converting X to a tensor
-    alone doubles it at its peak. Each call yields ``passes`` passes over the
-    rows, each in a new permutation drawn from a generator seeded once per fit,
-    so a seeded fit is repeatable without touching any global seed.
+    alone doubles it at its peak. Each pass over the rows follows a new
+    permutation drawn from a generator seeded once per fit, so a seeded fit is
+    repeatable without touching any global seed.
 
-    TensorFlow keeps a generator and its closure alive after the dataset is gone
-    (tensorflow/tensorflow#57690), so the generator holds nothing but this
-    object, and :meth:`close` drops the arrays.
+    TensorFlow keeps the Python function of a ``tf.numpy_function`` alive after
+    its dataset is gone (tensorflow/tensorflow#57690), so :meth:`close` drops the
+    arrays this object holds.
 
     Parameters
     ----------
@@ -38,26 +38,26 @@ class ShuffledBatches:
         Rows per batch (the last batch of a pass may be smaller).
     seed : int or None
         Seed of the permutations; None draws fresh entropy.
-    passes : int, default=1
-        Passes over the rows per call.
     """
 
-    def __init__(self, arrays, batch_size, seed, passes=1):
+    def __init__(self, arrays, batch_size, seed):
         self.arrays = arrays
         self.batch_size = batch_size
-        self.passes = passes
         self.n_rows = arrays[0].shape[0]
+        self.batches_per_pass = math.ceil(self.n_rows / batch_size)
         self._rng = np.random.default_rng(seed)
         self._order = None
 
-    def __call__(self):
-        for _ in range(self.passes):
-            self._order = self._rng.permutation(self.n_rows)
-            for start in range(0, self.n_rows, self.batch_size):
-                yield self._batch(start)
-        self._order = None
+    def __call__(self, step):
+        """The batch of ``step``, counted from the start of the stream.
 
-    def _batch(self, start):
+        Steps are read in order (``tf.data`` maps them one after the other); the
+        first step of a pass draws the pass's permutation.
+        """
+        index = int(step) % self.batches_per_pass
+        if index == 0:
+            self._order = self._rng.permutation(self.n_rows)
+        start = index * self.batch_size
         rows = self._order[start : start + self.batch_size]
         return tuple(array[rows] for array in self.arrays)
 
@@ -87,13 +87,12 @@ def steps_per_execution(n_rows, batch_size):
 def fit_inputs(X, y, sample_weight, batch_size, seed, epochs, steps_per_call):
     """Keyword arguments for ``Model.fit``: the data, shuffled every epoch.
 
-    On TensorFlow, a ``tf.data`` pipeline fed by :class:`ShuffledBatches`, whose
+    On TensorFlow, a ``tf.data`` pipeline reading :class:`ShuffledBatches`, whose
     arrays are released when the block ends. Where ``steps_per_call`` divides the
     batches of an epoch, one stream carries every epoch's pass, so Keras makes one
-    iterator per fit instead of one per epoch (tens of milliseconds each for a
-    generator). On the other backends, the arrays, which Keras shuffles with
-    NumPy's (JAX) or PyTorch's (torch) generator, which
-    :func:`skweight._random.seeded` scopes.
+    iterator per fit instead of one per epoch (about 10 ms each). On the other
+    backends, the arrays, which Keras shuffles with NumPy's (JAX) or PyTorch's
+    (torch) generator, which :func:`skweight._random.seeded` scopes.
     """
     if keras.backend.backend() != "tensorflow":
         yield dict(x=X, y=y, sample_weight=sample_weight, batch_size=batch_size,
@@ -101,17 +100,21 @@ def fit_inputs(X, y, sample_weight, batch_size, seed, epochs, steps_per_call):
         return
     import tensorflow as tf
 
-    per_pass = math.ceil(X.shape[0] / batch_size)
+    batches = ShuffledBatches((X, y, sample_weight), batch_size, seed)
+    per_pass = batches.batches_per_pass
     one_stream = per_pass % steps_per_call == 0
-    batches = ShuffledBatches((X, y, sample_weight), batch_size, seed,
-                              passes=epochs if one_stream else 1)
-    signature = tuple(
-        tf.TensorSpec((None, *array.shape[1:]), tf.as_dtype(array.dtype))
-        for array in batches.arrays
-    )
+    dtypes = tuple(tf.as_dtype(array.dtype) for array in batches.arrays)
+    shapes = tuple((None, *array.shape[1:]) for array in batches.arrays)
+
+    def read(step):
+        tensors = tf.numpy_function(batches, [step], dtypes)
+        for tensor, shape in zip(tensors, shapes, strict=True):
+            tensor.set_shape(shape)
+        return tensors
+
     dataset = (
-        tf.data.Dataset.from_generator(batches, output_signature=signature)
-        .apply(tf.data.experimental.assert_cardinality(per_pass * batches.passes))
+        tf.data.Dataset.range(per_pass * (epochs if one_stream else 1))
+        .map(read)
         .prefetch(2)
     )
     try:
