@@ -218,7 +218,8 @@ def load(name):
         positive = "positive"
     labels, counts = np.unique(y, return_counts=True)
     if len(labels) != 2 or labels[np.argmin(counts)] != positive:
-        raise ValueError(f"{name}: unexpected classes {dict(zip(labels, counts))}")
+        found = dict(zip(labels, counts, strict=True))
+        raise ValueError(f"{name}: unexpected classes {found}")
     return X, (y == positive).astype(int), categorical
 
 
@@ -381,7 +382,7 @@ def run_dataset(name, n_splits, costs, log_losses, timings, failures, checked):
     X, y, categorical = load(name)
     classes = np.unique(y)
     settings = cost_settings(name, y)
-    counts = dict(zip(*np.unique(y, return_counts=True)))
+    counts = dict(zip(*np.unique(y, return_counts=True), strict=True))
     print(f"\n=== {name}: {len(y)} rows, {X.shape[1]} columns, classes {counts}",
           flush=True)
     splits = StratifiedShuffleSplit(n_splits, test_size=TEST_SIZE, random_state=0)
@@ -391,7 +392,7 @@ def run_dataset(name, n_splits, costs, log_losses, timings, failures, checked):
         X_train, X_test = pre.transform(X.iloc[train]), pre.transform(X.iloc[test])
         y_train, y_test = y[train], y[test]
 
-        def record(method, predictions):
+        def record(method, predictions, y_test=y_test):
             """``predictions``: one label array, or {setting: label array}."""
             for setting, cost in settings:
                 y_pred = (predictions[setting] if isinstance(predictions, dict)
@@ -402,7 +403,7 @@ def run_dataset(name, n_splits, costs, log_losses, timings, failures, checked):
                     normalized_cost(y_test, y_pred, **kwargs),
                 ))
 
-        def record_log_loss(method, proba):
+        def record_log_loss(method, proba, y_test=y_test):
             log_losses[method][name].append(log_loss(y_test, proba, labels=classes))
 
         # WeightedKerasClassifier: argmax, Bayes rule, tuned decision.
@@ -504,7 +505,7 @@ def table(header, rows):
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     text = "\n".join(
         "  ".join(str(v).ljust(w) if i == 0 else str(v).rjust(w)
-                  for i, (v, w) in enumerate(zip(r, widths)))
+                  for i, (v, w) in enumerate(zip(r, widths, strict=True)))
         for r in [header, *rows]
     )
     markdown = "\n".join(
@@ -525,7 +526,7 @@ def cost_table(names, methods, results, failures, index, fmt):
         shown = [
             fmt.format(v) if v is not None
             else "n/a" + (" †" if (method, name) in failures else "")
-            for v, name in zip(values, names)
+            for v, name in zip(values, names, strict=True)
         ]
         complete = [v for v in values if v is not None]
         mean = float(np.mean(complete)) if len(complete) == len(names) else None

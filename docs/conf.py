@@ -25,9 +25,10 @@ sys.path.insert(0, str(ROOT))  # document (and run the examples of) this checkou
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import skweight  # noqa: E402
 from api_listing import write_api_pages  # noqa: E402
 from inventories import intersphinx_mapping as _intersphinx_mapping  # noqa: E402
+
+import skweight  # noqa: E402
 
 # -- Project ----------------------------------------------------------------------
 project = "skweight"

@@ -124,7 +124,7 @@ def membrane_costs(classes):
 
 classes = np.unique(ym)
 counts = np.bincount(np.searchsorted(classes, ym))
-print("rows per class:", dict(zip(classes.tolist(), counts.tolist())))
+print("rows per class:", dict(zip(classes.tolist(), counts.tolist(), strict=True)))
 print(membrane_costs(classes).astype(int))
 
 # %%
@@ -153,7 +153,7 @@ for name, model in multi.items():
     print(f"{name:30} {multi_costs[name]:6.4f} {norm:6.3f} "
           f"{accuracy_score(ym_test, y_pred):9.3f}")
 offsets = multi["tuned offsets"].offsets_.round(2) + 0.0  # + 0.0: no "-0.0"
-print("tuned offsets:", dict(zip(classes.tolist(), offsets.tolist())))
+print("tuned offsets:", dict(zip(classes.tolist(), offsets.tolist(), strict=True)))
 
 # %%
 # Balanced weights assume that every class's errors cost in inverse proportion to

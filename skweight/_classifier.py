@@ -36,10 +36,10 @@ from ._reuse import trainer_for
 from ._training import (
     StopOnNaN,
     StopWhenFlat,
-    keras_targets,
     fit_inputs,
-    outputs_to_proba,
+    keras_targets,
     no_retracing_warning,
+    outputs_to_proba,
     steps_per_execution,
 )
 from ._weights import SCHEMES, EffectiveNumber, class_counts, resolve_class_weight
@@ -219,7 +219,8 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "model": [None, callable],
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": ["array-like",
+                               Interval(Integral, 1, None, closed="left")],
         "activation": [str, callable],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "model_params": [dict, None],
@@ -354,7 +355,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
-        """Train for one pass over a batch of rows, for data that does not fit in memory.
+        """Train one pass over a batch of rows, for data that does not fit in memory.
 
         Class weights and priors come from the running class counts of all the
         batches seen so far (a class not seen yet counts as one row), so a scheme
@@ -551,11 +552,12 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
 
     def _split(self, X, y_encoded, row_weight, sample_weight, seed):
         """Carve a stratified validation split out of the training rows."""
-        if np.bincount(y_encoded).min() < 2:
+        class_sizes = np.bincount(y_encoded)
+        if class_sizes.min() < 2:
+            sizes = dict(zip(self.classes_.tolist(), class_sizes.tolist(), strict=True))
             raise ValueError(
                 "early_stopping=True needs at least 2 rows of every class for a "
-                f"stratified validation split; class counts are "
-                f"{dict(zip(self.classes_.tolist(), np.bincount(y_encoded).tolist(), strict=True))!r}."
+                f"stratified validation split; class counts are {sizes!r}."
                 " Pass early_stopping=False or gather more rows."
             )
         try:

@@ -6,8 +6,8 @@ Both take the network's probability output (sigmoid or softmax) and targets as a
 * Focal loss (Lin et al. 2017) down-weights easy rows by ``(1 - p_t) ** gamma``.
   It is not a proper scoring rule: its probabilities are not estimates of
   ``p(c|x)`` and no closed-form correction exists; they tend to be
-  under-confident. Calibrate them (e.g. :class:`~sklearn.calibration.CalibratedClassifierCV`)
-  when probabilities matter.
+  under-confident. Calibrate them when probabilities matter (e.g. with
+  :class:`~sklearn.calibration.CalibratedClassifierCV`).
 * Logit-adjusted loss (Menon et al., ICLR 2021): cross-entropy of
   ``softmax(f_c + tau log π_c)``, where ``f`` are the network's logits. The
   network's own output ``softmax(f)`` then estimates ``p(c|x) / π_c ** tau``: the

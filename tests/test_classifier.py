@@ -1,4 +1,4 @@
-"""WeightedKerasClassifier: fitted state, the three knobs, seeds, persistence, errors."""
+"""WeightedKerasClassifier: fitted state, the knobs, seeds, persistence, errors."""
 
 import copy
 import logging
@@ -74,7 +74,8 @@ def test_predict_agrees_with_decision_function_and_weighted_argmax(
     X, _ = binary_data
     pred = balanced_fit.predict(X)
     decision = balanced_fit.decision_function(X)
-    np.testing.assert_array_equal(pred, balanced_fit.classes_[(decision > 0).astype(int)])
+    positive = (decision > 0).astype(int)
+    np.testing.assert_array_equal(pred, balanced_fit.classes_[positive])
     np.testing.assert_array_equal(
         pred, balanced_fit.classes_[balanced_fit.predict_weighted_proba(X).argmax(1)]
     )
@@ -111,7 +112,8 @@ def test_output_bias_is_set_before_training(binary_data):
     expected = np.log(prior_mass[1] / prior_mass[0])
     np.testing.assert_allclose(clf.bias_init_, [expected])
     np.testing.assert_allclose(seen["output_bias_"], [expected])
-    np.testing.assert_allclose(clf.model_.layers[-1].bias.numpy(), [expected], rtol=1e-5)
+    np.testing.assert_allclose(clf.model_.layers[-1].bias.numpy(), [expected],
+                               rtol=1e-5)
     assert clf.model_.layers[0].units == 3
     assert seen["n_outputs_"] == 1
     np.testing.assert_array_equal(seen["classes_"], [0, 1])
@@ -264,7 +266,8 @@ def test_round_trip_predicts_identically(balanced_fit, binary_data, make_copy):
     """Check that pickle and deepcopy keep predictions bit for bit."""
     X, _ = binary_data
     restored = make_copy(balanced_fit)
-    np.testing.assert_array_equal(restored.predict_proba(X), balanced_fit.predict_proba(X))
+    np.testing.assert_array_equal(restored.predict_proba(X),
+                                  balanced_fit.predict_proba(X))
     np.testing.assert_array_equal(restored.predict(X), balanced_fit.predict(X))
 
 
@@ -375,12 +378,13 @@ def test_bad_input(binary_data, params, X_change, y_change, err_type, err_msg):
 def test_predict_with_wrong_feature_count(balanced_fit, binary_data):
     """Check that predict names the feature counts when they differ from fit."""
     X, _ = binary_data
-    with pytest.raises(ValueError, match="X has 7 features, but WeightedKerasClassifier"):
+    with pytest.raises(ValueError,
+                       match="X has 7 features, but WeightedKerasClassifier"):
         balanced_fit.predict(X[:, :7])
 
 
 def test_partial_fit_keeps_running_counts(binary_data):
-    """Check partial_fit: classes required, weights from running counts, one pass each."""
+    """Check partial_fit: classes required, running-count weights, one pass each."""
     from skweight import compute_class_weights
 
     X, y = binary_data

@@ -1,4 +1,4 @@
-"""Focal and logit-adjusted losses: against hand-computed values and in the estimator."""
+"""Focal and logit-adjusted losses: against values by hand and in the estimator."""
 
 import pickle
 

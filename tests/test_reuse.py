@@ -131,7 +131,7 @@ def test_training_data_is_released_after_fit(empty_pool):
 
 @pytest.mark.skipif(
     keras.backend.backend() != "tensorflow",
-    reason="on JAX, Keras shuffles with NumPy's global generator, shared by threads",
+    reason="on JAX and torch, Keras shuffles with a generator threads share",
 )
 def test_fits_in_threads_equal_sequential_fits(empty_pool, data):
     """Check that concurrent fits with one configuration do not share a trainer."""

@@ -38,7 +38,7 @@ def _normalised(raw):
     ],
 )
 def test_schemes_match_formulas(scheme, expected):
-    """Check that each scheme gives its published formula, scaled to mean row weight 1."""
+    """Check that each scheme gives its published formula, scaled to mean weight 1."""
     weights = compute_class_weights(scheme, Y)
     assert list(weights) == ["a", "b", "c"]
     np.testing.assert_allclose(list(weights.values()), expected, rtol=1e-12)
@@ -106,7 +106,8 @@ def test_caller_arrays_are_not_modified():
         ({"a": -1.0}, {}, ValueError, "non-positive or non-finite weights"),
         ({"a": np.inf}, {}, ValueError, "non-positive or non-finite weights"),
         ("cost", {}, ValueError, "class_weight='cost' needs a cost matrix"),
-        (EffectiveNumber(beta=1.0), {}, ValueError, r"beta must be a float in \[0, 1\)"),
+        (EffectiveNumber(beta=1.0), {}, ValueError,
+         r"beta must be a float in \[0, 1\)"),
         (lambda y: [1.0, 2.0], {}, ValueError, r"returned an array of shape \(2,\)"),
         (3.0, {}, TypeError, "class_weight must be None"),
     ],
