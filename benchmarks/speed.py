@@ -1,27 +1,37 @@
-"""Speed and memory of skweight against its peers, measured side by side.
+"""Speed of skweight against its peers, measured side by side.
 
 Same architecture (Dense 64-64, ReLU, Adam 1e-3), same data (float32, 30 features,
 10 % positives), same batch size (256) and epochs (5), in one process, with the
 candidates' repeats interleaved and the median kept:
 
-* fit time for 10k and 200k rows (``--big`` adds 1M rows);
-* ``predict_proba`` latency for 1, 100 and 10k rows;
-* a GridSearchCV of 4 candidates x 3 folds (skweight and scikeras);
-* peak resident memory of a fit on 1M x 30 rows beyond the framework's baseline
-  (``--memory``, in a fresh subprocess per candidate, relative to the size of X).
+* ``predict_proba`` latency for 1, 100 and 10k rows (``predict`` for
+  keras.wrappers, which has no ``predict_proba``);
+* fit time for 10k and 200k rows (``--big`` adds 1M rows), three ways:
+  - *first fit*: the first fit of its configuration in a fresh process (after the
+    framework has started with a fit of another network), so it includes
+    compiling the training step;
+  - *repeated fit*: a new estimator of the same configuration fitted in a process
+    that has fitted one before, as in a grid search or a cross-validation;
+  - *per epoch*: the marginal cost of an epoch, from fits of 5 and 15 epochs;
+* a GridSearchCV of 4 candidates x 3 folds on 5k rows;
+* the run time of scikit-learn's ``check_estimator`` and the checks failed;
+* TensorFlow retracing warnings logged during the grid search.
+
+Peak memory is measured by ``benchmarks/memory.py``.
 
 Peers: bare Keras (``model.fit`` / ``model.predict``), scikeras'
 ``KerasClassifier``, ``keras.wrappers.SKLearnClassifier`` and scikit-learn's
-``MLPClassifier`` (one BLAS thread is not forced; it uses what NumPy uses).
+``MLPClassifier`` (with the BLAS threads NumPy uses).
 
-Run: python benchmarks/speed.py [--repeats 5] [--big] [--memory]
-     [--candidates "skweight,bare Keras"] [--no-grid-search]
+Run: python benchmarks/speed.py [--repeats 5] [--big]
+     [--candidates "skweight,bare Keras"] [--skip grid,checks,first]
 Other backends: KERAS_BACKEND=jax python benchmarks/speed.py
-     --candidates "skweight,bare Keras,MLPClassifier" --no-grid-search
-Needs: pip install ".[tensorflow-cpu]" scikeras
+     --candidates "skweight,bare Keras,MLPClassifier" --skip grid,checks
+Needs: pip install ".[tensorflow-cpu]" -r benchmarks/requirements.txt
 """
 
 import argparse
+import logging
 import os
 import statistics
 import subprocess
@@ -52,9 +62,9 @@ def make_data(n_rows, seed=0):
     return X.astype(np.float32), y
 
 
-def keras_mlp(n_features, n_outputs=1):
+def keras_mlp(n_features, n_outputs=1, hidden=HIDDEN):
     layers = [keras.Input((n_features,))]
-    layers += [keras.layers.Dense(units, activation="relu") for units in HIDDEN]
+    layers += [keras.layers.Dense(units, activation="relu") for units in hidden]
     layers.append(keras.layers.Dense(
         n_outputs, activation="sigmoid" if n_outputs == 1 else "softmax"))
     return keras.Sequential(layers)
@@ -63,50 +73,59 @@ def keras_mlp(n_features, n_outputs=1):
 class BareKeras:
     """The baseline: a compiled Sequential model trained with model.fit."""
 
+    def __init__(self, epochs=EPOCHS, hidden=HIDDEN):
+        self.epochs = epochs
+        self.hidden = hidden
+
     def fit(self, X, y):
-        self.model = keras_mlp(X.shape[1])
+        self.model = keras_mlp(X.shape[1], hidden=self.hidden)
         self.model.compile(optimizer=keras.optimizers.Adam(1e-3),
                            loss="binary_crossentropy")
-        self.model.fit(X, y, batch_size=BATCH, epochs=EPOCHS, verbose=0)
+        self.model.fit(X, y, batch_size=BATCH, epochs=self.epochs, verbose=0)
         return self
 
     def predict_proba(self, X):
         return self.model.predict(X, verbose=0)
 
 
-def skweight_estimator():
-    return WeightedKerasClassifier(hidden_layer_sizes=HIDDEN, batch_size=BATCH,
-                                   epochs=EPOCHS, n_iter_no_change=None,
+def skweight_estimator(epochs=EPOCHS, hidden=HIDDEN):
+    return WeightedKerasClassifier(hidden_layer_sizes=hidden, batch_size=BATCH,
+                                   epochs=epochs, n_iter_no_change=None,
                                    random_state=0)
 
 
-def scikeras_estimator():
+def scikeras_estimator(epochs=EPOCHS, hidden=HIDDEN):
     from scikeras.wrappers import KerasClassifier
 
     def build(meta):
-        return keras_mlp(meta["n_features_in_"])
+        return keras_mlp(meta["n_features_in_"], hidden=hidden)
 
     return KerasClassifier(build, loss="binary_crossentropy", optimizer="adam",
                            optimizer__learning_rate=1e-3, batch_size=BATCH,
-                           epochs=EPOCHS, verbose=0, random_state=0)
+                           epochs=epochs, verbose=0, random_state=0)
 
 
-def keras_wrapper_estimator():
+def keras_wrapper_estimator(epochs=EPOCHS, hidden=HIDDEN, learning_rate=1e-3):
     from keras.wrappers import SKLearnClassifier
 
-    def build(X, y):  # the wrapper one-hot encodes y: two softmax units
-        model = keras_mlp(X.shape[1], n_outputs=y.shape[1])
-        model.compile(optimizer=keras.optimizers.Adam(1e-3),
-                      loss="categorical_crossentropy")
-        return model
-
-    return SKLearnClassifier(build, fit_kwargs={"batch_size": BATCH,
-                                                "epochs": EPOCHS, "verbose": 0})
+    return SKLearnClassifier(
+        _wrapper_model,
+        model_kwargs={"hidden": hidden, "learning_rate": learning_rate},
+        fit_kwargs={"batch_size": BATCH, "epochs": epochs, "verbose": 0},
+    )
 
 
-def mlp_estimator():
-    return MLPClassifier(HIDDEN, batch_size=BATCH, max_iter=EPOCHS, tol=0,
-                         n_iter_no_change=EPOCHS + 1, random_state=0)
+def _wrapper_model(X, y, hidden=HIDDEN, learning_rate=1e-3):
+    # keras.wrappers one-hot encodes y, so the network has two softmax units.
+    model = keras_mlp(X.shape[1], n_outputs=y.shape[1], hidden=hidden)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
+                  loss="categorical_crossentropy")
+    return model
+
+
+def mlp_estimator(epochs=EPOCHS, hidden=HIDDEN):
+    return MLPClassifier(hidden, batch_size=BATCH, max_iter=epochs, tol=0,
+                         n_iter_no_change=epochs + 1, random_state=0)
 
 
 CANDIDATES = {
@@ -133,27 +152,20 @@ def interleaved(tasks, repeats):
     return {name: statistics.median(values) for name, values in times.items()}
 
 
-def predict_function(estimator):
-    method = getattr(estimator, "predict_proba", None) or estimator.predict
-    return method
-
-
 def print_table(title, results, unit, reference="skweight"):
     print(f"\n{title}")
     print(f"{'candidate':16} {unit:>12} {'vs skweight':>12}")
     for name, value in results.items():
+        if isinstance(value, str):
+            print(f"{name:16} {value:>12}")
+            continue
         ratio = value / results[reference] if results.get(reference) else float("nan")
         print(f"{name:16} {value:12.4g} {ratio:11.2f}x")
 
 
-def bench_fit(n_rows, repeats):
-    X, y = make_data(n_rows)
-    tasks = {name: (lambda make=make: make().fit(X, y))
-             for name, make in CANDIDATES.items()}
-    results = interleaved(tasks, repeats)
-    print_table(f"fit, {n_rows} rows x {N_FEATURES}, {EPOCHS} epochs (median s)",
-                results, "seconds")
-    return results
+def predict_function(estimator):
+    """predict_proba, or predict where there is none (keras.wrappers)."""
+    return getattr(estimator, "predict_proba", None) or estimator.predict
 
 
 def bench_predict(repeats):
@@ -166,7 +178,7 @@ def bench_predict(repeats):
         for name, est in fitted.items():
             predict = predict_function(est)
             predict(rows)
-            one_call = time_call(lambda predict=predict: predict(rows))
+            one_call = time_call(lambda predict=predict, rows=rows: predict(rows))
             calls[name] = int(min(2000, max(3, 0.2 / max(one_call, 1e-6))))
 
         def task(estimator, n_calls, rows=rows):
@@ -178,8 +190,84 @@ def bench_predict(repeats):
                  for name, est in fitted.items()}
         medians = interleaved(tasks, repeats)
         results = {name: 1000 * value / calls[name] for name, value in medians.items()}
-        print_table(f"predict_proba latency, {n_rows} row(s) (median ms per call)",
-                    results, "ms")
+        print_table(f"predict_proba latency, {n_rows} row(s) (median ms per call; "
+                    "keras.wrappers: predict)", results, "ms")
+
+
+FIRST_FIT_CHILD = """
+import os, sys, time, warnings
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, {bench_dir!r})
+warnings.filterwarnings("ignore")
+import speed
+X, y = speed.make_data({n_rows})
+# Start the framework with a fit of another network, so the figure is the first
+# fit of this configuration, not the framework's own start-up.
+speed.BareKeras(epochs=1, hidden=(3,)).fit(X[:500], y[:500])
+estimator = speed.CANDIDATES[{name!r}]()
+start = time.perf_counter()
+estimator.fit(X, y)
+print(time.perf_counter() - start)
+"""
+
+
+def first_fit_seconds(name, n_rows):
+    """Seconds of the first fit of ``name`` in a fresh process."""
+    code = FIRST_FIT_CHILD.format(bench_dir=os.path.dirname(os.path.abspath(__file__)),
+                                  n_rows=n_rows, name=name)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=False)
+    if out.returncode != 0:
+        raise RuntimeError(f"first fit of {name} failed:\n{out.stderr[-2000:]}")
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def bench_fit(n_rows, repeats, first=True):
+    X, y = make_data(n_rows)
+    if first:
+        runs = {name: [] for name in CANDIDATES}
+        for _ in range(repeats):
+            for name in CANDIDATES:
+                runs[name].append(first_fit_seconds(name, n_rows))
+        print_table(f"first fit in a process, {n_rows} rows x {N_FEATURES}, "
+                    f"{EPOCHS} epochs (median s)",
+                    {name: statistics.median(v) for name, v in runs.items()},
+                    "seconds")
+    for make in CANDIDATES.values():  # one fit each before timing
+        make().fit(X[:1000], y[:1000])
+    short = {name: (lambda make=make: make().fit(X, y))
+             for name, make in CANDIDATES.items()}
+    repeated = interleaved(short, repeats)
+    print_table(f"repeated fit, {n_rows} rows x {N_FEATURES}, {EPOCHS} epochs "
+                "(median s)", repeated, "seconds")
+    if n_rows > 200_000:
+        return  # fits of 15 epochs on 1M rows would take most of the run
+    long = {name: (lambda make=make: make(epochs=3 * EPOCHS).fit(X, y))
+            for name, make in CANDIDATES.items()}
+    longer = interleaved(long, repeats)
+    per_epoch = {name: 1000 * (longer[name] - repeated[name]) / (2 * EPOCHS)
+                 for name in CANDIDATES}
+    print_table(f"time per epoch, {n_rows} rows (ms; from fits of {EPOCHS} and "
+                f"{3 * EPOCHS} epochs)", per_epoch, "ms")
+
+
+class _CountRetracing(logging.Handler):
+    """Counts TensorFlow's retracing warnings, per candidate."""
+
+    def __init__(self, names):
+        super().__init__()
+        self.counts = dict.fromkeys(names, 0)
+        self.current = None
+
+    def emit(self, record):
+        if "retracing" in record.getMessage():
+            self.counts[self.current] += 1
+
+    def counting(self, name, task):
+        def run():
+            self.current = name
+            task()
+        return run
 
 
 def bench_grid_search(repeats):
@@ -190,101 +278,83 @@ def bench_grid_search(repeats):
         "scikeras": (scikeras_estimator(),
                      {"optimizer__learning_rate": [1e-3, 3e-3],
                       "batch_size": [128, 256]}),
+        "keras.wrappers": (keras_wrapper_estimator(),
+                           {"model_kwargs": [{"hidden": HIDDEN, "learning_rate": lr}
+                                             for lr in (1e-3, 3e-3)],
+                            "fit_kwargs": [{"batch_size": b, "epochs": EPOCHS,
+                                            "verbose": 0} for b in (128, 256)]}),
+        "MLPClassifier": (mlp_estimator(),
+                          {"learning_rate_init": [1e-3, 3e-3],
+                           "batch_size": [128, 256]}),
     }
-    tasks = {name: (lambda est=est, grid=grid:
-                    GridSearchCV(est, grid, cv=3, scoring="roc_auc").fit(X, y))
+    grids = {name: grid for name, grid in grids.items() if name in CANDIDATES}
+    # keras.wrappers has no predict_proba, so every search scores by accuracy.
+    counter = _CountRetracing(grids)
+    tasks = {name: counter.counting(name, lambda est=est, grid=grid: GridSearchCV(
+                 est, grid, cv=3, scoring="accuracy").fit(X, y))
              for name, (est, grid) in grids.items()}
-    results = interleaved(tasks, max(1, repeats // 2))
+    logging.getLogger("tensorflow").addHandler(counter)
+    results = interleaved(tasks, repeats)
+    logging.getLogger("tensorflow").removeHandler(counter)
     print_table("GridSearchCV, 4 candidates x 3 folds, 5k rows (median s)",
                 results, "seconds")
+    print(f"TensorFlow retracing warnings logged in {repeats} search(es) each: "
+          + ", ".join(f"{name} {count}" for name, count in counter.counts.items()))
 
 
-MEMORY_CHILD = """
-import os, sys, threading
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, {bench_dir!r})
-import numpy as np
-import speed
-X = np.load({x_path!r})
-y = np.load({y_path!r})
-# A small fit first: the framework's own start-up is the baseline, not the data.
-speed.CANDIDATES[{name!r}]().fit(X[:2000], y[:2000])
-baseline = peak = speed.rss_bytes()
-done = threading.Event()
+def bench_checks():
+    """check_estimator's run time and failures, each estimator once."""
+    from sklearn.utils.estimator_checks import check_estimator
 
-def sample():
-    global peak
-    while not done.wait(0.02):
-        peak = max(peak, speed.rss_bytes())
-
-sampler = threading.Thread(target=sample)
-sampler.start()
-speed.CANDIDATES[{name!r}]().fit(X, y)
-done.set()
-sampler.join()
-print((peak - baseline) / X.nbytes)
-"""
-
-
-def rss_bytes():
-    """Resident memory of this process now (Linux)."""
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-
-def bench_memory():
-    """Peak RSS growth during fit, in a fresh process per candidate.
-
-    The data are generated once and loaded from .npy files; a fit on 2,000 rows
-    runs first, so the baseline is the process with the framework started and X
-    in memory, and the growth is what a fit on the whole of X adds.
-    """
-    import tempfile
-
-    print("\nfit on 1M x 30 float32 rows: peak resident memory growth during fit "
-          "(sampled every 20 ms), "
-          "in multiples of the size of X (120 MB)")
-    bench_dir = os.path.dirname(os.path.abspath(__file__))
-    with tempfile.TemporaryDirectory() as tmp:
-        X, y = make_data(1_000_000)
-        x_path, y_path = os.path.join(tmp, "X.npy"), os.path.join(tmp, "y.npy")
-        np.save(x_path, X)
-        np.save(y_path, y)
-        del X, y
-        for name in [n for n in ("skweight", "bare Keras", "scikeras",
-                                 "MLPClassifier") if n in CANDIDATES]:
-            code = MEMORY_CHILD.format(bench_dir=bench_dir, name=name,
-                                       x_path=x_path, y_path=y_path)
-            out = subprocess.run([sys.executable, "-c", code], capture_output=True,
-                                 text=True, check=False)
-            lines = (out.stdout if out.returncode == 0 else out.stderr).strip()
-            value = lines.splitlines()[-1] if lines else "no output"
-            print(f"{name:16} {value if out.returncode == 0 else 'failed: ' + value}")
+    factories = {
+        "skweight": lambda: WeightedKerasClassifier(epochs=5, random_state=0),
+        "scikeras": lambda: scikeras_estimator(epochs=5, hidden=(100,)),
+        "keras.wrappers": lambda: keras_wrapper_estimator(epochs=5, hidden=(100,)),
+        "MLPClassifier": lambda: MLPClassifier(max_iter=200, random_state=0),
+    }
+    print("\ncheck_estimator (legacy checks included; seconds, checks failed)")
+    for name, make in factories.items():
+        if name not in CANDIDATES:
+            continue
+        start = time.perf_counter()
+        results = check_estimator(make(), on_fail=None, on_skip=None)
+        seconds = time.perf_counter() - start
+        failed = [r["check_name"] for r in results if r["status"] == "failed"]
+        print(f"{name:16} {seconds:8.1f} s  {len(failed)} of {len(results)} failed"
+              + (f": {', '.join(sorted(set(failed)))}" if failed else ""))
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--big", action="store_true", help="also fit 1M rows")
-    parser.add_argument("--memory", action="store_true", help="peak memory, 1M rows")
     parser.add_argument("--candidates", default=",".join(CANDIDATES),
                         help="comma-separated subset, e.g. 'skweight,bare Keras'")
-    parser.add_argument("--no-grid-search", action="store_true")
+    parser.add_argument("--skip", default="",
+                        help="comma-separated parts to skip: predict, fit, first, "
+                             "grid, checks")
     args = parser.parse_args()
     chosen = [name.strip() for name in args.candidates.split(",")]
+    unknown = sorted(set(chosen) - set(CANDIDATES))
+    if unknown:
+        parser.error(f"unknown candidates {unknown}; choose from {list(CANDIDATES)}")
     for name in list(CANDIDATES):
         if name not in chosen:
             del CANDIDATES[name]
+    skip = {part.strip() for part in args.skip.split(",") if part.strip()}
     warnings.filterwarnings("ignore")
     print(f"Keras {keras.__version__} ({keras.backend.backend()}), "
-          f"{os.cpu_count()} CPU cores")
-    bench_predict(args.repeats)
-    for n_rows in (10_000, 200_000) + ((1_000_000,) if args.big else ()):
-        bench_fit(n_rows, args.repeats if n_rows <= 10_000 else 3)
-    if not args.no_grid_search:
-        bench_grid_search(args.repeats)
-    if args.memory:
-        bench_memory()
+          f"{os.cpu_count()} CPU cores, {args.repeats} repeats")
+    if "predict" not in skip:
+        bench_predict(args.repeats)
+    if "fit" not in skip:
+        for n_rows in (10_000, 200_000) + ((1_000_000,) if args.big else ()):
+            repeats = args.repeats if n_rows <= 10_000 else max(1, args.repeats // 2)
+            bench_fit(n_rows, repeats, first="first" not in skip)
+    if "grid" not in skip:
+        bench_grid_search(max(1, args.repeats // 2))
+    if "checks" not in skip:
+        bench_checks()
 
 
 if __name__ == "__main__":
