@@ -4,8 +4,9 @@ Each candidate runs in a fresh process that loads X (120 MB) from a .npy file an
 fits 2,000 of its rows first, so the framework's own start-up is part of the
 baseline. The figures are the growth of the resident memory beyond that baseline
 (sampled every 10 ms), during a fit on all of X and then during ``predict_proba``
-on all of X, in multiples of the size of X. The network, batch size and epochs
-are those of ``benchmarks/speed.py`` (one epoch here).
+on all of X (``predict`` for keras.wrappers, which has no ``predict_proba``), in
+multiples of the size of X. The network, batch size and epochs are those of
+``benchmarks/speed.py`` (one epoch here).
 
 Run: python benchmarks/memory.py [--rows 1000000]
      [--candidates "skweight,bare Keras,scikeras,MLPClassifier"]
@@ -45,9 +46,11 @@ def peak_growth(task):
 
     sampler = threading.Thread(target=sample)
     sampler.start()
-    result = task()
-    done.set()
-    sampler.join()
+    try:
+        result = task()
+    finally:
+        done.set()
+        sampler.join()
     return max(peak, rss_bytes()) - baseline, result
 
 X = np.load({x_path!r})
@@ -55,7 +58,7 @@ y = np.load({y_path!r})
 speed.CANDIDATES[{name!r}](epochs=1).fit(X[:2000], y[:2000])
 fit_growth, estimator = peak_growth(
     lambda: speed.CANDIDATES[{name!r}](epochs=1).fit(X, y))
-predict_growth, _ = peak_growth(lambda: estimator.predict_proba(X))
+predict_growth, _ = peak_growth(lambda: speed.predict_function(estimator)(X))
 print(fit_growth / X.nbytes, predict_growth / X.nbytes)
 """
 
