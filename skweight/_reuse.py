@@ -29,6 +29,10 @@ _lock = threading.Lock()
 _idle = OrderedDict()  # key -> idle trainers; least recently used first
 
 
+def _count_idle():  # the caller holds _lock
+    return sum(len(trainers) for trainers in _idle.values())
+
+
 def _take(key):
     with _lock:
         trainers = _idle.get(key)
@@ -44,7 +48,7 @@ def _put(key, trainer):
     with _lock:
         _idle.setdefault(key, []).append(trainer)
         _idle.move_to_end(key)
-        while sum(len(trainers) for trainers in _idle.values()) > MAX_IDLE_TRAINERS:
+        while _count_idle() > MAX_IDLE_TRAINERS:
             oldest = next(iter(_idle))
             _idle[oldest].pop(0)
             if not _idle[oldest]:
@@ -54,7 +58,7 @@ def _put(key, trainer):
 def n_idle_trainers():
     """How many compiled trainers are kept for reuse now."""
     with _lock:
-        return sum(len(trainers) for trainers in _idle.values())
+        return _count_idle()
 
 
 def clear_trainers():
