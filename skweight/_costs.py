@@ -53,8 +53,33 @@ def _as_list(classes):
     return np.asarray(classes).tolist()
 
 
-def _label_indices(labels, y, *, name="y", hint=None):
-    """Positions of the entries of ``y`` in ``labels`` (which need not be sorted)."""
+def label_indices(labels, y, *, name="y", hint=None):
+    """Positions of the entries of ``y`` in ``labels`` (which need not be sorted).
+
+    Parameters
+    ----------
+    labels : array-like of shape (n_classes,)
+        The labels, in the order whose positions are returned.
+
+    y : array-like of shape (n_samples,)
+        Labels to locate.
+
+    name : str, default="y"
+        Name of ``y`` in the error message.
+
+    hint : str, default=None
+        The fix suggested in the error message.
+
+    Returns
+    -------
+    indices : ndarray of shape (n_samples,)
+        ``labels[indices]`` equals ``y``.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` holds a label that is not in ``labels``.
+    """
     labels = np.asarray(labels)
     y = np.asarray(y)
     sorter = np.argsort(labels, kind="stable")
@@ -72,6 +97,10 @@ def _label_indices(labels, y, *, name="y", hint=None):
             f"among the classes {_as_list(labels)!r}; {hint}."
         )
     return indices
+
+
+# Former private name, kept until every caller uses ``label_indices``.
+_label_indices = label_indices
 
 
 def _matrix_from_dict(cost_dict, classes, param_name):
@@ -241,51 +270,72 @@ def check_cost_matrix(cost_matrix, classes, *, param_name="cost_matrix"):
 
 
 def expected_costs(proba, cost_matrix):
-    """Expected cost of predicting each class: ``proba @ cost_matrix``.
+    """Expected cost of predicting each class, with one matrix or one per row.
 
     Parameters
     ----------
     proba : array-like of shape (n_samples, n_classes)
         Class probabilities, columns in the order of the cost matrix.
 
-    cost_matrix : ndarray of shape (n_classes, n_classes)
-        Validated cost matrix (see :func:`check_cost_matrix`).
+    cost_matrix : ndarray of shape (n_classes, n_classes) or \
+            (n_samples, n_classes, n_classes)
+        Validated cost matrix (see :func:`check_cost_matrix`), or one matrix per
+        row of ``proba`` (example-dependent costs).
 
     Returns
     -------
     costs : ndarray of shape (n_samples, n_classes)
-        ``costs[n, j] = sum_i proba[n, i] * cost_matrix[i, j]``.
+        ``costs[n, j] = sum_i proba[n, i] * C[i, j]``, where ``C`` is
+        ``cost_matrix`` or, per row, ``cost_matrix[n]``.
 
     Examples
     --------
     >>> from skweight._costs import expected_costs
     >>> expected_costs([[0.8, 0.2]], [[0, 1], [5, 0]])
     array([[1. , 0.8]])
+    >>> expected_costs([[0.8, 0.2], [0.8, 0.2]], [[[0, 1], [5, 0]], [[0, 1], [1, 0]]])
+    array([[1. , 0.8],
+           [0.2, 0.8]])
     """
     proba = np.asarray(proba, dtype=float)
     cost_matrix = np.asarray(cost_matrix, dtype=float)
-    if proba.ndim != 2 or proba.shape[1] != cost_matrix.shape[0]:
+    n_classes = cost_matrix.shape[-1] if cost_matrix.ndim else 0
+    per_row = cost_matrix.ndim == 3
+    expected_shape = (len(proba), n_classes, n_classes) if per_row else None
+    if (
+        proba.ndim != 2
+        or cost_matrix.ndim not in (2, 3)
+        or cost_matrix.shape[-2] != n_classes
+        or proba.shape[1] != n_classes
+        or (per_row and cost_matrix.shape != expected_shape)
+    ):
         raise ValueError(
             f"proba has shape {proba.shape} but cost_matrix has shape "
             f"{cost_matrix.shape}; pass probabilities of shape (n_samples, "
-            f"{cost_matrix.shape[0]}) with columns in the order of the classes."
+            f"n_classes) with columns in the order of the classes, and a cost "
+            "matrix of shape (n_classes, n_classes) or, one per row, (n_samples, "
+            "n_classes, n_classes)."
         )
+    if per_row:
+        return np.einsum("ni,nij->nj", proba, cost_matrix)
     return proba @ cost_matrix
 
 
 def bayes_predict_indices(proba, cost_matrix):
     """Bayes minimum-risk decision: index of the class of least expected cost.
 
-    Predicts ``argmin_j sum_i proba[n, i] * cost_matrix[i, j]`` (Elkan 2001). Ties
-    go to the lowest index, the convention of :func:`numpy.argmin`.
+    Predicts ``argmin_j sum_i proba[n, i] * C[i, j]`` (Elkan 2001), with ``C`` the
+    cost matrix or, for example-dependent costs, row ``n``'s own matrix. Ties go to
+    the lowest index, the convention of :func:`numpy.argmin`.
 
     Parameters
     ----------
     proba : array-like of shape (n_samples, n_classes)
         Class probabilities, columns in the order of the cost matrix.
 
-    cost_matrix : ndarray of shape (n_classes, n_classes)
-        Validated cost matrix (see :func:`check_cost_matrix`).
+    cost_matrix : ndarray of shape (n_classes, n_classes) or \
+            (n_samples, n_classes, n_classes)
+        Validated cost matrix (see :func:`check_cost_matrix`), or one per row.
 
     Returns
     -------
@@ -299,6 +349,63 @@ def bayes_predict_indices(proba, cost_matrix):
     array([0, 0, 1])
     """
     return np.argmin(expected_costs(proba, cost_matrix), axis=1)
+
+
+def decision_scores(proba, cost_matrix):
+    """Decision scores of the Bayes rule, from the expected costs.
+
+    The scores agree with :func:`bayes_predict_indices`: with two classes, the
+    expected cost of predicting class 0 minus that of predicting class 1 (positive
+    iff class 1 is predicted, the convention of ``decision_function``); with more,
+    minus the expected costs, whose argmax is the prediction.
+
+    Parameters
+    ----------
+    proba : array-like of shape (n_samples, n_classes)
+        Class probabilities, columns in the order of the cost matrix.
+
+    cost_matrix : ndarray of shape (n_classes, n_classes) or \
+            (n_samples, n_classes, n_classes)
+        Validated cost matrix (see :func:`check_cost_matrix`), or one per row.
+
+    Returns
+    -------
+    scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        Binary: the expected cost saved by predicting class 1. Otherwise: minus
+        the expected cost of each class.
+
+    Examples
+    --------
+    >>> from skweight._costs import decision_scores
+    >>> decision_scores([[0.9, 0.1], [0.7, 0.3]], [[0, 1], [4, 0]])
+    array([-0.5,  0.5])
+    """
+    costs = expected_costs(proba, cost_matrix)
+    if costs.shape[1] == 2:
+        return costs[:, 0] - costs[:, 1]
+    return -costs
+
+
+def predict_indices_from_scores(scores):
+    """Class indices predicted by decision scores (binary: positive means class 1).
+
+    Ties of a multiclass argmax go to the lowest index; a binary score of exactly 0
+    gives class 0, the tie convention of :func:`bayes_predict_indices`.
+
+    Parameters
+    ----------
+    scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        Decision scores, as returned by ``decision_function``.
+
+    Returns
+    -------
+    indices : ndarray of shape (n_samples,)
+        Class indices.
+    """
+    scores = np.asarray(scores)
+    if scores.ndim == 1:
+        return (scores > 0).astype(np.intp)
+    return np.argmax(scores, axis=1)
 
 
 def _check_example_costs(cost_matrix, n_samples, n_classes):
@@ -334,8 +441,8 @@ def _row_costs(y_true, y_pred, cost_matrix, labels, sample_weight):
         if len(np.unique(labels)) != len(labels):
             raise ValueError(f"labels must not repeat a label; got {_as_list(labels)}.")
         source = "labels has"
-    true_idx = _label_indices(labels, y_true, name="y_true")
-    pred_idx = _label_indices(labels, y_pred, name="y_pred")
+    true_idx = label_indices(labels, y_true, name="y_true")
+    pred_idx = label_indices(labels, y_pred, name="y_pred")
     if np.ndim(cost_matrix) == 3:
         costs = _check_example_costs(cost_matrix, len(y_true), len(labels))
         per_class = costs[np.arange(len(y_true)), true_idx]

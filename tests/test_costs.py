@@ -4,6 +4,9 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import make_classification
 from sklearn.exceptions import UndefinedMetricWarning
@@ -19,7 +22,9 @@ from skweight._costs import (
     UnreasonableCostWarning,
     bayes_predict_indices,
     check_cost_matrix,
+    decision_scores,
     expected_costs,
+    predict_indices_from_scores,
     make_cost_scorer,
     mean_cost,
     normalized_cost,
@@ -193,6 +198,85 @@ def test_bayes_rule_ties_go_to_the_lowest_index():
     proba = np.array([[0.8, 0.2], [0.5, 0.5]])
     assert_array_equal(bayes_predict_indices(proba, [[0, 1], [4, 0]]), [0, 1])
     assert_array_equal(bayes_predict_indices([[0.5, 0.5]], 1 - np.eye(2)), [0])
+
+
+@st.composite
+def proba_and_row_costs(draw):
+    """Random probabilities and one random cost matrix per row."""
+    n_samples = draw(st.integers(1, 20))
+    n_classes = draw(st.integers(2, 4))
+    raw = draw(
+        arrays(float, (n_samples, n_classes), elements=st.floats(0.01, 1.0))
+    )
+    costs = draw(
+        arrays(
+            float,
+            (n_samples, n_classes, n_classes),
+            elements=st.floats(0.0, 100.0),
+        )
+    )
+    return raw / raw.sum(axis=1, keepdims=True), costs
+
+
+@settings(max_examples=60, deadline=None)
+@given(proba_and_row_costs())
+def test_per_row_bayes_rule_is_the_brute_force_minimum(data):
+    """Check the per-row rule against a direct minimum over every label."""
+    proba, costs = data
+    n_samples, n_classes = proba.shape
+    brute = np.array(
+        [
+            [
+                sum(proba[n, i] * costs[n, i, j] for i in range(n_classes))
+                for j in range(n_classes)
+            ]
+            for n in range(n_samples)
+        ]
+    )
+    assert_allclose(expected_costs(proba, costs), brute, rtol=1e-10, atol=1e-10)
+    chosen = bayes_predict_indices(proba, costs)
+    # The chosen label costs the minimum (up to rounding), whichever label ties.
+    assert_allclose(brute[np.arange(n_samples), chosen], brute.min(axis=1),
+                    rtol=1e-10, atol=1e-10)
+    scores = decision_scores(proba, costs)
+    assert_array_equal(predict_indices_from_scores(scores), chosen)
+
+
+@settings(max_examples=40, deadline=None)
+@given(proba_and_row_costs())
+def test_per_row_rule_with_equal_rows_is_the_single_matrix_rule(data):
+    """Check that repeating one matrix for every row changes no decision."""
+    proba, costs = data
+    matrix = costs[0]
+    repeated = np.broadcast_to(matrix, costs.shape)
+    assert_allclose(expected_costs(proba, repeated), expected_costs(proba, matrix))
+    assert_array_equal(
+        bayes_predict_indices(proba, repeated), bayes_predict_indices(proba, matrix)
+    )
+
+
+def test_binary_decision_scores_by_hand():
+    """Check the binary score: cost of predicting class 0 minus that of class 1."""
+    proba = np.array([[0.9, 0.1], [0.5, 0.5]])
+    costs = np.array([[[0, 1], [4, 0]], [[0, 10], [1, 0]]])
+    # Row 0: 0.1 * 4 - 0.9 * 1 = -0.5; row 1: 0.5 * 1 - 0.5 * 10 = -4.5.
+    assert_allclose(decision_scores(proba, costs), [-0.5, -4.5])
+    assert_allclose(decision_scores(proba, costs[0]), [-0.5, 1.5])
+
+
+@pytest.mark.parametrize(
+    "proba, cost_matrix",
+    [
+        ([[0.2, 0.8]], np.ones((2, 2, 2))),
+        ([[0.2, 0.8]], np.ones((1, 3, 3))),
+        ([[0.2, 0.8]], np.ones((1, 2, 3))),
+        ([0.2, 0.8], np.ones((2, 2))),
+    ],
+)
+def test_expected_costs_per_row_shape_errors(proba, cost_matrix):
+    """Check that per-row costs must give one (K, K) matrix per row of proba."""
+    with pytest.raises(ValueError, match=r"proba has shape .* but cost_matrix"):
+        expected_costs(proba, cost_matrix)
 
 
 def test_expected_costs_shape_error():
