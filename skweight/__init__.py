@@ -22,7 +22,7 @@ from ._costs import (
     savings_score,
 )
 from ._scorers import CostScorer, make_cost_scorer, make_savings_scorer
-from ._weights import EffectiveNumber, compute_class_weights
+from ._weights import EffectiveNumber, compute_class_weights, row_cost_weights
 
 __version__ = "0.1.0.dev0"
 
@@ -42,5 +42,6 @@ __all__ = [
     "make_savings_scorer",
     "mean_cost",
     "normalized_cost",
+    "row_cost_weights",
     "savings_score",
 ]
