@@ -341,3 +341,43 @@ def row_cost_weights(cost_matrix, y, *, classes=None, sample_weight=None):
             "(rows = true class, columns = predicted class)."
         )
     return weights * len(weights) / total
+
+
+def class_weights_of_rows(row_weight, y_encoded, counts):
+    """Per-class weights implied by row weights: their mean within each class.
+
+    ``w_c = sum_{r in c} row_weight_r / counts_c``, so that ``w_c * counts_c`` is
+    the total training weight of class ``c``: the weights the prior correction
+    and the output bias use after cost-proportionate training.
+
+    Parameters
+    ----------
+    row_weight : ndarray of shape (n_samples,)
+        The training weight of each row (sample weight included).
+
+    y_encoded : ndarray of shape (n_samples,)
+        Class indices of the rows.
+
+    counts : ndarray of shape (n_classes,)
+        Per-class counts (summed sample weights).
+
+    Returns
+    -------
+    weights : ndarray of shape (n_classes,)
+        Positive, finite class weights.
+
+    Raises
+    ------
+    ValueError
+        If a class gets a total weight of 0.
+    """
+    totals = np.bincount(y_encoded, weights=row_weight, minlength=len(counts))
+    weights = totals / counts
+    if not np.all(np.isfinite(weights) & (weights > 0)):
+        empty = np.flatnonzero(~(np.isfinite(weights) & (weights > 0))).tolist()
+        raise ValueError(
+            f"cost_matrix gives the classes at positions {empty!r} a zero total "
+            "cost of misclassification, so cost-proportionate training would not "
+            "see them; every class needs rows whose errors cost something."
+        )
+    return weights
