@@ -10,24 +10,13 @@ miscalibrated. The solvers of the tuned decision live in ``_thresholds.py``.
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import (
-    BaseEstimator,
-    ClassifierMixin,
-    MetaEstimatorMixin,
-    _fit_context,
-    clone,
-)
+from sklearn import get_config
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import StratifiedKFold, check_cv
-from sklearn.utils import _safe_indexing, get_tags
+from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, StrOptions
-from sklearn.utils.metadata_routing import (
-    MetadataRouter,
-    MethodMapping,
-    _raise_for_params,
-    _routing_enabled,
-    process_routing,
-)
+from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.parallel import Parallel, delayed
@@ -40,6 +29,9 @@ from sklearn.utils.validation import (
     has_fit_parameter,
     indexable,
 )
+from sklearn_compat.base import _fit_context
+from sklearn_compat.utils._indexing import _safe_indexing
+from sklearn_compat.utils.metadata_routing import _raise_for_params, process_routing
 
 from ._costs import (
     check_cost_matrix,
@@ -454,7 +446,7 @@ class CostSensitiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
 
     def _route_params(self, prefit, sample_weight, row_costs, fit_params):
         """Parameters for ``estimator.fit`` and for ``cv.split``."""
-        if _routing_enabled():
+        if get_config()["enable_metadata_routing"]:
             metadata = dict(fit_params)
             if sample_weight is not None:
                 metadata["sample_weight"] = sample_weight

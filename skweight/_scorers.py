@@ -12,7 +12,8 @@ import inspect
 from collections.abc import Mapping
 
 import numpy as np
-from sklearn.utils.metadata_routing import MetadataRequest, _routing_enabled
+from sklearn import get_config
+from sklearn.utils.metadata_routing import MetadataRequest
 from sklearn.utils.multiclass import unique_labels
 
 from ._costs import mean_cost, savings_score, validate_cost_matrix
@@ -42,7 +43,7 @@ def predict_takes_costs(estimator):
         return False
     if "cost_matrix" in parameters:
         return True
-    if _routing_enabled() and hasattr(estimator, "get_metadata_routing"):
+    if get_config()["enable_metadata_routing"] and hasattr(estimator, "get_metadata_routing"):
         routing = estimator.get_metadata_routing()
         return bool(routing.consumes("predict", ["cost_matrix"]))
     steps = getattr(estimator, "steps", None)
