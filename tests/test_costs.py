@@ -654,3 +654,23 @@ def test_scorer_with_tuned_threshold_classifier_and_row_costs(amount_data):
         ).fit(X, y, cost_matrix=costs)
     assert tuned.best_score_ == pytest.approx(tuned.cv_results_["scores"].max())
     assert tuned.best_threshold_ < 0.5
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    arrays(float, (3, 3), elements=st.floats(0.0, 10.0)),
+    st.permutations([0, 1, 2]),
+)
+def test_labelled_and_positional_cost_matrices_agree(matrix, order):
+    """Check that a DataFrame labelled in any order gives the positional matrix."""
+    pd = pytest.importorskip("pandas")
+    if not np.any(matrix):
+        matrix = matrix + 1.0
+    labels = np.array(["a", "b", "c"])
+    order = list(order)
+    frame = pd.DataFrame(matrix[np.ix_(order, order)], index=labels[order],
+                         columns=labels[order])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnreasonableCostWarning)
+        assert_array_equal(check_cost_matrix(frame, labels),
+                           check_cost_matrix(matrix, labels))
