@@ -599,3 +599,25 @@ def test_labelled_dataframe_costs_in_cost_sensitive_classifier(binary_data):
     clf.fit(X_train, y_train)
     assert_array_equal(clf.cost_matrix_, BINARY_COSTS)
     assert clf.threshold_ == pytest.approx(1 / 11)
+
+
+@pytest.mark.parametrize(
+    "cost_matrix, err_type, err_msg",
+    [
+        (np.ones((3, 2, 2)), ValueError, r"holds 3 per-row cost matrices but X has"),
+        (np.ones((500, 3, 3)), ValueError, r"example-dependent costs need shape"),
+        (-np.ones((500, 2, 2)), ValueError, r"negative costs in rows \[0, 1, 2"),
+        (np.full((500, 2, 2), np.nan), ValueError, r"non-finite costs in rows"),
+    ],
+)
+def test_predict_per_row_cost_errors(amount_data, cost_matrix, err_type, err_msg):
+    """Check the errors for bad per-row costs at predict time, and that the
+    caller's costs are unchanged after fit and predict."""
+    X_train, X_test, y_train, _, costs_train, _ = amount_data
+    kept = costs_train.copy()
+    clf = CostSensitiveClassifier(LogisticRegression(), strategy="tuned", cv=2)
+    clf.fit(X_train, y_train, cost_matrix=costs_train)
+    assert_array_equal(costs_train, kept)
+    for method in (clf.predict, clf.decision_function):
+        with pytest.raises(err_type, match=err_msg):
+            method(X_test, cost_matrix=cost_matrix)
