@@ -381,3 +381,53 @@ def class_weights_of_rows(row_weight, y_encoded, counts):
             "see them; every class needs rows whose errors cost something."
         )
     return weights
+
+
+def cost_proportionate_weights(
+    row_costs, y_encoded, classes, counts, *, class_weight=None, sample_weight=None
+):
+    """Row weights and class weights for training with per-row costs.
+
+    The row weights are :func:`row_cost_weights` (composed with
+    ``sample_weight``); the class weights, used by the prior correction and the
+    output bias, are their per-class means (:func:`class_weights_of_rows`).
+
+    Parameters
+    ----------
+    row_costs : array-like of shape (n_samples, n_classes, n_classes)
+        Each training row's costs, in the order of ``classes``.
+
+    y_encoded : ndarray of shape (n_samples,)
+        Class indices of the rows.
+
+    classes : ndarray of shape (n_classes,)
+        The class labels.
+
+    counts : ndarray of shape (n_classes,)
+        Per-class counts (summed sample weights).
+
+    class_weight : None or str, default=None
+        The estimator's ``class_weight``: per-row costs replace it, so only None
+        and ``"cost"`` are accepted.
+
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Row weights to compose with.
+
+    Returns
+    -------
+    row_weight : ndarray of shape (n_samples,)
+        A new array.
+
+    class_weights : ndarray of shape (n_classes,)
+    """
+    if not (class_weight is None or (isinstance(class_weight, str)
+                                     and class_weight == "cost")):
+        raise ValueError(
+            "per-row costs passed to fit train by cost-proportionate row weights, "
+            f"which replace class_weight, but class_weight={class_weight!r}; set "
+            "class_weight=None (or 'cost'), or do not pass cost_matrix to fit."
+        )
+    row_weight = row_cost_weights(
+        row_costs, classes[y_encoded], classes=classes, sample_weight=sample_weight
+    )
+    return row_weight, class_weights_of_rows(row_weight, y_encoded, counts)

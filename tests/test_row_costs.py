@@ -102,3 +102,4 @@ def test_row_cost_weights_errors(params, err_type, err_msg):
     """Check the errors of row_cost_weights."""
     with pytest.raises(err_type, match=err_msg):
         row_cost_weights(**params)
+
