@@ -103,3 +103,114 @@ def test_row_cost_weights_errors(params, err_type, err_msg):
     with pytest.raises(err_type, match=err_msg):
         row_cost_weights(**params)
 
+
+
+# --- WeightedKerasClassifier with costs per row (tiny networks). ---
+
+FAST = dict(hidden_layer_sizes=(4,), epochs=3, learning_rate=0.01, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def row_cost_data():
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(n_samples=300, n_features=5, weights=[0.8, 0.2],
+                               random_state=0)
+    amount = np.random.default_rng(0).lognormal(2, 1, size=len(y))
+    return X, np.array(["no", "yes"])[y], binary_cost_matrix(fp=2.0, fn=amount)
+
+
+@pytest.fixture(scope="module")
+def fitted_net(row_cost_data):
+    from skweight import WeightedKerasClassifier
+
+    X, y, _ = row_cost_data
+    return WeightedKerasClassifier(**FAST).fit(X, y)
+
+
+def test_keras_predict_with_per_row_costs_is_the_brute_force_rule(
+    row_cost_data, fitted_net
+):
+    """Check predict(X, cost_matrix=...) of the network against a loop over labels,
+    decision_function's sign, and unchanged behaviour without the costs."""
+    X, _, costs = row_cost_data
+    kept = costs.copy()
+    proba = fitted_net.predict_proba(X)
+    expected = [fitted_net.classes_[int(np.argmin([p @ c[:, j] for j in range(2)]))]
+                for p, c in zip(proba, costs, strict=True)]
+    y_pred = fitted_net.predict(X, cost_matrix=costs)
+    assert_array_equal(y_pred, expected)
+    scores = fitted_net.decision_function(X, cost_matrix=costs)
+    assert_array_equal(scores > 0, y_pred == "yes")
+    assert_array_equal(costs, kept)
+    assert_array_equal(fitted_net.predict(X),
+                       fitted_net.classes_[np.argmax(
+                           fitted_net.predict_weighted_proba(X), axis=1)])
+    with pytest.raises(ValueError, match=r"holds 2 per-row cost matrices but X"):
+        fitted_net.predict(X, cost_matrix=costs[:2])
+
+
+def test_keras_per_row_costs_reach_the_network_in_a_pipeline(
+    row_cost_data, fitted_net
+):
+    """Check that Pipeline.predict(X, cost_matrix=...) reaches the network."""
+    import sklearn
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    from skweight import WeightedKerasClassifier
+
+    X, y, costs = row_cost_data
+    with sklearn.config_context(enable_metadata_routing=True):
+        net = WeightedKerasClassifier(**FAST).set_predict_request(cost_matrix=True)
+        net.set_fit_request(cost_matrix=False)
+        pipe = make_pipeline(FunctionTransformer(), net).fit(X, y)
+        assert_array_equal(pipe.predict(X, cost_matrix=costs),
+                           fitted_net.predict(X, cost_matrix=costs))
+
+
+def test_keras_cost_proportionate_training(row_cost_data):
+    """Check that fit(X, y, cost_matrix=...) trains on the cost-proportionate row
+    weights (composed with sample_weight) and corrects the probabilities with
+    their per-class means."""
+    from skweight import WeightedKerasClassifier
+    from skweight._priors import correct_proba
+
+    X, y, costs = row_cost_data
+    sw = np.where(np.arange(len(y)) % 3 == 0, 2.0, 1.0)
+    kept_sw, kept_costs = sw.copy(), costs.copy()
+    by_costs = WeightedKerasClassifier(**FAST).fit(X, y, sample_weight=sw,
+                                                   cost_matrix=costs)
+    weights = row_cost_weights(costs, y, sample_weight=sw)
+    by_weights = WeightedKerasClassifier(**FAST).fit(X, y, sample_weight=weights)
+    assert_allclose(by_costs.predict_weighted_proba(X),
+                    by_weights.predict_weighted_proba(X), rtol=1e-5, atol=1e-6)
+    class_means = np.array([weights[y == c].sum() / sw[y == c].sum()
+                            for c in ["no", "yes"]])
+    assert_allclose(list(by_costs.class_weight_.values()), class_means)
+    assert_allclose(by_costs.predict_proba(X),
+                    correct_proba(by_costs.predict_weighted_proba(X), class_means),
+                    rtol=1e-5, atol=1e-6)
+    assert_array_equal(sw, kept_sw)
+    assert_array_equal(costs, kept_costs)
+
+
+@pytest.mark.parametrize(
+    "params, fit_costs, err_type, err_msg",
+    [
+        ({"class_weight": "balanced"}, "rows", ValueError,
+         r"which replace class_weight, but class_weight='balanced'"),
+        ({}, "short", ValueError, r"holds 5 per-row cost matrices but X has 300"),
+        ({}, "negative", ValueError, r"negative costs in rows \[0\]"),
+    ],
+)
+def test_keras_fit_per_row_cost_errors(row_cost_data, params, fit_costs, err_type,
+                                       err_msg):
+    """Check the errors of fit with per-row costs."""
+    from skweight import WeightedKerasClassifier
+
+    X, y, costs = row_cost_data
+    bad = {"rows": costs, "short": costs[:5],
+           "negative": np.concatenate([-costs[:1], costs[1:]])}[fit_costs]
+    with pytest.raises(err_type, match=err_msg):
+        WeightedKerasClassifier(**{**FAST, **params}).fit(X, y, cost_matrix=bad)
