@@ -43,7 +43,8 @@ def predict_takes_costs(estimator):
         return False
     if "cost_matrix" in parameters:
         return True
-    if get_config()["enable_metadata_routing"] and hasattr(estimator, "get_metadata_routing"):
+    routing_on = get_config()["enable_metadata_routing"]
+    if routing_on and hasattr(estimator, "get_metadata_routing"):
         routing = estimator.get_metadata_routing()
         return bool(routing.consumes("predict", ["cost_matrix"]))
     steps = getattr(estimator, "steps", None)
