@@ -214,3 +214,26 @@ def test_keras_fit_per_row_cost_errors(row_cost_data, params, fit_costs, err_typ
            "negative": np.concatenate([-costs[:1], costs[1:]])}[fit_costs]
     with pytest.raises(err_type, match=err_msg):
         WeightedKerasClassifier(**{**FAST, **params}).fit(X, y, cost_matrix=bad)
+
+
+def test_keras_labelled_dataframe_cost_matrix_and_series_inputs(row_cost_data):
+    """Check the estimator reads a labelled DataFrame cost matrix by label (it was
+    transposed), rejects a labelled Series bias_init, and rejects a Series
+    class_weight with scikit-learn's parameter error."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    from skweight import WeightedKerasClassifier
+
+    X, y, _ = row_cost_data
+    frame = pd.DataFrame([[0, 9], [1, 0]], index=["yes", "no"],
+                         columns=["yes", "no"])
+    net = WeightedKerasClassifier(**FAST, cost_matrix=frame).fit(X, y)
+    assert_array_equal(net.cost_matrix_, [[0, 1], [9, 0]])
+    with pytest.raises(ValueError, match=r"bias_init is a pandas Series indexed"):
+        WeightedKerasClassifier(
+            **FAST, bias_init=pd.Series([0.1], index=["yes"])
+        ).fit(X, y)
+    with pytest.raises(InvalidParameterError, match=r"'class_weight' parameter"):
+        WeightedKerasClassifier(
+            **FAST, class_weight=pd.Series({"no": 1.0, "yes": 4.0})
+        ).fit(X, y)
