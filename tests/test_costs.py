@@ -226,7 +226,7 @@ def proba_and_row_costs(draw):
     return raw / raw.sum(axis=1, keepdims=True), costs
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, derandomize=True)
 @given(proba_and_row_costs())
 def test_per_row_bayes_rule_is_the_brute_force_minimum(data):
     """Check the per-row rule against a direct minimum over every label."""
@@ -250,16 +250,21 @@ def test_per_row_bayes_rule_is_the_brute_force_minimum(data):
     assert_array_equal(predict_indices_from_scores(scores), chosen)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40, deadline=None, derandomize=True)
 @given(proba_and_row_costs())
 def test_per_row_rule_with_equal_rows_is_the_single_matrix_rule(data):
     """Check that repeating one matrix for every row changes no decision."""
     proba, costs = data
     matrix = costs[0]
     repeated = np.broadcast_to(matrix, costs.shape)
-    assert_allclose(expected_costs(proba, repeated), expected_costs(proba, matrix))
+    single = expected_costs(proba, matrix)
+    assert_allclose(expected_costs(proba, repeated), single)
+    # Where two labels tie exactly, rounding may pick either: compare the others.
+    ordered = np.sort(single, axis=1)
+    clear = ordered[:, 1] - ordered[:, 0] > 1e-9
     assert_array_equal(
-        bayes_predict_indices(proba, repeated), bayes_predict_indices(proba, matrix)
+        bayes_predict_indices(proba, repeated)[clear],
+        bayes_predict_indices(proba, matrix)[clear],
     )
 
 
@@ -656,7 +661,7 @@ def test_scorer_with_tuned_threshold_classifier_and_row_costs(amount_data):
     assert tuned.best_threshold_ < 0.5
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40, deadline=None, derandomize=True)
 @given(
     arrays(float, (3, 3), elements=st.floats(0.0, 10.0)),
     st.permutations([0, 1, 2]),
