@@ -70,9 +70,10 @@ def network():
 
 scorer = make_cost_scorer().set_score_request(cost_matrix=True)
 argmax = make_pipeline(StandardScaler(), network()).fit(X_train, y_train)
+# The costs go to the scorer only: the network is told not to train on them.
 threshold = TunedThresholdClassifierCV(
-    make_pipeline(StandardScaler(), network()), scoring=scorer, cv=3,
-    random_state=0,
+    make_pipeline(StandardScaler(), network().set_fit_request(cost_matrix=False)),
+    scoring=scorer, cv=3, random_state=0,
 ).fit(X_train, y_train, cost_matrix=c_train)
 per_row = make_pipeline(
     StandardScaler(),
