@@ -379,6 +379,8 @@ class CostSensitiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
                 "CostSensitiveClassifier, or pass per-row costs to fit "
                 "(fit(X, y, cost_matrix=...))."
             )
+        if self.strategy == "bayes" and row_costs is not None:
+            self._check_row_costs_used()
         weights = check_sample_weight_non_negative(sample_weight, X)
         estimator_params, split_params = self._route_params(
             prefit, sample_weight, row_costs, fit_params
@@ -417,6 +419,22 @@ class CostSensitiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
             if hasattr(self.estimator_, attribute):
                 setattr(self, attribute, getattr(self.estimator_, attribute))
         return self
+
+    def _check_row_costs_used(self):
+        """With the Bayes rule, fit's per-row costs serve only a requesting model."""
+        routed = (
+            get_config()["enable_metadata_routing"]
+            and hasattr(self.estimator, "get_metadata_routing")
+            and self.estimator.get_metadata_routing().consumes("fit", ["cost_matrix"])
+        )
+        if not routed:
+            raise ValueError(
+                "cost_matrix was passed to fit, but strategy='bayes' does not use "
+                "per-row costs in fit: pass them to predict (predict(X, "
+                "cost_matrix=...)), use strategy='tuned' to tune a correction on "
+                "them, or, with metadata routing, request them on the estimator "
+                "(set_fit_request(cost_matrix=True)) to train with them."
+            )
 
     def _fit_classes(self, y, prefit):
         """The classes: those of y, or of the fitted estimator for prefit."""

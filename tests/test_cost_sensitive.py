@@ -437,6 +437,12 @@ def test_prefit_needs_a_fitted_estimator(binary_data):
             ValueError,
             r"strategy='tuned' needs costs to tune on",
         ),
+        (
+            {},
+            {"cost_matrix": np.ones((1500, 2, 2))},
+            ValueError,
+            r"strategy='bayes' does not use per-row costs in fit",
+        ),
     ],
 )
 def test_fit_errors(binary_data, params, fit_params, err_type, err_msg):

@@ -237,3 +237,23 @@ def test_keras_labelled_dataframe_cost_matrix_and_series_inputs(row_cost_data):
         WeightedKerasClassifier(
             **FAST, class_weight=pd.Series({"no": 1.0, "yes": 4.0})
         ).fit(X, y)
+
+
+def test_cost_sensitive_classifier_routes_fit_costs_to_a_requesting_network(
+    row_cost_data,
+):
+    """Check that CostSensitiveClassifier routes fit's per-row costs to a network
+    that requests them (cost-proportionate training, then the per-row rule)."""
+    import sklearn
+
+    from skweight import CostSensitiveClassifier, WeightedKerasClassifier
+
+    X, y, costs = row_cost_data
+    direct = WeightedKerasClassifier(**FAST).fit(X, y, cost_matrix=costs)
+    with sklearn.config_context(enable_metadata_routing=True):
+        net = WeightedKerasClassifier(**FAST).set_fit_request(cost_matrix=True)
+        clf = CostSensitiveClassifier(net).fit(X, y, cost_matrix=costs)
+    assert_allclose(clf.predict_proba(X), direct.predict_proba(X), rtol=1e-5,
+                    atol=1e-6)
+    assert_array_equal(clf.predict(X, cost_matrix=costs),
+                       direct.predict(X, cost_matrix=costs))
