@@ -518,7 +518,8 @@ def _table_rows(name, decisions, result, error_score):
         for metric in METRICS:
             key = ("fit_time" if metric == "fit_time" else f"test_{metric}"
                    if metric in PROBA_METRICS else f"test_{decision}:{metric}")
-            values = np.asarray(result[key], dtype=float)
+            # Without one successful fold, cross_validate has no per-metric keys.
+            values = np.asarray(result.get(key, error_score), dtype=float)
             row[f"{metric}_mean"] = float(np.mean(values))
             row[f"{metric}_std"] = float(np.std(values))
         rows.append(row)
@@ -558,10 +559,12 @@ def _collect(details, name, decisions, X, result):
     for d in decisions:
         details.y_pred[name, d] = np.empty(n_rows, dtype=details.y.dtype)
         details.thresholds[name, d] = []
-    for k, (fitted, test) in enumerate(zip(result["estimator"],
-                                           result["indices"]["test"], strict=True)):
+    tests = result["indices"]["test"]
+    scored = np.isfinite(result.get(f"test_{decisions[0]}:cost", np.nan)) & np.ones(
+        len(tests), dtype=bool)
+    for k, (fitted, test) in enumerate(zip(result["estimator"], tests, strict=True)):
         details.fold[test] = k
-        if not hasattr(fitted, "estimator_"):  # a failed fold
+        if not scored[k]:  # a failed fit, or a fold that could not be scored
             continue
         X_test, model = _safe_indexing(X, test), fitted.estimator_
         details.proba[name][test] = _aligned_proba(model.predict_proba, X_test,

@@ -1,0 +1,439 @@
+"""What ``skweight compare`` shows: progress, the ranked table, figures, HTML.
+
+The table and the progress go through `rich` on a terminal, as plain text
+otherwise (a pipe, a file, a CI log). Figures use scikit-learn's displays where
+one fits (:class:`~sklearn.metrics.PrecisionRecallDisplay`,
+:class:`~sklearn.calibration.CalibrationDisplay`). :func:`write_outputs` writes
+``compare.csv``, ``compare.json``, the figures and a self-contained
+``report.html`` (figures embedded, no network needed) into a folder that
+appears only once everything is written.
+"""
+
+import base64
+import html
+import io
+import json
+import os
+import shutil
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+import numpy as np
+
+COLUMNS = (  # (metric, title, format of mean and std)
+    ("cost", "cost ± std", "{:.4f} ± {:.4f}"),
+    ("normalized_cost", "norm.", "{:.3f}"),
+    ("average_precision", "avg prec", "{:.3f}"),
+    ("roc_auc", "ROC AUC", "{:.3f}"),
+    ("log_loss", "log loss", "{:.4f}"),
+    ("brier", "Brier", "{:.4f}"),
+    ("balanced_accuracy", "bal. acc", "{:.3f}"),
+    ("fit_time", "fit s", "{:.1f}"),
+)
+
+
+def _is_terminal(stream):
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+class Progress:
+    """``progress(n_done, n_total)`` for :func:`compare_strategies`, on stderr.
+
+    A rich progress bar on a terminal, one line per strategy otherwise. Use as a
+    context manager; the bar is removed on exit.
+    """
+
+    def __init__(self, stream=None):
+        self.stream = sys.stderr if stream is None else stream
+        self._bar = None
+
+    def __enter__(self):
+        if _is_terminal(self.stream):
+            from rich.console import Console
+            from rich.progress import Progress as RichProgress
+
+            self._bar = RichProgress(console=Console(file=self.stream),
+                                     transient=True)
+            self._bar.start()
+            self._task = self._bar.add_task("cross-validating strategies",
+                                            total=None)
+        return self
+
+    def __call__(self, n_done, n_total):
+        if self._bar is not None:
+            self._bar.update(self._task, completed=n_done, total=n_total)
+        else:
+            print(f"cross-validated {n_done}/{n_total} strategies", file=self.stream,
+                  flush=True)
+
+    def __exit__(self, *exc_info):
+        if self._bar is not None:
+            self._bar.stop()
+        return False
+
+
+def cells(table):
+    """``(header, rows)`` of the ranked table as strings."""
+    header = ["rank", "strategy", "decision", *(title for _, title, _ in COLUMNS)]
+    rows = []
+    for rank, row in enumerate(table.to_dict(orient="records"), start=1):
+        rows.append([str(rank), row["strategy"], row["decision"], *(
+            fmt.format(row[f"{metric}_mean"], row[f"{metric}_std"])
+            for metric, _, fmt in COLUMNS)])
+    return header, rows
+
+
+def plain_table(table):
+    """The ranked table as aligned plain text (strategy and decision left)."""
+    header, rows = cells(table)
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(c.ljust(w) if i in (1, 2) else c.rjust(w)
+                  for i, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip()
+        for r in [header, *rows]
+    )
+
+
+def print_table(table, stream=None):
+    """Print the ranked table: rich on a terminal, plain text otherwise."""
+    stream = sys.stdout if stream is None else stream
+    if not _is_terminal(stream):
+        print(plain_table(table), file=stream)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    header, rows = cells(table)
+    shown = Table(box=None, header_style="bold", pad_edge=False)
+    for i, title in enumerate(header):
+        shown.add_column(title, justify="left" if i in (1, 2) else "right")
+    for row in rows:
+        shown.add_row(*row)
+    Console(file=stream).print(shown)
+
+
+def header(about, cost_matrix, y):
+    """The lines printed before the run: the data, the costs, the positive class."""
+    classes = np.unique(y).tolist()
+    lines = [about, f"cost matrix (rows = true class, columns = predicted, order "
+             f"{classes!r}): {np.asarray(cost_matrix).tolist()!r}"]
+    if len(classes) == 2:
+        lines.append(f"positive class (average precision, figures): "
+                     f"{classes[1]!r}, the second in sorted order")
+    return "\n".join(lines)
+
+
+def measured(n_strategies, n_folds, wall, failed, skipped):
+    """The line above the table: what ran, how long, what is missing."""
+    noun = "strategy" if n_strategies == 1 else "strategies"
+    missing = [f"{len(names)} {kind}" for kind, names in
+               (("failed", failed), ("skipped", skipped)) if names]
+    note = f" ({', '.join(missing)}: see the warnings)" if missing else ""
+    return (f"{n_strategies} {noun} x {n_folds} folds in {wall:.0f} s{note}; "
+            "ranked by normalised cost, mean ± std over folds:")
+
+
+def show_warnings(caught, skipped=None, stream=None):
+    """Print, once each, the warnings worth a user's attention, one line each."""
+    from sklearn.exceptions import FitFailedWarning
+
+    from ._costs import UnreasonableCostWarning
+
+    stream = sys.stderr if stream is None else stream
+    lines = [str(w.message).strip().splitlines()[0][:500] for w in caught
+             if issubclass(w.category, FitFailedWarning | UnreasonableCostWarning)]
+    lines += [f"strategy {name!r} skipped: {why}" for name, why in
+              (skipped or {}).items()]
+    for line in dict.fromkeys(lines):
+        print(f"skweight: warning: {line}", file=stream)
+
+
+def legend(decisions, tune_size):
+    """The sentence of what was measured, wrapped at 80 columns."""
+    tune = round(100 * tune_size)
+    shared = (f"tuned = the threshold of least cost on {tune}% of each training "
+              f"fold; all decisions share one fit per fold, on the other "
+              f"{100 - tune}%." if "tuned" in decisions
+              else "each fit uses the whole training fold.")
+    text = ("cost: mean cost per row; norm.: cost / cost of the best constant "
+            "prediction (below 1 beats always predicting one class). Decisions: "
+            "argmax = the model's own predict; bayes = least expected cost; "
+            f"{shared} avg prec, ROC AUC, log loss, Brier: of the probabilities "
+            "(predict_proba).")
+    return textwrap.fill(text, width=80)
+
+
+# ---------------------------------------------------------------- figures
+
+
+def _colors(names):
+    from matplotlib import colormaps
+
+    cmap = colormaps["tab10"]
+    return {name: cmap(i % 10) for i, name in enumerate(names)}
+
+
+def _scored(details, name):
+    """Rows with out-of-fold predictions (every row, unless the cv skips some)."""
+    return np.all(np.isfinite(details.proba[name]), axis=1)
+
+
+MARKERS = {"argmax": "o", "bayes": "s", "tuned": "^"}
+
+
+def precision_recall(figure, details):
+    """Precision-recall curves with each decision's operating point."""
+    from sklearn.metrics import PrecisionRecallDisplay, precision_score, recall_score
+
+    ax = figure.subplots()
+    positive = details.classes[1]
+    colors = _colors(details.proba)
+    for name, proba in details.proba.items():
+        rows = _scored(details, name)
+        y_true = details.y[rows] == positive
+        PrecisionRecallDisplay.from_predictions(
+            y_true, proba[rows, 1], name=name, ax=ax,
+            curve_kwargs={"color": colors[name], "lw": 1.2})
+        for decision, marker in MARKERS.items():
+            if (name, decision) in details.y_pred:
+                y_pred = details.y_pred[name, decision][rows] == positive
+                ax.plot(recall_score(y_true, y_pred),
+                        precision_score(y_true, y_pred, zero_division=0.0),
+                        marker=marker, color=colors[name], ms=7, mec="black",
+                        ls="none")
+    for decision, marker in MARKERS.items():
+        ax.plot([], [], marker=marker, color="grey", mec="black", ls="none",
+                label=f"decision: {decision}")
+    ax.set(xlabel=f"recall (class {details.classes.tolist()[1]!r})",
+           ylabel="precision", xlim=(0, 1.01), ylim=(0, 1.02),
+           title="Precision-recall (out of fold) and each decision's operating point")
+    ax.legend(fontsize=7, ncol=2, loc="upper right")
+
+
+def cost_vs_threshold(figure, details):
+    """Mean out-of-fold cost against the threshold on p(positive | x)."""
+    ax = figure.subplots()
+    c = details.cost_matrix
+    thresholds = np.geomspace(1e-3, 1, 300)
+    colors = _colors(details.proba)
+    for name, proba in details.proba.items():
+        rows = _scored(details, name)
+        y_idx = np.searchsorted(details.classes, details.y[rows])
+        above = proba[rows, 1][:, None] > thresholds[None, :]
+        costs = np.where(above, c[y_idx, 1][:, None], c[y_idx, 0][:, None]).mean(axis=0)
+        ax.plot(thresholds, costs, color=colors[name], lw=1.2, label=name)
+        tuned = details.thresholds.get((name, "tuned"))
+        if tuned and all(t is not None for t in tuned):
+            t = float(np.median(tuned))
+            ax.plot(t, np.interp(t, thresholds, costs), marker="^", color=colors[name],
+                    mec="black", ls="none")
+    bayes = next((ts[0] for (_, d), ts in details.thresholds.items()
+                  if d == "bayes" and ts and ts[0] is not None), None)
+    if bayes is not None:
+        ax.axvline(bayes, color="black", ls="--", lw=1,
+                   label=f"Bayes threshold {bayes:.3g}")
+    ax.plot([], [], marker="^", color="grey", mec="black", ls="none",
+            label="tuned threshold (median over folds)")
+    ax.set_xscale("log")
+    ax.set(xlabel=f"threshold on p(class {details.classes.tolist()[1]!r} | x)",
+           ylabel="mean cost per row (out of fold)",
+           title="Cost against the decision threshold")
+    ax.legend(fontsize=7, ncol=2)
+
+
+def reliability(figure, details):
+    """Reliability diagrams before and after prior correction."""
+    from sklearn.calibration import CalibrationDisplay
+
+    axes = figure.subplots(1, 2, sharex=True, sharey=True)
+    colors = _colors(details.proba)
+    binary = len(details.classes) == 2
+    for ax, corrected in zip(axes, (False, True), strict=True):
+        for name, proba in details.proba.items():
+            rows = _scored(details, name)
+            raw = details.raw_proba.get(name)
+            p = proba if corrected or raw is None else raw
+            y_idx = np.searchsorted(details.classes, details.y[rows])
+            if binary:
+                score, hit = p[rows, 1], y_idx == 1
+            else:  # top-label: confidence of the argmax against its accuracy
+                score, hit = p[rows].max(axis=1), p[rows].argmax(axis=1) == y_idx
+            shown = CalibrationDisplay.from_predictions(
+                hit, score, n_bins=10, strategy="quantile", name=name, ax=ax,
+                ref_line=False, color=colors[name], lw=1.2, marker=".")
+            # Log axes: bins without a hit (frequency 0) are left out.
+            kept = (shown.prob_true > 0) & (shown.prob_pred > 0)
+            shown.line_.set_data(shown.prob_pred[kept], shown.prob_true[kept])
+        ax.plot([1e-3, 1], [1e-3, 1], color="black", ls=":", lw=1)
+        ax.set(xscale="log", yscale="log")  # rare classes live near 0
+        ax.set(xlabel="predicted probability" if binary else "top-label confidence",
+               ylabel="", title="as trained (before prior correction)"
+               if not corrected else "predict_proba (prior-corrected)")
+        ax.get_legend().remove()
+    axes[0].set_ylabel("observed frequency" if binary else "observed accuracy")
+    axes[1].legend(fontsize=7)
+    figure.suptitle("Reliability, out of fold (deciles of the predicted probability;"
+                    " bins without a hit are not drawn on log axes)")
+
+
+def figures(details):
+    """``{file name: matplotlib Figure}``, or {} without matplotlib."""
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        return {}
+    draw = {"reliability.png": (reliability, (11, 4.8))}
+    if len(details.classes) == 2 and details.proba:
+        draw = {"precision_recall.png": (precision_recall, (7, 5.2)),
+                "cost_vs_threshold.png": (cost_vs_threshold, (7, 5.2)), **draw}
+    if not details.proba:
+        return {}
+    made = {}
+    for name, (function, size) in draw.items():
+        made[name] = Figure(figsize=size, layout="constrained")
+        function(made[name], details)
+    return made
+
+
+# ---------------------------------------------------------------- files
+
+STYLE = """
+body { font: 15px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 72em;
+       padding: 0 1em; color: #222; }
+h1 { font-size: 1.5em; } h2 { font-size: 1.15em; margin-top: 1.6em; }
+table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
+th, td { padding: .25em .7em; border-bottom: 1px solid #ddd; text-align: right; }
+th { background: #f3f3f3; } td.l, th.l { text-align: left; }
+table.ranked tbody tr:first-child td { font-weight: bold; }
+.note { color: #555; max-width: 60em; } img { max-width: 100%; }
+.failed { color: #a00; }
+"""
+
+
+FIGURE_TITLES = {"precision_recall.png": "Precision and recall",
+                 "cost_vs_threshold.png": "Cost against the threshold",
+                 "reliability.png": "Reliability of the probabilities"}
+
+
+def _html_table(header, rows, left=(), corner=None, css=""):
+    def cell(tag, i, text):
+        cls = ' class="l"' if i in left else ""
+        return f"<{tag}{cls}>{html.escape(str(text))}</{tag}>"
+
+    head = "".join(cell("th", i, t) for i, t in enumerate(header))
+    body = "".join("<tr>" + "".join(cell("th" if corner and i == 0 else "td", i, t)
+                                    for i, t in enumerate(row)) + "</tr>"
+                   for row in rows)
+    return (f'<table class="{css}"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table>")
+
+
+def _png(figure):
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def report_html(table, meta, made):
+    """The self-contained HTML report: header, costs, table, figures."""
+    classes = [str(c) for c in meta["classes"]]
+    costs = _html_table(["true \\ predicted", *classes],
+                        [[c, *row] for c, row in zip(classes, meta["cost_matrix"],
+                                                     strict=True)],
+                        left=(0,), corner=True)
+    header, rows = cells(table)
+    problems = "".join(
+        f'<p class="failed">{html.escape(kind)} {html.escape(name)}: '
+        f"{html.escape(reason)}</p>"
+        for kind, entries in (("failed:", meta.get("failed", {})),
+                              ("skipped:", meta.get("skipped", {})))
+        for name, reason in entries.items())
+    images = "".join(
+        f"<h2>{html.escape(FIGURE_TITLES.get(name, name))}</h2>"
+        f'<img alt="{html.escape(name)}" src="data:image/png;base64,{_png(f)}">'
+        for name, f in made.items())
+    return (
+        "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
+        f"<title>skweight compare</title><style>{STYLE}</style></head><body>"
+        "<h1>skweight compare: imbalance strategies ranked by cost</h1>"
+        f"<h2>Data</h2><p>{'<br>'.join(map(html.escape, meta['header'].splitlines()))}"
+        "</p><h2>Cost matrix (rows = true class, columns = predicted class)</h2>"
+        f"{costs}<h2>Strategies</h2><p>{html.escape(meta['measured'])}</p>"
+        f"{problems}{_html_table(header, rows, left=(1, 2), css='ranked')}"
+        f'<p class="note">{html.escape(meta["legend"])}</p>{images}</body></html>\n'
+    )
+
+
+def check_out(path):
+    """Check, before any fit, that ``path`` can receive the outputs.
+
+    Returns an error message, or None. Nothing is created.
+    """
+    out = Path(path)
+    if str(path) == "":
+        return "--out '': pass a folder name"
+    if out.exists() and not out.is_dir():
+        return f"--out {str(path)[:200]!r} exists and is not a folder"
+    existing = out if out.exists() else next(p for p in out.absolute().parents
+                                             if p.exists())
+    problem = None if existing.is_dir() else "is not a folder"
+    if problem is None:
+        try:  # a real probe: permissions, read-only mounts, special file systems
+            tempfile.TemporaryFile(dir=existing).close()
+        except OSError as exc:
+            problem = f"is not writable ({exc.strerror})"
+    if problem:
+        return (f"--out {str(path)[:200]!r}: {str(existing)[:200]!r} {problem}; "
+                "pick another folder")
+    return None
+
+
+def write_outputs(out, table, meta, details):
+    """Write every output into ``out``; it appears only when all are written.
+
+    The files are written into a temporary folder beside ``out`` and moved in
+    at the end, so a failure or Ctrl-C leaves nothing behind.
+
+    Returns
+    -------
+    written : list of str
+        The file names written.
+    """
+    out = Path(out).absolute()
+    parent = out if out.is_dir() else out.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=parent, prefix=".skweight-compare-"))
+    try:
+        made = figures(details)
+        _write_files(staging, table, meta, made)
+        written = sorted(p.name for p in staging.iterdir())
+        umask = os.umask(0)
+        os.umask(umask)
+        for name in written:  # mkstemp-like folders are owner-only; files are not
+            os.chmod(staging / name, 0o666 & ~umask)
+        if out.is_dir():
+            for name in written:
+                os.replace(staging / name, out / name)
+        else:
+            os.chmod(staging, 0o777 & ~umask)
+            os.replace(staging, out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return written
+
+
+def _write_files(folder, table, meta, made):
+    def json_value(value):
+        return None if isinstance(value, float) and not np.isfinite(value) else value
+
+    records = [{k: json_value(v) for k, v in row.items()}
+               for row in table.to_dict(orient="records")]
+    table.to_csv(folder / "compare.csv", index=False)
+    (folder / "compare.json").write_text(
+        json.dumps({**meta, "results": records}, indent=2) + "\n")
+    for name, figure in made.items():
+        figure.savefig(folder / name, format="png", dpi=110)
+    (folder / "report.html").write_text(report_html(table, meta, made),
+                                        encoding="utf-8")
