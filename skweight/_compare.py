@@ -48,7 +48,7 @@ from sklearn.utils.validation import column_or_1d
 
 from ._cost_sensitive import CostSensitiveClassifier
 from ._costs import check_cost_matrix
-from ._scoring import DECISION_METRICS, PROBA_METRICS, FoldScorer, decided
+from ._fold_scores import DECISION_METRICS, PROBA_METRICS, FoldScorer, decided
 from ._weights import compute_class_weights
 
 DECISIONS = ("argmax", "bayes", "tuned")

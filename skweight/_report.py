@@ -193,9 +193,12 @@ def precision_recall(figure, details):
     for name, proba in details.proba.items():
         rows = _scored(details, name)
         y_true = details.y[rows] == positive
-        PrecisionRecallDisplay.from_predictions(
+        shown = PrecisionRecallDisplay.from_predictions(
             y_true, proba[rows, 1], name=name, ax=ax,
             curve_kwargs={"color": colors[name], "lw": 1.2})
+        # The pooled AP it adds to the label differs from the table's mean over
+        # folds: name the curve only.
+        shown.line_.set_label(name)
         for decision, marker in MARKERS.items():
             if (name, decision) in details.y_pred:
                 y_pred = details.y_pred[name, decision][rows] == positive
@@ -209,7 +212,7 @@ def precision_recall(figure, details):
     ax.set(xlabel=f"recall (class {details.classes.tolist()[1]!r})",
            ylabel="precision", xlim=(0, 1.01), ylim=(0, 1.02),
            title="Precision-recall (out of fold) and each decision's operating point")
-    ax.legend(fontsize=7, ncol=2, loc="upper right")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
 
 
 def cost_vs_threshold(figure, details):
@@ -240,7 +243,7 @@ def cost_vs_threshold(figure, details):
     ax.set(xlabel=f"threshold on p(class {details.classes.tolist()[1]!r} | x)",
            ylabel="mean cost per row (out of fold)",
            title="Cost against the decision threshold")
-    ax.legend(fontsize=7, ncol=2)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
 
 
 def reliability(figure, details):
@@ -287,7 +290,7 @@ def figures(details):
     draw = {"reliability.png": (reliability, (11, 4.8))}
     if len(details.classes) == 2 and details.proba:
         draw = {"precision_recall.png": (precision_recall, (7, 5.2)),
-                "cost_vs_threshold.png": (cost_vs_threshold, (7, 5.2)), **draw}
+                "cost_vs_threshold.png": (cost_vs_threshold, (8.5, 5.2)), **draw}
     if not details.proba:
         return {}
     made = {}
@@ -344,6 +347,8 @@ def report_html(table, meta, made):
                                                      strict=True)],
                         left=(0,), corner=True)
     header, rows = cells(table)
+    data = "<br>".join(html.escape(line) for line in meta["header"].splitlines()
+                       if not line.startswith("cost matrix"))  # shown as a table
     problems = "".join(
         f'<p class="failed">{html.escape(kind)} {html.escape(name)}: '
         f"{html.escape(reason)}</p>"
@@ -358,7 +363,7 @@ def report_html(table, meta, made):
         "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
         f"<title>skweight compare</title><style>{STYLE}</style></head><body>"
         "<h1>skweight compare: imbalance strategies ranked by cost</h1>"
-        f"<h2>Data</h2><p>{'<br>'.join(map(html.escape, meta['header'].splitlines()))}"
+        f"<h2>Data</h2><p>{data}"
         "</p><h2>Cost matrix (rows = true class, columns = predicted class)</h2>"
         f"{costs}<h2>Strategies</h2><p>{html.escape(meta['measured'])}</p>"
         f"{problems}{_html_table(header, rows, left=(1, 2), css='ranked')}"
