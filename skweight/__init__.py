@@ -9,16 +9,22 @@ __version__ = "0.1.0.dev0"
 # ``skweight`` command checks its arguments before Keras (and TensorFlow, with
 # its start-up log lines) is imported.
 _MODULES = {
+    "CostScorer": "._scorers",
     "CostSensitiveClassifier": "._cost_sensitive",
     "EffectiveNumber": "._weights",
     "UnreasonableCostWarning": "._costs",
     "WeightedKerasClassifier": "._classifier",
+    "binary_cost_matrix": "._costs",
+    "check_cost_matrix": "._costs",
     "compare_strategies": "._compare",
     "compute_class_weights": "._weights",
     "default_strategies": "._compare",
-    "make_cost_scorer": "._costs",
+    "make_cost_scorer": "._scorers",
+    "make_savings_scorer": "._scorers",
     "mean_cost": "._costs",
     "normalized_cost": "._costs",
+    "row_cost_weights": "._weights",
+    "savings_score": "._costs",
 }
 
 __all__ = sorted(["__version__", *_MODULES])

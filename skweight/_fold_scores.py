@@ -18,7 +18,8 @@ from sklearn.metrics import (
 )
 
 from ._cost_sensitive import CostSensitiveClassifier
-from ._costs import make_cost_scorer, normalized_cost
+from ._costs import normalized_cost
+from ._scorers import make_cost_scorer
 
 DECISION_METRICS = ("cost", "normalized_cost", "balanced_accuracy")
 PROBA_METRICS = ("average_precision", "roc_auc", "log_loss", "brier")
