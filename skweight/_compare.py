@@ -48,14 +48,23 @@ from sklearn.utils.validation import column_or_1d
 
 from ._cost_sensitive import CostSensitiveClassifier
 from ._costs import check_cost_matrix
-from ._fold_scores import DECISION_METRICS, PROBA_METRICS, FoldScorer, decided
+from ._fold_scores import (
+    DECISION_METRICS,
+    PROBA_METRICS,
+    FoldScorer,
+    decided,
+    predict_decided,
+    row_cost_scores,
+)
 from ._weights import compute_class_weights
 
 DECISIONS = ("argmax", "bayes", "tuned")
 TUNE_SIZE = 0.25
 METRICS = (
     "cost",
+    "total_cost",
     "normalized_cost",
+    "savings",
     "average_precision",
     "roc_auc",
     "log_loss",
@@ -189,7 +198,8 @@ def default_strategies(
         "balanced": net(class_weight="balanced", bias_init="zeros"),
         "balanced+prior-bias": net(class_weight="balanced", bias_init="prior"),
     }
-    if cost_matrix is not None and not _uniform_row_sums(cost_matrix):
+    if cost_matrix is not None and np.ndim(cost_matrix) != 3 \
+            and not _uniform_row_sums(cost_matrix):
         weights = functools.partial(cost_class_weights, cost_matrix=cost_matrix)
         strategies["cost-weights"] = net(class_weight=weights, bias_init="zeros")
     strategies.update({
@@ -430,7 +440,8 @@ def compare_strategies(
     X, y, classes, counts = _check_targets(X, y)
     if cost_matrix is None:
         cost_matrix = 1.0 - np.eye(len(classes))
-    matrix = check_cost_matrix(cost_matrix, classes)
+    matrix = check_cost_matrix(cost_matrix, classes, n_samples=len(y))
+    per_row = matrix.ndim == 3
     if strategies is None:
         strategies = default_strategies(matrix, random_state, estimator=estimator)
     _check_strategies(strategies)
@@ -454,8 +465,11 @@ def compare_strategies(
             skipped[name] = reason
         else:
             result, failure = _cross_validate(
-                _wrapped(strategy, matrix, decisions, tune_size, tune_seed), X, y,
-                splitter, scorer, n_jobs, error_score)
+                _wrapped(strategy, None if per_row else matrix, decisions, tune_size,
+                         tune_seed), X, y, splitter, scorer, n_jobs, error_score,
+                {"cost_matrix": matrix} if per_row else {})
+            if per_row and result is not None:
+                row_cost_scores(result, X, y, matrix, classes, decisions)
             if failure:
                 failed[name] = failure
                 warnings.warn(f"strategy {name!r} failed and scores {error_score!r}: "
@@ -474,7 +488,7 @@ def compare_strategies(
     return (table, details) if return_predictions else table
 
 
-def _cross_validate(model, X, y, splitter, scorer, n_jobs, error_score):
+def _cross_validate(model, X, y, splitter, scorer, n_jobs, error_score, params):
     """``cross_validate`` of one strategy, and why its failed folds failed."""
     result, reasons = None, []
     with warnings.catch_warnings(record=True) as caught:
@@ -482,7 +496,8 @@ def _cross_validate(model, X, y, splitter, scorer, n_jobs, error_score):
         try:
             result = cross_validate(model, X, y, cv=splitter, scoring=scorer,
                                     n_jobs=n_jobs, error_score=error_score,
-                                    return_estimator=True, return_indices=True)
+                                    params=params, return_estimator=True,
+                                    return_indices=True)
         except ValueError as exc:  # every fit failed: cross_validate always raises
             if error_score == "raise" or "fits failed" not in str(exc):
                 raise
@@ -575,7 +590,8 @@ def _collect(details, name, decisions, X, result):
                 details.raw_proba[name] = np.full((n_rows, len(classes)), np.nan)
             details.raw_proba[name][test] = raw
         for d in decisions:
-            decider = decided(fitted, d)
-            details.y_pred[name, d][test] = decider.predict(X_test)
+            costs = details.cost_matrix[test] if details.cost_matrix.ndim == 3 else None
+            details.y_pred[name, d][test] = predict_decided(fitted, d, X_test, costs)
             if len(classes) == 2:
-                details.thresholds[name, d].append(getattr(decider, "threshold_", None))
+                threshold = getattr(decided(fitted, d), "threshold_", None)
+                details.thresholds[name, d].append(threshold)

@@ -10,18 +10,21 @@ loss, Brier score, ROC AUC and average precision of the shared probabilities.
 import numpy as np
 from sklearn.metrics import (
     average_precision_score,
+    balanced_accuracy_score,
     brier_score_loss,
     get_scorer,
     log_loss,
     make_scorer,
     roc_auc_score,
 )
+from sklearn.utils import _safe_indexing
 
 from ._cost_sensitive import CostSensitiveClassifier
-from ._costs import normalized_cost
+from ._costs import mean_cost, normalized_cost
 from ._scorers import make_cost_scorer
 
-DECISION_METRICS = ("cost", "normalized_cost", "balanced_accuracy")
+DECISION_METRICS = ("cost", "total_cost", "normalized_cost", "savings",
+                    "balanced_accuracy")
 PROBA_METRICS = ("average_precision", "roc_auc", "log_loss", "brier")
 
 
@@ -55,10 +58,12 @@ def _scorers(classes, cost_matrix):
     binary = len(classes) == 2
     positive = {"pos_label": classes[1]} if binary else {}
     proba = "predict_proba"
-    return {
+    costs = {} if np.ndim(cost_matrix) == 3 else {
         "cost": (make_cost_scorer(cost_matrix, labels=classes), -1),
         "normalized_cost": (make_scorer(normalized_cost, greater_is_better=False,
                                         cost_matrix=cost_matrix, labels=classes), -1),
+    }
+    return costs | {
         "balanced_accuracy": (get_scorer("balanced_accuracy"), 1),
         "average_precision": (make_scorer(average_precision_score,
                                           response_method=proba, **positive), 1),
@@ -79,8 +84,10 @@ class FoldScorer:
     ----------
     classes : ndarray of shape (n_classes,)
         The sorted labels, the order of ``cost_matrix``.
-    cost_matrix : ndarray of shape (n_classes, n_classes)
-        Validated costs, rows = true class, columns = predicted class.
+    cost_matrix : ndarray of shape (n_classes, n_classes) or \
+            (n_samples, n_classes, n_classes)
+        Validated costs, rows = true class, columns = predicted class. Per-row
+        costs are left to :func:`row_cost_scores`.
     decisions : tuple of str
         Among ``"argmax"``, ``"bayes"``, ``"tuned"``.
 
@@ -100,9 +107,56 @@ class FoldScorer:
         for metric in PROBA_METRICS:
             scorer, sign = scorers[metric]
             scores[metric] = sign * scorer(fitted.estimator_, X, y)
+        if np.ndim(self.cost_matrix) == 3:  # labels need each row's costs
+            return scores  # row_cost_scores adds them
         for decision in self.decisions:
             model = decided(fitted, decision)
             for metric in DECISION_METRICS:
-                scorer, sign = scorers[metric]
-                scores[f"{decision}:{metric}"] = sign * scorer(model, X, y)
+                if metric in scorers:
+                    scorer, sign = scorers[metric]
+                    scores[f"{decision}:{metric}"] = sign * scorer(model, X, y)
+            scores |= _derived(decision, scores, len(y))
         return scores
+
+
+def _derived(decision, scores, n_rows):
+    """Total cost and savings from the mean and the normalised cost."""
+    return {f"{decision}:total_cost": scores[f"{decision}:cost"] * n_rows,
+            f"{decision}:savings": 1.0 - scores[f"{decision}:normalized_cost"]}
+
+
+def predict_decided(fitted, decision, X, row_costs=None):
+    """The labels of ``decision``; with ``row_costs``, each row's own Bayes rule."""
+    model = decided(fitted, decision)
+    if row_costs is None or decision == "argmax":
+        return model.predict(X)
+    return model.predict(X, cost_matrix=row_costs)
+
+
+def row_cost_scores(result, X, y, row_costs, classes, decisions):
+    """Add the label metrics under per-row costs to a ``cross_validate`` result.
+
+    scikit-learn's scorers get no per-row metadata without routing, so each
+    fitted fold predicts its test rows with their own costs here.
+    """
+    n_folds = len(result["indices"]["test"])
+    for decision in decisions:
+        for metric in DECISION_METRICS:
+            result[f"test_{decision}:{metric}"] = np.full(n_folds, np.nan)
+    for k, (fitted, test) in enumerate(zip(result["estimator"],
+                                           result["indices"]["test"], strict=True)):
+        if not hasattr(fitted, "estimator_"):  # a failed fit
+            continue
+        X_test, y_test, costs = _safe_indexing(X, test), y[test], row_costs[test]
+        for decision in decisions:
+            y_pred = predict_decided(fitted, decision, X_test, costs)
+            scores = {
+                f"{decision}:cost": mean_cost(y_test, y_pred, cost_matrix=costs,
+                                              labels=classes),
+                f"{decision}:normalized_cost": normalized_cost(
+                    y_test, y_pred, cost_matrix=costs, labels=classes),
+                f"{decision}:balanced_accuracy": balanced_accuracy_score(y_test,
+                                                                         y_pred)}
+            for key, value in (scores | _derived(decision, scores, len(test))).items():
+                result[f"test_{key}"][k] = value
+    return result

@@ -77,7 +77,7 @@ def test_compare_run_writes_table_and_figures(small_csv, tmp_path):
     assert page.count("data:image/png;base64,") == 3
     assert "http" not in page  # opens with no network
     table = pd.read_csv(out / "compare.csv")
-    assert table.shape == (6, 18)
+    assert table.shape == (6, 22)
     assert set(table["strategy"]) == {"no-weights", "balanced"}
     assert table["normalized_cost_mean"].is_monotonic_increasing
     document = json.loads((out / "compare.json").read_text())

@@ -270,3 +270,54 @@ def test_nd_input_skips_what_cannot_take_it():
                               strategies={"flat": LogisticRegression()})
     assert_allclose(table.loc[table.strategy == "flat", "cost_mean"],
                     flat["cost_mean"])
+
+
+def test_per_row_costs_checked_by_hand():
+    """Check per-row costs (a miss costs the row's amount, a false alarm 1) on a
+    constant model: p(pos) = 0.2, so the per-row Bayes rule says "pos" exactly
+    where 0.2 > 1 / (1 + amount), i.e. amount > 4; argmax always says "neg"."""
+    from sklearn.model_selection import StratifiedKFold
+
+    from skweight import binary_cost_matrix
+
+    X = np.arange(100, dtype=float).reshape(-1, 1)
+    y = np.array(["neg"] * 80 + ["pos"] * 20)
+    amount = np.random.default_rng(0).uniform(0, 10, size=100)
+    costs = binary_cost_matrix(fp=1.0, fn=amount)
+    table = compare_strategies(
+        X, y, cost_matrix=costs, strategies={"prior": DummyClassifier()}, cv=5,
+        decisions=["argmax", "bayes"], random_state=0,
+    ).set_index("decision")
+    pos = y == "pos"
+    per_row = {"argmax": np.where(pos, amount, 0.0),
+               "bayes": np.where(pos, np.where(amount > 4, 0.0, amount),
+                                 (amount > 4).astype(float))}
+    folds = StratifiedKFold(5, shuffle=True, random_state=0).split(X, y)
+    tests = [test for _, test in folds]
+    for decision, cost in per_row.items():
+        assert_allclose(table.loc[decision, "cost_mean"],
+                        np.mean([cost[t].mean() for t in tests]))
+        assert_allclose(table.loc[decision, "total_cost_mean"],
+                        np.mean([cost[t].sum() for t in tests]))
+    # the best constant policy of each fold: all "neg" (its misses) or all "pos"
+    best = [min(amount[t][pos[t]].sum(), (~pos[t]).sum()) for t in tests]
+    assert_allclose(table.loc["bayes", "savings_mean"],
+                    np.mean([1 - per_row["bayes"][t].sum() / b
+                             for t, b in zip(tests, best, strict=True)]))
+    assert_allclose(table["savings_mean"], 1 - table["normalized_cost_mean"])
+
+
+def test_per_row_costs_with_the_tuned_decision(data):
+    """Check that the tuned decision runs on per-row costs, never worse in its
+    own tuning than the per-row rule, and that the predictions use each row's
+    costs: a row whose miss costs nothing is never called positive by bayes."""
+    from skweight import binary_cost_matrix
+
+    X, y = data
+    amount = np.where(np.arange(len(y)) % 2 == 0, 0.0, 50.0)
+    costs = binary_cost_matrix(fp=1.0, fn=amount)
+    table, details = compare_strategies(
+        X, y, cost_matrix=costs, cv=3, random_state=0, return_predictions=True,
+        strategies={"logistic": LogisticRegression()})
+    assert table.shape[0] == 3 and table["cost_mean"].notna().all()
+    assert not (details.y_pred["logistic", "bayes"][amount == 0] == "pos").any()
