@@ -73,6 +73,17 @@ def _choices(names, what):
     return parse
 
 
+def _cost(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"got {quote(text)}; pass a finite cost "
+                                         ">= 0, such as 5")
+    return value
+
+
 def _sizes(text):
     try:
         sizes = tuple(int(h) for h in text.split(","))
@@ -106,6 +117,17 @@ def _build_parser():
         "FILE); rows where it is missing are dropped")
     add("--cost-matrix", metavar="SPEC|PATH", help='costs as "0,10;1,0" or a file; '
         "see below")
+    add("--fn-cost-column", metavar="COL", help="cost of a miss (true positive "
+        "class, predicted negative) on each row: this column's value, e.g. the "
+        "amount of a fraud (the column stays a feature)")
+    add("--fn-cost", type=_cost, metavar="X", help="cost of a miss, the same on "
+        "every row")
+    add("--fp-cost-column", metavar="COL", help="cost of a false alarm (true "
+        "negative class, predicted positive) on each row: this column's value")
+    add("--fp-cost", type=_cost, metavar="X", help="cost of a false alarm, the same "
+        "on every row, e.g. a review fee. Per-row costs need two classes (positive: "
+        "the second in sorted order), a column for at least one outcome, and no "
+        "--cost-matrix")
     add("--cv", type=_integer(2, hint="pass at least 2 folds"), default=5,
         metavar="K", help="stratified folds (default: 5)")
     add("--strategies", type=_choices(STRATEGY_NAMES, "strategies"),
@@ -177,8 +199,13 @@ def _check_run(args, y, cost_matrix):
         check_folds(args.cv, classes, counts, args.decisions)
     except ValueError as exc:
         raise InputError(f"--cv {args.cv}: {first_line(exc)}") from exc
+    if "cost-weights" not in (args.strategies or ()):
+        return
+    if cost_matrix.ndim == 3:
+        raise InputError("--strategies cost-weights: class weights need one cost "
+                         "matrix, not costs per row; leave cost-weights out")
     sums = cost_matrix.sum(axis=1)
-    if "cost-weights" in (args.strategies or ()) and np.allclose(sums, sums[0]):
+    if np.allclose(sums, sums[0]):
         raise InputError("--strategies cost-weights: every class has the same "
                          "total cost, so cost weights are no weights; give unequal "
                          "costs with --cost-matrix, or leave cost-weights out")
@@ -189,22 +216,24 @@ def _compare(args):
 
     if args.out is not None and (problem := _report.check_out(args.out)):
         raise InputError(problem)
-    X, y, cost_matrix, preprocessor, about, dropped = _compare_data.load(args)
+    data = _compare_data.load(args)
+    y, cost_matrix = data["y"], data["cost_matrix"]
     _check_run(args, y, cost_matrix)
     from ._compare import compare_strategies, default_strategies
 
     network = {"epochs": args.epochs, "hidden_layer_sizes": args.hidden}
     strategies = default_strategies(cost_matrix, args.random_state,
-                                    preprocessor=preprocessor, network_params=network)
+                                    preprocessor=data["preprocessor"],
+                                    network_params=network)
     if args.strategies is not None:
         strategies = {name: strategies[name] for name in args.strategies}
-    header = _report.header(about, cost_matrix, y)
+    header = _report.header(data["about"], data["costs"], y)
     print(header)
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught, _report.Progress() as progress:
         warnings.simplefilter("always")
         table, details = compare_strategies(
-            X, y, cost_matrix=cost_matrix, strategies=strategies,
+            data["X"], y, cost_matrix=cost_matrix, strategies=strategies,
             decisions=args.decisions, cv=args.cv, n_jobs=args.n_jobs,
             random_state=args.random_state, error_score=float("nan"),
             progress=progress, return_predictions=True,
@@ -218,21 +247,25 @@ def _compare(args):
         print(f"skweight: error: every strategy failed, nothing was written "
               f"({reasons[:1000]})", file=sys.stderr)
         return 1
+    per_row = cost_matrix.ndim == 3
     table = table.dropna(subset=["cost_mean"]).sort_values(
         "normalized_cost_mean", kind="stable", ignore_index=True)
-    measured = _report.measured(len(strategies), args.cv, wall, failed, skipped)
+    measured = _report.measured(len(strategies), args.cv, wall, failed, skipped,
+                                per_row)
     print(measured + "\n")
-    _report.print_table(table)
-    legend = _report.legend(args.decisions, TUNE_SIZE)
+    _report.print_table(table, per_row=per_row)
+    legend = _report.legend(args.decisions, TUNE_SIZE, per_row)
     print("\n" + legend)
     if args.out is not None:
-        meta = {"data": about, "n_rows": len(y), "n_dropped_missing_target": dropped,
-                "classes": details.classes.tolist(),
-                "cost_matrix": cost_matrix.tolist(), "cv": args.cv,
-                "random_state": args.random_state, "epochs": args.epochs,
-                "hidden_layer_sizes": list(args.hidden), "failed": failed,
-                "skipped": skipped, "wall_time_seconds": round(wall, 1),
-                "header": header, "measured": measured, "legend": legend}
+        meta = {"data": data["about"], "n_rows": len(y),
+                "n_dropped_missing_target": data["dropped"],
+                "classes": details.classes.tolist(), "costs": data["costs"],
+                "cost_matrix": None if per_row else cost_matrix.tolist(),
+                "cv": args.cv, "random_state": args.random_state,
+                "epochs": args.epochs, "hidden_layer_sizes": list(args.hidden),
+                "failed": failed, "skipped": skipped,
+                "wall_time_seconds": round(wall, 1), "header": header,
+                "measured": measured, "legend": legend}
         written = _report.write_outputs(args.out, table, meta, details)
         print(f"wrote {', '.join(written)} to {args.out}")
     return 0

@@ -149,8 +149,83 @@ def preprocessor():
     ])
 
 
+ROW_COST_OPTIONS = ("fn_cost", "fn_cost_column", "fp_cost", "fp_cost_column")
+
+
+def _outcome_cost(X, args, outcome):
+    """``(costs, text)`` of one outcome ("fn" or "fp"): a number or a column."""
+    value = getattr(args, f"{outcome}_cost")
+    column = getattr(args, f"{outcome}_cost_column")
+    flag = f"--{outcome}-cost"
+    if value is not None and column is not None:
+        raise InputError(f"{flag} and {flag}-column both given; pass one of them")
+    if column is None:
+        return float(value), f"{value:g}"
+    if column not in X.columns:
+        close = difflib.get_close_matches(column, list(map(str, X.columns))[:10_000],
+                                          n=1)
+        hint = f" (did you mean {quote(close[0])}?)" if close else ""
+        raise InputError(f"{flag}-column {quote(column)} is not a feature column"
+                         f"{hint}; columns: {_columns(X)}")
+    import pandas as pd
+
+    costs = pd.to_numeric(X[column], errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(costs) | (costs < 0)
+    if bad.any():
+        raise InputError(f"{flag}-column {quote(column)} has {int(bad.sum())} rows "
+                         "that are not a finite number >= 0 (e.g. row "
+                         f"{int(np.flatnonzero(bad)[0])}); fill or drop them")
+    return costs, (f"column {quote(column)} (mean {costs.mean():.4g}, max "
+                   f"{costs.max():.4g})")
+
+
+def row_costs(X, y, args):
+    """The per-row costs of ``--fn-cost[-column]`` and ``--fp-cost[-column]``.
+
+    Returns ``(cost_matrix of shape (n, 2, 2), description)``, or None when
+    none of these options is given.
+    """
+    if all(getattr(args, name) is None for name in ROW_COST_OPTIONS):
+        return None
+    classes = np.unique(y)
+    if args.cost_matrix is not None:
+        raise InputError("--cost-matrix and per-row costs (--fn-cost..., "
+                         "--fp-cost...) both given; pass one or the other")
+    if len(classes) != 2:
+        raise InputError(f"per-row costs need two classes; the target has "
+                         f"{len(classes)}: {quote(classes.tolist(), 200)}. Use "
+                         "--cost-matrix")
+    if args.fn_cost_column is None and args.fp_cost_column is None:
+        raise InputError("--fn-cost and --fp-cost alone are one cost matrix; pass "
+                         "a column (--fn-cost-column or --fp-cost-column), or "
+                         "--cost-matrix")
+    for outcome, what in (("fn", "miss"), ("fp", "false alarm")):
+        if getattr(args, f"{outcome}_cost") is None and \
+                getattr(args, f"{outcome}_cost_column") is None:
+            raise InputError(f"per-row costs need the cost of a {what} too: pass "
+                             f"--{outcome}-cost X or --{outcome}-cost-column COL")
+    from ._costs import binary_cost_matrix
+
+    negative, positive = classes.tolist()
+    fn, fn_text = _outcome_cost(X, args, "fn")
+    fp, fp_text = _outcome_cost(X, args, "fp")
+    text = (f"costs per row: a miss (true {positive!r}, predicted {negative!r}) "
+            f"costs {fn_text}; a false alarm (true {negative!r}, predicted "
+            f"{positive!r}) costs {fp_text}; correct decisions cost 0")
+    try:
+        return binary_cost_matrix(fp=fp, fn=fn), text
+    except ValueError as exc:
+        raise InputError(f"per-row costs: {first_line(exc)}") from exc
+
+
 def load(args):
-    """Features, labels, cost matrix, preprocessor and a description of the data."""
+    """The data of the run, as a dict.
+
+    Keys: ``X``, ``y``, ``cost_matrix`` (one matrix, or one per row),
+    ``costs`` (the sentence stating them), ``preprocessor`` (None: the default
+    scaler), ``about`` (a line describing the data) and ``dropped`` (rows
+    without a target).
+    """
     if args.file is None:
         from .datasets import load_yeast
 
@@ -158,20 +233,26 @@ def load(args):
             raise InputError("--target applies to FILE; without FILE the embedded "
                              "yeast data (target: EXC or not) is used")
         X, y = load_yeast(positive_class="EXC", return_X_y=True, as_frame=True)
-        y = y.to_numpy()
-        spec = "0,1;20,0" if args.cost_matrix is None else args.cost_matrix
+        y, dropped, default_spec, prep = y.to_numpy(), 0, "0,1;20,0", None
         about = (f"yeast (UCI, embedded): EXC proteins vs the rest, {len(y)} rows, "
                  f"{int(y.sum())} EXC ({y.mean():.1%}); classes [0, 1] = "
                  "[not EXC, EXC]")
-        return X, y, parse_cost_matrix(spec, np.unique(y)), None, about, 0
-    data = read_table(args.file)
-    X, y, dropped = split_target(data, args.target, args.file)
-    classes, counts = np.unique(y, return_counts=True)
-    spec = (example_spec(len(classes)) if args.cost_matrix is None
-            else args.cost_matrix)
-    counts_text = ", ".join(f"{c!r}: {n}" for c, n in zip(classes.tolist(), counts,
-                                                            strict=True))
-    about = (f"{args.file}: {len(y)} rows ({dropped} dropped: missing target), "
-             f"{X.shape[1]} feature columns, target {quote(args.target)} "
-             f"({counts_text[:300]})")
-    return X, y, parse_cost_matrix(spec, classes), preprocessor(), about, dropped
+    else:
+        X, y, dropped = split_target(read_table(args.file), args.target, args.file)
+        classes, counts = np.unique(y, return_counts=True)
+        default_spec, prep = example_spec(len(classes)), preprocessor()
+        counts_text = ", ".join(f"{c!r}: {n}" for c, n in zip(classes.tolist(),
+                                                                counts, strict=True))
+        about = (f"{args.file}: {len(y)} rows ({dropped} dropped: missing target), "
+                 f"{X.shape[1]} feature columns, target {quote(args.target)} "
+                 f"({counts_text[:300]})")
+    per_row = row_costs(X, y, args)
+    if per_row is None:
+        spec = default_spec if args.cost_matrix is None else args.cost_matrix
+        matrix = parse_cost_matrix(spec, np.unique(y))
+        costs = (f"cost matrix (rows = true class, columns = predicted, order "
+                 f"{np.unique(y).tolist()!r}): {matrix.tolist()!r}")
+    else:
+        matrix, costs = per_row
+    return {"X": X, "y": y, "cost_matrix": matrix, "costs": costs,
+            "preprocessor": prep, "about": about, "dropped": dropped}

@@ -32,6 +32,9 @@ COLUMNS = (  # (metric, title, format of mean and std)
     ("balanced_accuracy", "bal. acc", "{:.3f}"),
     ("fit_time", "fit s", "{:.1f}"),
 )
+# With costs per row: the total per fold and the savings instead of norm.
+ROW_COST_COLUMNS = (COLUMNS[0], ("total_cost", "total", "{:.1f}"),
+                    ("savings", "savings", "{:.3f}"), *COLUMNS[2:])
 
 
 def _is_terminal(stream):
@@ -74,20 +77,21 @@ class Progress:
         return False
 
 
-def cells(table):
+def cells(table, per_row=False):
     """``(header, rows)`` of the ranked table as strings."""
-    header = ["rank", "strategy", "decision", *(title for _, title, _ in COLUMNS)]
+    columns = ROW_COST_COLUMNS if per_row else COLUMNS
+    header = ["rank", "strategy", "decision", *(title for _, title, _ in columns)]
     rows = []
     for rank, row in enumerate(table.to_dict(orient="records"), start=1):
         rows.append([str(rank), row["strategy"], row["decision"], *(
             fmt.format(row[f"{metric}_mean"], row[f"{metric}_std"])
-            for metric, _, fmt in COLUMNS)])
+            for metric, _, fmt in columns)])
     return header, rows
 
 
-def plain_table(table):
+def plain_table(table, per_row=False):
     """The ranked table as aligned plain text (strategy and decision left)."""
-    header, rows = cells(table)
+    header, rows = cells(table, per_row)
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     return "\n".join(
         "  ".join(c.ljust(w) if i in (1, 2) else c.rjust(w)
@@ -96,16 +100,16 @@ def plain_table(table):
     )
 
 
-def print_table(table, stream=None):
+def print_table(table, stream=None, per_row=False):
     """Print the ranked table: rich on a terminal, plain text otherwise."""
     stream = sys.stdout if stream is None else stream
     if not _is_terminal(stream):
-        print(plain_table(table), file=stream)
+        print(plain_table(table, per_row), file=stream)
         return
     from rich.console import Console
     from rich.table import Table
 
-    header, rows = cells(table)
+    header, rows = cells(table, per_row)
     shown = Table(box=None, header_style="bold", pad_edge=False)
     for i, title in enumerate(header):
         shown.add_column(title, justify="left" if i in (1, 2) else "right")
@@ -114,25 +118,25 @@ def print_table(table, stream=None):
     Console(file=stream).print(shown)
 
 
-def header(about, cost_matrix, y):
+def header(about, costs, y):
     """The lines printed before the run: the data, the costs, the positive class."""
     classes = np.unique(y).tolist()
-    lines = [about, f"cost matrix (rows = true class, columns = predicted, order "
-             f"{classes!r}): {np.asarray(cost_matrix).tolist()!r}"]
+    lines = [about, costs]
     if len(classes) == 2:
         lines.append(f"positive class (average precision, figures): "
                      f"{classes[1]!r}, the second in sorted order")
     return "\n".join(lines)
 
 
-def measured(n_strategies, n_folds, wall, failed, skipped):
+def measured(n_strategies, n_folds, wall, failed, skipped, per_row=False):
     """The line above the table: what ran, how long, what is missing."""
     noun = "strategy" if n_strategies == 1 else "strategies"
     missing = [f"{len(names)} {kind}" for kind, names in
                (("failed", failed), ("skipped", skipped)) if names]
     note = f" ({', '.join(missing)}: see the warnings)" if missing else ""
+    rank = "savings" if per_row else "normalised cost"
     return (f"{n_strategies} {noun} x {n_folds} folds in {wall:.0f} s{note}; "
-            "ranked by normalised cost, mean ± std over folds:")
+            f"ranked by {rank}, mean ± std over folds:")
 
 
 def show_warnings(caught, skipped=None, stream=None):
@@ -150,16 +154,24 @@ def show_warnings(caught, skipped=None, stream=None):
         print(f"skweight: warning: {line}", file=stream)
 
 
-def legend(decisions, tune_size):
+def legend(decisions, tune_size, per_row=False):
     """The sentence of what was measured, wrapped at 80 columns."""
     tune = round(100 * tune_size)
     shared = (f"tuned = the threshold of least cost on {tune}% of each training "
               f"fold; all decisions share one fit per fold, on the other "
               f"{100 - tune}%." if "tuned" in decisions
               else "each fit uses the whole training fold.")
-    text = ("cost: mean cost per row; norm.: cost / cost of the best constant "
-            "prediction (below 1 beats always predicting one class). Decisions: "
-            "argmax = the model's own predict; bayes = least expected cost; "
+    scores = ("norm.: cost / cost of the best constant prediction (below 1 beats "
+              "always predicting one class)")
+    if per_row:
+        scores = ("total: summed over a test fold; savings: 1 - cost / cost of the "
+                  "best constant prediction (above 0 beats always predicting one "
+                  "class)")
+        shared = shared.replace("the threshold of least cost", "a correction of "
+                                "least cost on top of each row's Bayes rule")
+    text = (f"cost: mean cost per row; {scores}. Decisions: argmax = the model's "
+            "own predict; bayes = least expected cost"
+            f"{' under each row' + chr(39) + 's costs' if per_row else ''}; "
             f"{shared} avg prec, ROC AUC, log loss, Brier: of the probabilities "
             "(predict_proba).")
     return textwrap.fill(text, width=80)
@@ -224,8 +236,10 @@ def cost_vs_threshold(figure, details):
     for name, proba in details.proba.items():
         rows = _scored(details, name)
         y_idx = np.searchsorted(details.classes, details.y[rows])
+        row_c = c[rows] if c.ndim == 3 else np.broadcast_to(c, (len(y_idx), *c.shape))
+        said = row_c[np.arange(len(y_idx)), y_idx]  # cost of saying each class
         above = proba[rows, 1][:, None] > thresholds[None, :]
-        costs = np.where(above, c[y_idx, 1][:, None], c[y_idx, 0][:, None]).mean(axis=0)
+        costs = np.where(above, said[:, 1:2], said[:, 0:1]).mean(axis=0)
         ax.plot(thresholds, costs, color=colors[name], lw=1.2, label=name)
         tuned = details.thresholds.get((name, "tuned"))
         if tuned and all(t is not None for t in tuned):
@@ -342,13 +356,14 @@ def _png(figure):
 def report_html(table, meta, made):
     """The self-contained HTML report: header, costs, table, figures."""
     classes = [str(c) for c in meta["classes"]]
-    costs = _html_table(["true \\ predicted", *classes],
-                        [[c, *row] for c, row in zip(classes, meta["cost_matrix"],
-                                                     strict=True)],
-                        left=(0,), corner=True)
-    header, rows = cells(table)
+    per_row = meta.get("cost_matrix") is None
+    costs = f"<p>{html.escape(meta.get('costs', ''))}</p>" if per_row else _html_table(
+        ["true \\ predicted", *classes],
+        [[c, *row] for c, row in zip(classes, meta["cost_matrix"], strict=True)],
+        left=(0,), corner=True)
+    header, rows = cells(table, per_row)
     data = "<br>".join(html.escape(line) for line in meta["header"].splitlines()
-                       if not line.startswith("cost matrix"))  # shown as a table
+                       if line != meta.get("costs"))  # shown below
     problems = "".join(
         f'<p class="failed">{html.escape(kind)} {html.escape(name)}: '
         f"{html.escape(reason)}</p>"
@@ -364,7 +379,7 @@ def report_html(table, meta, made):
         f"<title>skweight compare</title><style>{STYLE}</style></head><body>"
         "<h1>skweight compare: imbalance strategies ranked by cost</h1>"
         f"<h2>Data</h2><p>{data}"
-        "</p><h2>Cost matrix (rows = true class, columns = predicted class)</h2>"
+        "</p><h2>Costs (rows = true class, columns = predicted class)</h2>"
         f"{costs}<h2>Strategies</h2><p>{html.escape(meta['measured'])}</p>"
         f"{problems}{_html_table(header, rows, left=(1, 2), css='ranked')}"
         f'<p class="note">{html.escape(meta["legend"])}</p>{images}</body></html>\n'

@@ -160,6 +160,20 @@ def _write(path, content):
          "--cv 2: .*tuning split.*\\{'b': 2\\}"),
         (lambda d, csv: ["compare", _write(d / "wide.csv", _wide_header()),
                          "--target", "nope"], "is not a column of"),
+        (lambda d, csv: ["compare", csv, "--target", "label", "--fn-cost-column",
+                         "x1", "--fp-cost", "1", "--cost-matrix", "0,1;1,0"],
+         "--cost-matrix and per-row costs .* both given"),
+        (lambda d, csv: ["compare", csv, "--target", "label", "--fn-cost-column",
+                         "amout", "--fp-cost", "1"],
+         "--fn-cost-column 'amout' is not a feature column; columns: x1, x2"),
+        (lambda d, csv: ["compare", csv, "--target", "label", "--fn-cost-column",
+                         "x1", "--fp-cost", "1"],
+         "--fn-cost-column 'x1' has .* rows that are not a finite number >= 0"),
+        (lambda d, csv: ["compare", csv, "--target", "label", "--fn-cost", "5",
+                         "--fp-cost", "1"], "alone are one cost matrix"),
+        (lambda d, csv: ["compare", csv, "--target", "label", "--fn-cost-column",
+                         "x2"], "need the cost of a false alarm too"),
+        (lambda d, csv: ["compare", "--fp-cost", "-1"], "--fp-cost: got '-1'"),
         (lambda d, csv: ["compare", csv, "--target", "label", "--bogus"],
          "unrecognized arguments: --bogus"),
     ],
@@ -169,6 +183,8 @@ def _write(path, content):
          "no-epochs", "one-fold", "empty-layer", "repeated-decision",
          "empty-cost-matrix", "uniform-cost-weights", "out-is-a-file",
          "out-not-writable", "folds-ignore-tuning-split", "huge-header",
+         "row-costs-and-matrix", "unknown-cost-column", "negative-cost-column",
+         "no-cost-column", "no-false-alarm-cost", "negative-fixed-cost",
          "unknown-option"],
 )
 def test_bad_input(make_args, expected, small_csv, tmp_path, capsys):
@@ -286,3 +302,30 @@ def test_ctrl_c_ends_with_one_line_and_no_output(tmp_path):
     assert rest.splitlines() == ["skweight: interrupted; nothing was written"]
     assert not (tmp_path / "out").exists()
     assert not list(tmp_path.iterdir())
+
+
+def test_costs_per_row_from_a_column(tmp_path, capsys):
+    """Check --fn-cost-column/--fp-cost: stated in the header and the report,
+    ranked by savings, with total cost and savings in the table."""
+    table = _small_table(n=200).dropna()
+    table["amount"] = np.random.default_rng(2).uniform(0, 50, size=len(table))
+    path = tmp_path / "amounts.csv"
+    table.to_csv(path, index=False)
+    status = main(["compare", str(path), "--target", "label", *QUICK,
+                   "--fn-cost-column", "amount", "--fp-cost", "5",
+                   "--out", str(tmp_path / "out")])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    stated = ("costs per row: a miss (true 'stay', predicted 'churn') costs column "
+              "'amount' (mean ")
+    assert stated in captured.out
+    assert "a false alarm (true 'churn', predicted 'stay') costs 5;" in captured.out
+    assert "ranked by savings" in captured.out
+    lines = captured.out.splitlines()
+    head = next(line for line in lines if line.startswith("rank"))
+    assert head.split()[3:8] == ["cost", "±", "std", "total", "savings"]
+    rows = [line.split() for line in lines[lines.index(head) + 1:][:6]]
+    savings = [float(row[7]) for row in rows]
+    assert savings == sorted(savings, reverse=True)
+    page = (tmp_path / "out" / "report.html").read_text()
+    assert stated in page.replace("&#x27;", "'")
