@@ -26,6 +26,13 @@ def quote(value, limit=80):
     return f"{text[:limit]}... ({len(text)} characters)"
 
 
+def _did_you_mean(name, data):
+    """" (did you mean 'x'?)" for the closest column name, or ""."""
+    close = difflib.get_close_matches(str(name), list(map(str, data.columns))[:10_000],
+                                      n=1)
+    return f" (did you mean {quote(close[0])}?)" if close else ""
+
+
 def _columns(data):
     """The column names, listed and cut to a readable length."""
     text = ", ".join(map(str, data.columns))
@@ -70,11 +77,8 @@ def split_target(data, target, path):
         raise InputError(f"--target is required with FILE; columns of {path}: "
                          f"{_columns(data)}")
     if target not in data.columns:
-        close = difflib.get_close_matches(target, list(map(str, data.columns))[:10_000],
-                                        n=1)
-        hint = f" (did you mean {quote(close[0])}?)" if close else ""
-        raise InputError(f"--target {quote(target)} is not a column of {path}{hint}; "
-                         f"columns: {_columns(data)}")
+        raise InputError(f"--target {quote(target)} is not a column of {path}"
+                         f"{_did_you_mean(target, data)}; columns: {_columns(data)}")
     missing = data[target].isna()
     data = data.loc[~missing]
     y = data[target].to_numpy()
@@ -162,11 +166,8 @@ def _outcome_cost(X, args, outcome):
     if column is None:
         return float(value), f"{value:g}"
     if column not in X.columns:
-        close = difflib.get_close_matches(column, list(map(str, X.columns))[:10_000],
-                                          n=1)
-        hint = f" (did you mean {quote(close[0])}?)" if close else ""
         raise InputError(f"{flag}-column {quote(column)} is not a feature column"
-                         f"{hint}; columns: {_columns(X)}")
+                         f"{_did_you_mean(column, X)}; columns: {_columns(X)}")
     import pandas as pd
 
     costs = pd.to_numeric(X[column], errors="coerce").to_numpy(dtype=float)
