@@ -321,3 +321,30 @@ def test_per_row_costs_with_the_tuned_decision(data):
         strategies={"logistic": LogisticRegression()})
     assert table.shape[0] == 3 and table["cost_mean"].notna().all()
     assert not (details.y_pred["logistic", "bayes"][amount == 0] == "pos").any()
+
+
+def test_users_network_on_images(data):
+    """Check the default strategies built on the user's own network: images
+    flattened by the preprocessor reach every strategy, SMOTE included; with
+    "passthrough" the N-D rows reach the resamplers, which are skipped."""
+    from sklearn.preprocessing import FunctionTransformer
+
+    X, y = data
+    images = np.repeat(X[:, :4], 4, axis=1).reshape(-1, 4, 4, 1)
+    network = WeightedKerasClassifier(hidden_layer_sizes=(4,), epochs=2)
+    flat = default_strategies(COST, random_state=0, estimator=network,
+                              preprocessor=FunctionTransformer(_flatten))
+    assert flat["balanced"][-1].hidden_layer_sizes == (4,)
+    table = compare_strategies(images, y, cost_matrix=COST, cv=2, random_state=0,
+                               decisions=["bayes"],
+                               strategies={k: flat[k] for k in ("balanced", "smote")})
+    assert table.attrs["skipped"] == {} and table["cost_mean"].notna().all()
+    raw = default_strategies(COST, random_state=0, estimator=network,
+                             preprocessor="passthrough")
+    table = compare_strategies(images, y, cost_matrix=COST, cv=2, random_state=0,
+                               decisions=["bayes"], error_score=np.nan,
+                               strategies={k: raw[k] for k in ("undersampling",
+                                                               "smote")})
+    assert set(table.attrs["skipped"]) == {"undersampling", "smote"}
+    assert "RandomUnderSampler) resamples 2-D tables only" in \
+        table.attrs["skipped"]["undersampling"]
