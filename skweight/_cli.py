@@ -125,9 +125,10 @@ def _build_parser():
     add("--fp-cost-column", metavar="COL", help="cost of a false alarm (true "
         "negative class, predicted positive) on each row: this column's value")
     add("--fp-cost", type=_cost, metavar="X", help="cost of a false alarm, the same "
-        "on every row, e.g. a review fee. Per-row costs need two classes (positive: "
-        "the second in sorted order), a column for at least one outcome, and no "
-        "--cost-matrix")
+        "on every row, e.g. a review fee. Per-row costs need two classes, a column "
+        "for at least one outcome, and no --cost-matrix")
+    add("--positive", metavar="LABEL", help="with per-row costs, the positive "
+        "class (default: the second label in sorted order)")
     add("--cv", type=_integer(2, hint="pass at least 2 folds"), default=5,
         metavar="K", help="stratified folds (default: 5)")
     add("--strategies", type=_choices(STRATEGY_NAMES, "strategies"),

@@ -208,15 +208,24 @@ def row_costs(X, y, args):
     from ._costs import binary_cost_matrix
 
     negative, positive = classes.tolist()
+    if args.positive is not None:
+        names = [str(c) for c in classes.tolist()]
+        if args.positive not in names:
+            raise InputError(f"--positive {quote(args.positive)} is not a label of "
+                             f"the target; the labels: {quote(names, 200)}")
+        if names.index(args.positive) == 0:
+            positive, negative = negative, positive
     fn, fn_text = _outcome_cost(X, args, "fn")
     fp, fp_text = _outcome_cost(X, args, "fp")
     text = (f"costs per row: a miss (true {positive!r}, predicted {negative!r}) "
             f"costs {fn_text}; a false alarm (true {negative!r}, predicted "
             f"{positive!r}) costs {fp_text}; correct decisions cost 0")
     try:
-        return binary_cost_matrix(fp=fp, fn=fn), text
+        matrix = binary_cost_matrix(fp=fp, fn=fn)
     except ValueError as exc:
         raise InputError(f"per-row costs: {first_line(exc)}") from exc
+    # binary_cost_matrix orders the classes [negative, positive]; y sorts them.
+    return (matrix if positive == classes[1] else matrix[:, ::-1, ::-1]), text
 
 
 def load(args):

@@ -174,6 +174,9 @@ def _write(path, content):
         (lambda d, csv: ["compare", csv, "--target", "label", "--fn-cost-column",
                          "x2"], "need the cost of a false alarm too"),
         (lambda d, csv: ["compare", "--fp-cost", "-1"], "--fp-cost: got '-1'"),
+        (lambda d, csv: ["compare", csv, "--target", "label", "--fn-cost-column",
+                         "x2", "--fp-cost", "1", "--positive", "yes"],
+         "--positive 'yes' is not a label of the target; the labels: \\['churn', "),
         (lambda d, csv: ["compare", csv, "--target", "label", "--bogus"],
          "unrecognized arguments: --bogus"),
     ],
@@ -185,6 +188,7 @@ def _write(path, content):
          "out-not-writable", "folds-ignore-tuning-split", "huge-header",
          "row-costs-and-matrix", "unknown-cost-column", "negative-cost-column",
          "no-cost-column", "no-false-alarm-cost", "negative-fixed-cost",
+         "unknown-positive",
          "unknown-option"],
 )
 def test_bad_input(make_args, expected, small_csv, tmp_path, capsys):
@@ -329,3 +333,25 @@ def test_costs_per_row_from_a_column(tmp_path, capsys):
     assert savings == sorted(savings, reverse=True)
     page = (tmp_path / "out" / "report.html").read_text()
     assert stated in page.replace("&#x27;", "'")
+
+
+def test_positive_class_of_row_costs():
+    """Check --positive: a miss is the positive class predicted negative, in the
+    sorted order of the labels whichever label is positive."""
+    import argparse
+
+    from skweight._compare_data import row_costs
+
+    X = pd.DataFrame({"amount": [10.0, 20.0, 30.0]})
+    y = np.array(["churn", "stay", "churn"])
+    args = argparse.Namespace(cost_matrix=None, fn_cost=None, fn_cost_column="amount",
+                              fp_cost=5.0, fp_cost_column=None, positive=None)
+    stay, text = row_costs(X, y, args)  # positive: 'stay', the second label
+    assert "a miss (true 'stay', predicted 'churn') costs column 'amount'" in text
+    np.testing.assert_array_equal(stay[:, 1, 0], [10, 20, 30])  # true stay, said churn
+    np.testing.assert_array_equal(stay[:, 0, 1], [5, 5, 5])
+    args.positive = "churn"
+    churn, text = row_costs(X, y, args)
+    assert "a miss (true 'churn', predicted 'stay') costs column 'amount'" in text
+    np.testing.assert_array_equal(churn[:, 0, 1], [10, 20, 30])  # true churn, said stay
+    np.testing.assert_array_equal(churn[:, 1, 0], [5, 5, 5])
