@@ -18,7 +18,7 @@ _MODULES = {
     "check_cost_matrix": "._costs",
     "compare_strategies": "._compare",
     "compute_class_weights": "._weights",
-    "default_strategies": "._compare",
+    "default_strategies": "._strategies",
     "make_cost_scorer": "._scorers",
     "make_savings_scorer": "._scorers",
     "mean_cost": "._costs",

@@ -14,8 +14,9 @@ import sys
 import time
 import warnings
 
-from ._compare import DECISIONS, NETWORK_DEFAULTS, STRATEGY_NAMES, TUNE_SIZE
+from ._compare import DECISIONS, TUNE_SIZE
 from ._compare_data import InputError, first_line, quote
+from ._strategies import NETWORK_DEFAULTS, STRATEGY_NAMES
 
 EPILOG = """\
 cost matrix:
@@ -220,7 +221,8 @@ def _compare(args):
     data = _compare_data.load(args)
     y, cost_matrix = data["y"], data["cost_matrix"]
     _check_run(args, y, cost_matrix)
-    from ._compare import compare_strategies, default_strategies
+    from ._compare import compare_strategies
+    from ._strategies import default_strategies
 
     network = {"epochs": args.epochs, "hidden_layer_sizes": args.hidden}
     strategies = default_strategies(cost_matrix, args.random_state,

@@ -11,15 +11,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score, log_loss
 from sklearn.model_selection import StratifiedKFold
 
-from skweight import WeightedKerasClassifier
-from skweight._compare import (
-    DECISIONS,
-    METRICS,
-    compare_strategies,
-    cost_class_weights,
-    default_strategies,
-)
+from skweight import WeightedKerasClassifier, compare_strategies, default_strategies
+from skweight._compare import DECISIONS, METRICS
 from skweight._costs import mean_cost, normalized_cost
+from skweight._strategies import cost_class_weights
 
 COST = [[0.0, 1.0], [5.0, 0.0]]
 

@@ -80,7 +80,7 @@ def test_html_is_self_contained_and_labelled(run):
     nothing fetched from a network, user text escaped."""
     pytest.importorskip("matplotlib")
     table, details, meta = run
-    from skweight._report import figures
+    from skweight._figures import figures
 
     made = figures(details)
     page = report_html(table, {**meta, "data": "<b>x</b>"}, made)
