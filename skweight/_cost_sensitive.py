@@ -48,9 +48,6 @@ from ._thresholds import (
     tune_row_offsets,
 )
 
-# Former private name, kept until every caller uses ``binary_threshold``.
-_binary_threshold = binary_threshold
-
 
 def check_sample_weight_non_negative(sample_weight, X):
     """Validate row weights: a new float array, or an error for a negative weight.

@@ -98,10 +98,6 @@ def label_indices(labels, y, *, name="y", hint=None):
     return indices
 
 
-# Former private name, kept until every caller uses ``label_indices``.
-_label_indices = label_indices
-
-
 def _matrix_from_dict(cost_dict, classes, param_name):
     position = {label: i for i, label in enumerate(_as_list(classes))}
     n_classes = len(position)
