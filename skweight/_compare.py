@@ -39,9 +39,10 @@ from sklearn.model_selection import (
     check_cv,
     cross_validate,
 )
-from sklearn.utils import Bunch, _safe_indexing, check_random_state, indexable
+from sklearn.utils import Bunch, check_random_state, indexable
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
+from sklearn_compat.utils._indexing import _safe_indexing
 
 from ._cost_sensitive import CostSensitiveClassifier
 from ._costs import check_cost_matrix
