@@ -274,7 +274,7 @@ def compare_strategies(
     --------
     >>> from sklearn.datasets import make_classification
     >>> from sklearn.linear_model import LogisticRegression
-    >>> from skweight._compare import compare_strategies
+    >>> from skweight import compare_strategies
     >>> X, y = make_classification(n_samples=500, weights=[0.9, 0.1],
     ...                            random_state=0)
     >>> table = compare_strategies(
