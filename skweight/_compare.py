@@ -39,9 +39,10 @@ from sklearn.model_selection import (
     check_cv,
     cross_validate,
 )
-from sklearn.utils import Bunch, _safe_indexing, check_random_state, indexable
+from sklearn.utils import Bunch, check_random_state, indexable
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
+from sklearn_compat.utils._indexing import _safe_indexing
 
 from ._cost_sensitive import CostSensitiveClassifier
 from ._costs import check_cost_matrix
@@ -273,7 +274,7 @@ def compare_strategies(
     --------
     >>> from sklearn.datasets import make_classification
     >>> from sklearn.linear_model import LogisticRegression
-    >>> from skweight._compare import compare_strategies
+    >>> from skweight import compare_strategies
     >>> X, y = make_classification(n_samples=500, weights=[0.9, 0.1],
     ...                            random_state=0)
     >>> table = compare_strategies(

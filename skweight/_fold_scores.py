@@ -17,7 +17,7 @@ from sklearn.metrics import (
     make_scorer,
     roc_auc_score,
 )
-from sklearn.utils import _safe_indexing
+from sklearn_compat.utils._indexing import _safe_indexing
 
 from ._cost_sensitive import CostSensitiveClassifier
 from ._costs import mean_cost, normalized_cost

@@ -103,7 +103,7 @@ def default_strategies(
 
     Examples
     --------
-    >>> from skweight._strategies import default_strategies
+    >>> from skweight import default_strategies
     >>> list(default_strategies([[0, 1], [20, 0]], random_state=0))
     ['no-weights', 'prior-bias', 'balanced', 'balanced+prior-bias', 'cost-weights',
      'focal', 'logit-adjusted', 'undersampling', 'smote']

@@ -10,12 +10,11 @@ import sys
 import keras
 import numpy as np
 import pytest
+from conftest import SMALL
 from sklearn.base import clone
 from sklearn.datasets import make_classification
 
 from skweight import WeightedKerasClassifier
-
-FAST = dict(epochs=8, hidden_layer_sizes=(16,), learning_rate=0.01)
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +29,8 @@ def binary_data():
 @pytest.fixture(scope="module")
 def balanced_fit(binary_data):
     X, y = binary_data
-    return WeightedKerasClassifier(class_weight="balanced", random_state=0,
-                                   **{**FAST, "epochs": 30}).fit(X, y)
+    return WeightedKerasClassifier(class_weight="balanced",
+                                   **{**SMALL, "epochs": 30}).fit(X, y)
 
 
 def test_fitted_attributes(balanced_fit, binary_data):
@@ -86,7 +85,7 @@ def test_predict_agrees_with_decision_function_and_weighted_argmax(
 def test_unweighted_model_probabilities_equal_weighted(binary_data):
     """Check that without class weights no correction is applied."""
     X, y = binary_data
-    clf = WeightedKerasClassifier(random_state=0, **FAST).fit(X, y)
+    clf = WeightedKerasClassifier(**SMALL).fit(X, y)
     np.testing.assert_array_equal(clf.predict_proba(X), clf.predict_weighted_proba(X))
     np.testing.assert_allclose(clf.bias_init_, [np.log(y.sum() / (len(y) - y.sum()))])
 
@@ -140,7 +139,7 @@ def test_multiclass_cost_matrix_with_string_labels_and_cost_weights():
     labels = np.array(["a", "b", "c"])[y]
     cost = {"a": {"b": 1, "c": 1}, "b": {"a": 2, "c": 2}, "c": {"a": 10, "b": 10}}
     clf = WeightedKerasClassifier(class_weight="cost", cost_matrix=cost,
-                                  random_state=0, **FAST).fit(X, labels)
+                                  **SMALL).fit(X, labels)
     matrix = np.array([[0, 1, 1], [2, 0, 2], [10, 10, 0]], dtype=float)
     np.testing.assert_array_equal(clf.cost_matrix_, matrix)
     weights = np.array(list(clf.class_weight_.values()))
@@ -156,7 +155,7 @@ def test_string_labels_and_dict_weights():
     X, y = make_classification(n_samples=300, n_features=5, weights=[0.8, 0.2],
                                random_state=1)
     labels = np.array(["neg", "pos"])[y]
-    clf = WeightedKerasClassifier(class_weight={"pos": 4.0}, random_state=0, **FAST)
+    clf = WeightedKerasClassifier(class_weight={"pos": 4.0}, **SMALL)
     clf.fit(X, labels)
     assert clf.class_weight_ == {"neg": 1.0, "pos": 4.0}
     assert set(clf.predict(X)) <= {"neg", "pos"}
@@ -169,7 +168,7 @@ def test_multiclass_softmax():
         n_samples=400, n_features=8, n_informative=5, n_classes=3,
         weights=[0.7, 0.2, 0.1], random_state=0,
     )
-    clf = WeightedKerasClassifier(class_weight="balanced", random_state=0, **FAST)
+    clf = WeightedKerasClassifier(class_weight="balanced", **SMALL)
     clf.fit(X, y)
     assert clf.model_.outputs[0].shape[-1] == 3
     np.testing.assert_allclose(clf.bias_init_, np.log([1 / 3] * 3), atol=1e-12)
@@ -183,7 +182,7 @@ def test_pandas_input_sets_feature_names(binary_data):
     pd = pytest.importorskip("pandas")
     X, y = binary_data
     frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
-    clf = WeightedKerasClassifier(random_state=0, **FAST).fit(frame, pd.Series(y))
+    clf = WeightedKerasClassifier(**SMALL).fit(frame, pd.Series(y))
     np.testing.assert_array_equal(clf.feature_names_in_, frame.columns)
     assert clf.predict(frame.iloc[:5]).shape == (5,)
 
@@ -194,7 +193,7 @@ def test_caller_data_is_not_modified(binary_data):
     X, y = X.copy(), y.copy()
     sample_weight = np.linspace(0.5, 1.5, len(y))
     before = X.copy(), y.copy(), sample_weight.copy()
-    WeightedKerasClassifier(class_weight="balanced", random_state=0, **FAST).fit(
+    WeightedKerasClassifier(class_weight="balanced", **SMALL).fit(
         X, y, sample_weight=sample_weight
     )
     for after, original in zip((X, y, sample_weight), before, strict=True):
@@ -204,18 +203,18 @@ def test_caller_data_is_not_modified(binary_data):
 def test_same_seed_same_probabilities_and_no_global_state_change(binary_data):
     """Check repeatability and that a seeded fit leaves global generators alone."""
     X, y = binary_data
-    params = dict(dropout=0.2, class_weight="balanced", early_stopping=True, **FAST)
+    params = dict(dropout=0.2, class_weight="balanced", early_stopping=True, **SMALL)
     random.seed(123)
     np.random.seed(123)
     python_state, numpy_state = random.getstate(), np.random.get_state()
-    first = WeightedKerasClassifier(random_state=7, **params).fit(X, y)
+    first = WeightedKerasClassifier(**{**params, "random_state": 7}).fit(X, y)
     assert random.getstate() == python_state
     np.testing.assert_array_equal(np.random.get_state()[1], numpy_state[1])
-    second = WeightedKerasClassifier(random_state=7, **params).fit(X, y)
+    second = WeightedKerasClassifier(**{**params, "random_state": 7}).fit(X, y)
     np.testing.assert_array_equal(first.predict_proba(X), second.predict_proba(X))
     # Unseeded fits after a seeded one are still random.
-    third = WeightedKerasClassifier(random_state=None, **params).fit(X, y)
-    fourth = WeightedKerasClassifier(random_state=None, **params).fit(X, y)
+    third = WeightedKerasClassifier(**{**params, "random_state": None}).fit(X, y)
+    fourth = WeightedKerasClassifier(**{**params, "random_state": None}).fit(X, y)
     assert not np.array_equal(third.predict_proba(X), fourth.predict_proba(X))
 
 
@@ -412,7 +411,7 @@ def test_partial_fit_keeps_running_counts(binary_data):
 def test_partial_fit_continues_after_fit(binary_data):
     """Check that partial_fit after fit trains the same network further."""
     X, y = binary_data
-    clf = WeightedKerasClassifier(random_state=0, **FAST).fit(X, y)
+    clf = WeightedKerasClassifier(**SMALL).fit(X, y)
     model = clf.model_
     n_iter = clf.n_iter_
     clf.partial_fit(X, y)

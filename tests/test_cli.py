@@ -11,13 +11,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SMALL
 
 import skweight
 from skweight._cli import main
 
-# Two cheap strategies, two folds, three epochs: the command, not the networks.
-QUICK = ["--strategies", "no-weights,balanced", "--cv", "2", "--epochs", "3",
-         "--hidden", "4"]
+# Two cheap strategies, two folds, the small network: the command, not the networks.
+QUICK = ["--strategies", "no-weights,balanced", "--cv", "2",
+         "--epochs", str(SMALL["epochs"]),
+         "--hidden", ",".join(map(str, SMALL["hidden_layer_sizes"]))]
 
 
 def _small_table(n=240, seed=0):

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from conftest import SMALL
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.datasets import make_classification
@@ -11,9 +12,14 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score, log_loss
 from sklearn.model_selection import StratifiedKFold
 
-from skweight import WeightedKerasClassifier, compare_strategies, default_strategies
+from skweight import (
+    WeightedKerasClassifier,
+    compare_strategies,
+    default_strategies,
+    mean_cost,
+    normalized_cost,
+)
 from skweight._compare import DECISIONS, METRICS
-from skweight._costs import mean_cost, normalized_cost
 from skweight._strategies import cost_class_weights
 
 COST = [[0.0, 1.0], [5.0, 0.0]]
@@ -326,10 +332,12 @@ def test_users_network_on_images(data):
 
     X, y = data
     images = np.repeat(X[:, :4], 4, axis=1).reshape(-1, 4, 4, 1)
-    network = WeightedKerasClassifier(hidden_layer_sizes=(4,), epochs=2)
+    network = WeightedKerasClassifier(**SMALL)
     flat = default_strategies(COST, random_state=0, estimator=network,
                               preprocessor=FunctionTransformer(_flatten))
-    assert flat["balanced"][-1].hidden_layer_sizes == (4,)
+    inner = flat["balanced"][-1]
+    assert (inner.hidden_layer_sizes, inner.epochs) == (
+        SMALL["hidden_layer_sizes"], SMALL["epochs"])
     table = compare_strategies(images, y, cost_matrix=COST, cv=2, random_state=0,
                                decisions=["bayes"],
                                strategies={k: flat[k] for k in ("balanced", "smote")})

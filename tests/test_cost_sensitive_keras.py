@@ -2,29 +2,9 @@
 
 import numpy as np
 import pytest
-from sklearn.datasets import make_classification
+from conftest import SMALL
 
 from skweight import CostSensitiveClassifier, WeightedKerasClassifier
-
-FAST = dict(hidden_layer_sizes=(8,), epochs=10, learning_rate=0.01, random_state=0)
-
-
-@pytest.fixture(scope="module")
-def binary_data():
-    X, y = make_classification(
-        n_samples=300, n_features=6, n_informative=4, weights=[0.85, 0.15],
-        class_sep=1.0, random_state=0,
-    )
-    return X, y
-
-
-@pytest.fixture(scope="module")
-def multiclass_data():
-    X, y = make_classification(
-        n_samples=300, n_features=6, n_informative=4, n_classes=3,
-        n_clusters_per_class=1, weights=[0.6, 0.3, 0.1], random_state=1,
-    )
-    return X, np.array(["ant", "bee", "cat"])[y]
 
 
 def _inverse_prior_costs(y):
@@ -46,7 +26,7 @@ def test_bayes_is_argmin_of_the_keras_expected_costs(request, data_name):
     X, y = request.getfixturevalue(data_name)
     cost = (np.array([[0.0, 1.0], [8.0, 0.0]]) if data_name == "binary_data"
             else _inverse_prior_costs(y))
-    net = WeightedKerasClassifier(class_weight="balanced", **FAST)
+    net = WeightedKerasClassifier(class_weight="balanced", **SMALL)
     clf = CostSensitiveClassifier(net, cost_matrix=cost, strategy="bayes").fit(X, y)
 
     proba = clf.estimator_.predict_proba(X)
@@ -56,7 +36,7 @@ def test_bayes_is_argmin_of_the_keras_expected_costs(request, data_name):
     np.testing.assert_array_equal(clf.predict(X), expected)
     np.testing.assert_array_equal(clf.classes_, np.unique(y))
 
-    own = WeightedKerasClassifier(class_weight="balanced", cost_matrix=cost, **FAST)
+    own = WeightedKerasClassifier(class_weight="balanced", cost_matrix=cost, **SMALL)
     np.testing.assert_array_equal(own.fit(X, y).predict(X), expected)
 
 
@@ -69,7 +49,7 @@ def test_tuned_binary_stores_the_threshold(binary_data):
     """
     X, y = binary_data
     clf = CostSensitiveClassifier(
-        WeightedKerasClassifier(**FAST), cost_matrix=[[0, 1], [5, 0]],
+        WeightedKerasClassifier(**SMALL), cost_matrix=[[0, 1], [5, 0]],
         strategy="tuned", cv=2, random_state=0,
     ).fit(X, y)
 
@@ -93,7 +73,7 @@ def test_tuned_multiclass_stores_offsets(multiclass_data):
     """
     X, y = multiclass_data
     clf = CostSensitiveClassifier(
-        WeightedKerasClassifier(**FAST), cost_matrix=_inverse_prior_costs(y),
+        WeightedKerasClassifier(**SMALL), cost_matrix=_inverse_prior_costs(y),
         strategy="tuned", cv=2, random_state=0,
     ).fit(X, y)
 
@@ -118,12 +98,12 @@ def test_per_row_costs_around_a_keras_network(request, data_name):
     n_classes = len(np.unique(y))
     rng = np.random.default_rng(0)
     costs = rng.uniform(0, 5, (len(y), n_classes, n_classes))
-    clf = CostSensitiveClassifier(WeightedKerasClassifier(**FAST)).fit(X, y)
+    clf = CostSensitiveClassifier(WeightedKerasClassifier(**SMALL)).fit(X, y)
     proba = clf.predict_proba(X)
     expected = clf.classes_[np.argmin(np.einsum("ni,nij->nj", proba, costs), axis=1)]
     np.testing.assert_array_equal(clf.predict(X, cost_matrix=costs), expected)
     tuned = CostSensitiveClassifier(
-        WeightedKerasClassifier(**FAST), strategy="tuned", cv=2, random_state=0
+        WeightedKerasClassifier(**SMALL), strategy="tuned", cv=2, random_state=0
     ).fit(X, y, cost_matrix=costs)
     assert tuned.best_cost_ <= tuned.cv_results_["plain_cost"]
     assert tuned.predict(X, cost_matrix=costs).shape == (len(y),)

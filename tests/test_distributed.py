@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from conftest import SMALL
 from sklearn.datasets import make_classification
 from sklearn.model_selection import GridSearchCV
 
@@ -11,17 +12,15 @@ distributed = pytest.importorskip("distributed")
 joblib = pytest.importorskip("joblib")
 
 
-def test_grid_search_on_a_dask_cluster_equals_sequential():
+def test_grid_search_on_a_dask_cluster_equals_sequential(binary_data):
     """Check that a GridSearchCV run on a LocalCluster gives the sequential results.
 
     Two worker processes on the loopback interface; every fit is seeded, so the
     scores must match the in-process search exactly.
     """
-    X, y = make_classification(n_samples=300, n_features=6, weights=[0.85, 0.15],
-                               random_state=0)
+    X, y = binary_data
     search = GridSearchCV(
-        WeightedKerasClassifier(epochs=3, hidden_layer_sizes=(8,),
-                                learning_rate=0.01, random_state=0),
+        WeightedKerasClassifier(**SMALL),
         {"class_weight": [None, "balanced"]},
         scoring="average_precision",
         cv=2,
@@ -47,8 +46,7 @@ def test_incremental_on_a_dask_cluster_equals_partial_fit_by_hand():
     wrappers = pytest.importorskip("dask_ml.wrappers")
     X, y = make_classification(n_samples=800, n_features=6, weights=[0.9, 0.1],
                                random_state=0)
-    params = dict(class_weight="balanced", hidden_layer_sizes=(8,),
-                  learning_rate=0.01, random_state=0)
+    params = dict(class_weight="balanced", **SMALL)
     by_hand = WeightedKerasClassifier(**params)
     for start in range(0, len(X), 200):
         by_hand.partial_fit(X[start:start + 200], y[start:start + 200],

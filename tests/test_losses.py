@@ -5,6 +5,7 @@ import pickle
 import keras
 import numpy as np
 import pytest
+from conftest import SMALL
 from sklearn.datasets import make_classification
 
 from skweight import WeightedKerasClassifier
@@ -78,8 +79,8 @@ def test_logit_adjusted_estimator_acts_as_inverse_prior_weights(data):
     """
     X, y = data
     clf = WeightedKerasClassifier(loss="logit_adjusted", loss_params={"tau": 1.0},
-                                  epochs=30, hidden_layer_sizes=(16,),
-                                  learning_rate=0.01, random_state=0).fit(X, y)
+                                  **{**SMALL, "epochs": 30,
+                                     "hidden_layer_sizes": (16,)}).fit(X, y)
     np.testing.assert_allclose(clf.bias_init_, [0.0], atol=1e-12)
     assert clf.class_weight_ == {0: 1.0, 1: 1.0}
     raw = clf.predict_weighted_proba(X)[:, 1].mean()
@@ -94,8 +95,7 @@ def test_focal_estimator_trains_and_pickles(data):
     """Check that loss="focal" trains (loss decreases) and survives pickling."""
     X, y = data
     clf = WeightedKerasClassifier(loss="focal", loss_params={"gamma": 2.0},
-                                  epochs=10, hidden_layer_sizes=(8,),
-                                  learning_rate=0.01, random_state=0).fit(X, y)
+                                  **SMALL).fit(X, y)
     assert clf.history_["loss"][-1] < clf.history_["loss"][0]
     restored = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(restored.predict(X), clf.predict(X))

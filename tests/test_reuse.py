@@ -6,6 +6,7 @@ import weakref
 import keras
 import numpy as np
 import pytest
+from conftest import SMALL
 from joblib import Parallel, delayed
 from sklearn.datasets import make_classification
 
@@ -15,9 +16,6 @@ pytestmark = pytest.mark.skipif(
     keras.backend.backend() == "torch",
     reason="Keras compiles nothing on torch, so skweight keeps no trainers there",
 )
-
-FAST = dict(epochs=4, hidden_layer_sizes=(8,), learning_rate=0.01, random_state=0)
-
 
 @pytest.fixture
 def empty_pool():
@@ -53,7 +51,7 @@ def test_a_reused_trainer_gives_the_model_training_it_directly_gives(
 ):
     """Check that a fit on a used trainer equals, bit for bit, a fit on a new one."""
     X, y = data if multiclass else _binary(data)
-    make = lambda **extra: WeightedKerasClassifier(**{**FAST, **params, **extra})  # noqa: E731
+    make = lambda **extra: WeightedKerasClassifier(**{**SMALL, **params, **extra})  # noqa: E731
 
     first = make().fit(X, y)  # no trainer yet: a new one is compiled
     assert _reuse.n_idle_trainers() == 1
@@ -78,9 +76,9 @@ def test_a_reused_trainer_gives_the_model_training_it_directly_gives(
 def test_the_fitted_model_continues_training_with_partial_fit(empty_pool, data):
     """Check that partial_fit after a fit continues from the trained optimizer state."""
     X, y = _binary(data)
-    clf = WeightedKerasClassifier(**FAST).fit(X, y)
+    clf = WeightedKerasClassifier(**SMALL).fit(X, y)
     steps = int(clf.model_.optimizer.iterations.numpy())
-    assert steps == FAST["epochs"] * int(np.ceil(len(X) / min(200, len(X))))
+    assert steps == SMALL["epochs"] * int(np.ceil(len(X) / min(200, len(X))))
     clf.partial_fit(X, y)
     assert int(clf.model_.optimizer.iterations.numpy()) == steps + 2
 
@@ -121,7 +119,7 @@ def test_training_data_is_released_after_fit(empty_pool):
     X, y = make_classification(n_samples=300, n_features=6, random_state=0)
     X = X.astype(np.float32)  # used as is, not copied
     alive = weakref.ref(X)
-    clf = WeightedKerasClassifier(**FAST).fit(X, y)
+    clf = WeightedKerasClassifier(**SMALL).fit(X, y)
     del X
     gc.collect()
     assert alive() is None
@@ -137,10 +135,10 @@ def test_fits_in_threads_equal_sequential_fits(empty_pool, data):
     """Check that concurrent fits with one configuration do not share a trainer."""
     X, y = _binary(data)
     seeds = [0, 1, 2, 3]
-    sequential = [WeightedKerasClassifier(**{**FAST, "random_state": seed})
+    sequential = [WeightedKerasClassifier(**{**SMALL, "random_state": seed})
                   .fit(X, y).predict_proba(X) for seed in seeds]
     threaded = Parallel(n_jobs=2, backend="threading")(
-        delayed(lambda seed: WeightedKerasClassifier(**{**FAST, "random_state": seed})
+        delayed(lambda seed: WeightedKerasClassifier(**{**SMALL, "random_state": seed})
                 .fit(X, y).predict_proba(X))(seed)
         for seed in seeds
     )
