@@ -295,12 +295,16 @@ def test_ctrl_c_ends_with_one_line_and_no_output(tmp_path):
     package_parent = str(Path(skweight.__file__).resolve().parent.parent)
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": package_parent}
     process = subprocess.Popen(
+        # Eight strategies left after the first: still fitting when SIGINT comes,
+        # however loaded the machine is.
         [sys.executable, "-m", "skweight", "compare", "--strategies",
-         "no-weights,balanced,focal", "--cv", "2", "--epochs", "30", "--hidden", "4",
-         "--out", "out"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+         "no-weights,balanced,focal,prior-bias,balanced+prior-bias,cost-weights,"
+         "logit-adjusted,undersampling,smote", "--cv", "2", "--epochs", "30",
+         "--hidden", "4", "--out", "out"], cwd=tmp_path, env=env,
+        stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True)
     for line in process.stderr:  # the progress line of the first strategy
-        if line.startswith("cross-validated 1/3"):
+        if line.startswith("cross-validated 1/9"):
             break
     process.send_signal(signal.SIGINT)
     out, rest = process.communicate(timeout=120)
