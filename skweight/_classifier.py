@@ -6,6 +6,7 @@ from numbers import Integral, Real
 
 import keras
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
@@ -16,10 +17,18 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._atomic import atomic_fit
 from ._costs import bayes_predict_indices, check_cost_matrix, expected_costs
 from ._forward import make_forward, predict_in_batches
-from ._losses import is_loss, output_factors, resolve_loss, resolve_optimizer
+from ._losses import (
+    is_loss,
+    output_factors,
+    resolve_loss,
+    resolve_optimizer,
+    wants_one_hot,
+)
 from ._model import instantiate_model, set_output_bias
+from ._persist import PicklableNetwork
 from ._priors import (
     BIAS_INIT_OPTIONS,
     correct_proba,
@@ -30,6 +39,7 @@ from ._random import integer_seed, seeded
 from ._reuse import trainer_for, trainer_key
 from ._stopping import is_nan_loss_error, stopping_callbacks
 from ._training import (
+    check_probabilities,
     fit_inputs,
     keras_targets,
     no_retracing_warning,
@@ -113,8 +123,14 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         Keyword arguments of the loss (e.g. ``{"gamma": 1.0}`` for ``"focal"``).
     optimizer : str or keras.optimizers.Optimizer, default="adam"
         Optimizer name or instance (an instance is copied, never trained in place).
-    learning_rate : float or None, default=0.001
-        Learning rate; None keeps the optimizer's own.
+    learning_rate : float or None, default=None
+        Learning rate. None keeps the optimizer's own: Keras' default for a
+        name (0.001 for ``"adam"``, 0.01 for ``"sgd"``), the instance's for an
+        instance (``SGD(learning_rate=0.15)`` trains at 0.15). A float
+        overrides either.
+    metrics : list of str or keras.metrics.Metric, default=None
+        Keras metrics computed on the training batches each epoch and recorded
+        in ``history_`` under their names (e.g. ``["accuracy"]``).
     batch_size : int or "auto", default="auto"
         Rows per gradient step; ``"auto"`` is ``min(200, n_samples)``.
     epochs : int, default=200
@@ -136,8 +152,15 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         early stopping is on, where None means "never stop early" too).
     tol : float, default=1e-4
         Smallest improvement of the monitored score that resets the patience.
-    callbacks : list of keras.callbacks.Callback, default=None
-        Extra Keras callbacks (copied for each fit).
+    callbacks : keras.callbacks.Callback or list of them, default=None
+        Extra Keras callbacks (copied for each fit), called after skweight's own
+        (the NaN guard, the validation score and early stopping).
+    warm_start : bool, default=False
+        When fitted already, ``fit`` trains the fitted network on (with its
+        optimizer state) instead of building a new one, as
+        :class:`~sklearn.neural_network.MLPClassifier` does. The features and
+        classes must be those of the first fit; class weights and priors are
+        computed from the new data, the output bias of the first fit is kept.
     verbose : int, default=0
         Keras progress output.
     random_state : int, RandomState instance or None, default=None
@@ -162,7 +185,8 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
     cost_matrix_ : ndarray of shape (n_classes, n_classes) or None
         The validated cost matrix.
     history_ : dict
-        Per-epoch training logs (``loss``, and ``val_log_loss`` or ``val_loss``).
+        Per-epoch training logs (``loss``, the ``metrics``, and
+        ``val_log_loss`` or ``val_loss``).
     n_iter_ : int
         Epochs run.
     best_epoch_ : int or None
@@ -174,6 +198,13 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
 
     Notes
     -----
+    A fit is atomic: it ends with finite weights and probability outputs, or
+    raises (``FloatingPointError`` on divergence) leaving the fitted state as it
+    was before the call, also on ``KeyboardInterrupt``. One object is fitted by
+    one thread at a time (a concurrent second fit raises); fit clones in
+    parallel instead. A fitted estimator pickles (and ``copy.deepcopy``-s) with
+    the custom Keras classes it needs, and loads wherever their modules import.
+
     Keras compiles a network's training step on its first fit (about 0.6 s on a
     CPU with TensorFlow). For the default network, skweight keeps up to four
     compiled copies of recently fitted configurations and trains a new fit of the
@@ -226,6 +257,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         "loss_params": [dict, None],
         "optimizer": [str, keras.optimizers.Optimizer],
         "learning_rate": [Interval(Real, 0, None, closed="neither"), None],
+        "metrics": [list, None],
         "batch_size": [Interval(Integral, 1, None, closed="left"),
                        StrOptions({"auto"})],
         "epochs": [Interval(Integral, 1, None, closed="left")],
@@ -234,7 +266,8 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), None],
         "tol": [Interval(Real, 0, None, closed="left")],
-        "callbacks": [list, None],
+        "callbacks": [list, keras.callbacks.Callback, None],
+        "warm_start": ["boolean"],
         "verbose": ["verbose"],
         "random_state": ["random_state"],
     }
@@ -253,7 +286,8 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         loss="auto",
         loss_params=None,
         optimizer="adam",
-        learning_rate=0.001,
+        learning_rate=None,
+        metrics=None,
         batch_size="auto",
         epochs=200,
         early_stopping=False,
@@ -262,6 +296,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         n_iter_no_change=10,
         tol=1e-4,
         callbacks=None,
+        warm_start=False,
         verbose=0,
         random_state=None,
     ):
@@ -277,6 +312,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         self.loss_params = loss_params
         self.optimizer = optimizer
         self.learning_rate = learning_rate
+        self.metrics = metrics
         self.batch_size = batch_size
         self.epochs = epochs
         self.early_stopping = early_stopping
@@ -285,6 +321,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.callbacks = callbacks
+        self.warm_start = warm_start
         self.verbose = verbose
         self.random_state = random_state
 
@@ -297,6 +334,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------ fit
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @atomic_fit
     def fit(self, X, y, sample_weight=None):
         """Train the network.
 
@@ -307,14 +345,30 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         y : array-like of shape (n_samples,)
             Class labels (strings allowed), at least two classes.
         sample_weight : array-like of shape (n_samples,), default=None
-            Row weights, multiplied by the class weights into a new array.
+            Row weights (finite, >= 0), multiplied by the class weights into a
+            new array. Only their ratios matter: the row weights are rescaled to
+            a mean of 1 for the loss, so ``c * sample_weight`` trains as
+            ``sample_weight`` does for any ``c > 0``.
 
         Returns
         -------
         self : WeightedKerasClassifier
             The fitted estimator.
+
+        Raises
+        ------
+        FloatingPointError
+            When training diverges (a loss, a validation score or a weight that
+            is not finite). On this or any other exception the estimator's
+            fitted state is left as it was before the call.
         """
-        X, y_encoded, row_weight, sample_weight = self._prepare(X, y, sample_weight)
+        warm = self.warm_start and hasattr(self, "model_")
+        X, y_encoded, row_weight, sample_weight = self._prepare(
+            X, y, sample_weight, warm_start=warm
+        )
+        # Only the ratios of the row weights matter (see sample_weight above).
+        row_weight = row_weight / row_weight.max()
+        row_weight /= row_weight.mean()
         seed = integer_seed(self.random_state)
         train = (X, y_encoded, row_weight)
         validation = None
@@ -322,16 +376,21 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
             train, validation = self._split(*train, sample_weight, seed)
         n_rows = train[0].shape[0]
         with seeded(seed):
-            meta = self._meta(seed)
-            self.model_ = self._build(meta)
-            loss_fn = self._compile(self.model_, n_rows)
-            with trainer_for(self.model_, self._trainer_key(self.model_),
-                             partial(self._new_trainer, meta, n_rows)) as trainer:
-                self._train(trainer, train, validation, seed, loss_fn)
+            if warm:  # train on, with the optimizer state of the last fit
+                self._train(self.model_, train, validation, seed, self.model_.loss)
+            else:
+                meta = self._meta(seed)
+                self.model_ = self._build(meta)
+                loss_fn = self._compile(self.model_, n_rows)
+                with trainer_for(self.model_, self._trainer_key(self.model_),
+                                 partial(self._new_trainer, meta, n_rows)) as trainer:
+                    self._train(trainer, train, validation, seed, loss_fn)
+        self._check_trained(X)
         self._forward = make_forward(self.model_)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @atomic_fit
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train one pass over a batch of rows, for data that does not fit in memory.
 
@@ -350,12 +409,14 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         classes : array-like of shape (n_classes,), default=None
             Every class label; required on the first call, as in scikit-learn.
         sample_weight : array-like of shape (n_samples,), default=None
-            Row weights.
+            Row weights (finite, >= 0), used as given: their scale across calls
+            says how much each batch counts.
 
         Returns
         -------
         self : WeightedKerasClassifier
-            The estimator, trained on one more batch.
+            The estimator, trained on one more batch. On any exception its
+            fitted state, the network's weights included, is left as it was.
         """
         first_call = not hasattr(self, "model_")
         X, y_encoded, row_weight, _ = self._prepare(
@@ -373,16 +434,20 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         for key, values in history.items():
             self.history_.setdefault(key, []).extend(values)
         self.n_iter_ += 1
+        self._check_trained(X)
         self._forward = make_forward(self.model_)
         return self
 
-    def _prepare(self, X, y, sample_weight, *, classes=None, first_call=None):
+    def _prepare(self, X, y, sample_weight, *, classes=None, first_call=None,
+                 warm_start=False):
         """Validate a fit's data and set the class state from it.
 
         ``first_call=None`` is a fit: classes, counts and the output bias come
         from this ``y`` alone. Otherwise a call of :meth:`partial_fit`: the
         classes are those of the first call, the counts accumulate over calls and
-        the output bias is set on the first call only.
+        the output bias is set on the first call only. ``warm_start``: a fit
+        that trains the fitted network on, which needs the same features and
+        classes and keeps the output bias.
 
         Returns
         -------
@@ -395,15 +460,25 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         """
         fitting = first_call is None
         _reject_indicator_targets(y)
+        _reject_missing_labels(y)
         X, y = validate_data(self, X, y, dtype=[np.float32, np.float64],
-                             reset=fitting or first_call)
+                             reset=(fitting and not warm_start) or first_call)
         check_classification_targets(y)
         if fitting:
+            previous = self.classes_ if warm_start else None
             self.classes_, y_encoded = np.unique(y, return_inverse=True)
             _check_two_classes(self.classes_)
+            if previous is not None and not np.array_equal(previous, self.classes_):
+                raise ValueError(
+                    f"warm_start=True trains the fitted network on, but y has the "
+                    f"classes {self.classes_.tolist()!r} where the last fit had "
+                    f"{previous.tolist()!r}; pass warm_start=False to start anew."
+                )
         else:
             y_encoded = self._partial_fit_classes(y, classes, first_call)
+        X = _as_float32(X, "X")
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        _reject_negative_weights(sample_weight)
         counts = class_counts(y_encoded, len(self.classes_), sample_weight)
         if fitting:
             if np.any(counts <= 0):
@@ -417,10 +492,11 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         else:
             self._counts = self._counts + counts
             counts = np.where(self._counts > 0, self._counts, 1.0)
-        class_weights = self._set_class_state(y, counts,
-                                              set_bias=fitting or first_call)
+        class_weights = self._set_class_state(
+            y, counts, set_bias=(fitting and not warm_start) or first_call
+        )
         row_weight = sample_weight * class_weights[y_encoded]
-        return X.astype(np.float32, copy=False), y_encoded, row_weight, sample_weight
+        return X, y_encoded, row_weight, sample_weight
 
     def _partial_fit_classes(self, y, classes, first_call):
         """Set ``classes_`` on the first call, check them after; encode ``y``."""
@@ -432,7 +508,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
                     "classes=numpy.unique(y_all)."
                 )
             self.classes_ = np.unique(np.asarray(classes))
-            _check_two_classes(self.classes_)
+            _check_two_classes(self.classes_, "classes", y)
             self._counts = np.zeros(len(self.classes_))
         elif classes is not None and not np.array_equal(np.unique(classes),
                                                          self.classes_):
@@ -475,6 +551,13 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
             self.bias_init_ = resolve_bias_init(self.bias_init, counts,
                                                 self._output_factors,
                                                 self._n_outputs())
+            if self.bias_init_ is not None and not np.all(
+                    np.isfinite(self.bias_init_)):
+                raise ValueError(
+                    f"bias_init={_short(self.bias_init)} gives the output bias "
+                    f"{self.bias_init_.tolist()!r}, which is not finite; pass "
+                    "finite numbers, one per output unit, or 'auto'."
+                )
         return class_weights
 
     def _n_outputs(self):
@@ -549,6 +632,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         keras_model.compile(
             optimizer=resolve_optimizer(self.optimizer, self.learning_rate),
             loss=loss_fn,
+            metrics=list(self.metrics) if self.metrics else None,
             steps_per_execution=steps_per_execution(n_rows, self._batch_size(n_rows)),
         )
         return loss_fn
@@ -564,18 +648,21 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         trainer = self._build(meta)
         self._compile(trainer, n_rows)
         x = np.zeros((1, self.n_features_in_), dtype=np.float32)
-        trainer.compute_loss(x=x, y=keras_targets(np.zeros(1, dtype=int),
-                                                  self._n_outputs()),
-                             y_pred=trainer(x), sample_weight=np.ones(1, np.float32))
+        targets = keras_targets(np.zeros(1, dtype=int), self._n_outputs(),
+                                wants_one_hot(trainer.loss))
+        trainer.compute_loss(x=x, y=targets, y_pred=trainer(x),
+                             sample_weight=np.ones(1, np.float32))
         return trainer
 
     def _trainer_key(self, keras_model):
         """The reuse key of ``keras_model`` (see :func:`skweight._reuse.trainer_key`).
 
-        None for a custom builder or model, or a loss object, which cannot be
-        named with certainty: such a model trains itself.
+        None for a custom builder or model, a loss or metric object, which
+        cannot be named with certainty: such a model trains itself.
         """
-        if self.model is not None or not isinstance(self.loss, str):
+        metrics = tuple(self.metrics or ())
+        if (self.model is not None or not isinstance(self.loss, str)
+                or not all(isinstance(metric, str) for metric in metrics)):
             return None
         return trainer_key(
             keras_model,
@@ -585,6 +672,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
             loss_params=dict(self.loss_params or {}),
             compiled_priors=(self.priors_.tolist()
                              if is_loss(self.loss, "logit_adjusted") else None),
+            metrics=metrics,
         )
 
     def _train(self, keras_model, train, validation, seed, loss_fn):
@@ -596,6 +684,13 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         self.history_ = self._run_epochs(keras_model, *train, self.epochs, seed,
                                          stopping=stopping)
         self.n_iter_ = len(self.history_.get("loss", []))
+        if any(getattr(callback, "diverged", False) for callback in stopping):
+            raise FloatingPointError(
+                "early stopping's validation score is not finite at epoch "
+                f"{self.n_iter_}: the network's outputs on the validation rows are "
+                "NaN or infinite, so training diverged; the model is unusable. "
+                + _divergence_advice(keras_model)
+            )
         self.best_epoch_ = (early_stopping.best_epoch + 1
                             if validation is not None else None)
 
@@ -608,10 +703,14 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         if stopping is None:
             stopping, _ = stopping_callbacks(None, 0.0, epochs)
         n_outputs = keras_model.outputs[0].shape[-1]
-        callbacks = [*stopping, *copy.deepcopy(self.callbacks or [])]
+        user_callbacks = self.callbacks
+        if isinstance(user_callbacks, keras.callbacks.Callback):
+            user_callbacks = [user_callbacks]
+        callbacks = [*stopping, *copy.deepcopy(list(user_callbacks or []))]
+        targets = keras_targets(y_encoded, n_outputs, wants_one_hot(keras_model.loss))
         try:
             with fit_inputs(
-                X, keras_targets(y_encoded, n_outputs), row_weight.astype(np.float32),
+                X, targets, row_weight.astype(np.float32),
                 self._batch_size(X.shape[0]), seed, epochs,
                 keras_model.steps_per_execution,
             ) as inputs, no_retracing_warning():
@@ -624,19 +723,32 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
                 raise
             epoch = len(keras_model.history.history.get("loss", [])) + 1
             raise FloatingPointError(
-                f"the training loss stopped being finite at epoch {epoch}; the "
-                "model is unusable. Lower "
-                f"learning_rate (now {self.learning_rate!r}), scale the features "
-                "(e.g. StandardScaler) or check the class weights for extreme values."
+                f"the training loss is not finite at epoch {epoch}; the model is "
+                "unusable. " + _divergence_advice(keras_model)
             ) from exc
         return {key: list(values) for key, values in history.history.items()}
+
+    def _check_trained(self, X):
+        """Raise unless the trained network is finite and outputs probabilities."""
+        if not all(np.all(np.isfinite(w)) for w in self.model_.get_weights()):
+            raise FloatingPointError(
+                f"the network's weights are not finite after epoch {self.n_iter_} "
+                "(training diverged in its last steps); the model is unusable. "
+                + _divergence_advice(self.model_)
+            )
+        check_probabilities(make_forward(self.model_)(X[:200]))
 
     def __getstate__(self):
         state = dict(super().__getstate__())  # may be self.__dict__ itself
         state.pop("_forward", None)  # a closure: rebuilt from model_ on load
+        if "model_" in state:  # with the custom classes it needs to load
+            state["model_"] = PicklableNetwork(state["model_"])
         return state
 
     def __setstate__(self, state):
+        state = dict(state)
+        if isinstance(state.get("model_"), PicklableNetwork):
+            state["model_"] = state["model_"].model
         super().__setstate__(state)
         if "model_" in state:
             self._forward = make_forward(self.model_)
@@ -646,7 +758,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
     def _validated_features(self, X):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float32, np.float64])
-        return X.astype(np.float32, copy=False)
+        return _as_float32(X, "X")
 
     def predict_weighted_proba(self, X):
         """Probabilities of the network as trained, before prior correction.
@@ -665,6 +777,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         """
         X = self._validated_features(X)
         outputs = predict_in_batches(self._forward, X, self.model_.outputs[0].shape[-1])
+        check_probabilities(outputs)
         return outputs_to_proba(outputs)
 
     def predict_proba(self, X):
@@ -749,12 +862,80 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[indices]
 
 
-def _check_two_classes(classes):
-    if len(classes) < 2:
+def _check_two_classes(classes, param="y", y=None):
+    if len(classes) >= 2:
+        return
+    if param == "y":
         raise ValueError(
             f"y has 1 class ({classes.tolist()[0]!r}); a classifier needs at least "
             "2 classes. Check the target column and any filtering before fit."
         )
+    seen = np.unique(y).tolist() if y is not None else []
+    raise ValueError(
+        f"{param}={classes.tolist()!r} has 1 class; a classifier needs at least 2. "
+        f"Pass every label of the whole data set (this y has {_short(seen)}), "
+        "e.g. classes=numpy.unique(y_all)."
+    )
+
+
+def _short(value, limit=80):
+    """``repr(value)`` cut to a readable length."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 5] + " ...]"
+
+
+def _as_float32(X, param):
+    """``X`` as float32, the network's dtype; values beyond its range raise."""
+    with np.errstate(over="ignore"):
+        X32 = X.astype(np.float32, copy=False)
+    if X.dtype != np.float32 and np.isinf(X32).any():
+        # check_array has rejected inf already: these overflowed the cast.
+        row, column = np.argwhere(np.isinf(X32))[0]
+        raise ValueError(
+            f"{param} has values beyond float32's range (e.g. {X[row, column]!r} "
+            f"at row {row}, column {column}; float32 holds magnitudes up to "
+            f"{float(np.finfo(np.float32).max):.3g}), and the network computes in "
+            "float32. Scale the features, e.g. with "
+            "sklearn.preprocessing.StandardScaler."
+        )
+    return X32
+
+
+def _reject_negative_weights(sample_weight):
+    negative = np.flatnonzero(sample_weight < 0)
+    if len(negative):
+        raise ValueError(
+            f"sample_weight has {len(negative)} negative value(s) (e.g. "
+            f"{sample_weight[negative[0]]!r} at row {negative[0]}); row weights "
+            "must be >= 0. Drop those rows, or give them weight 0."
+        )
+
+
+def _reject_missing_labels(y):
+    """Explain None and NaN labels instead of a sorting error."""
+    y = np.asarray(y, dtype=object) if not hasattr(y, "dtype") else np.asarray(y)
+    if y.ndim != 1:
+        return
+    missing = np.flatnonzero(pd.isna(y))
+    if len(missing):
+        raise ValueError(
+            f"y has {len(missing)} missing label(s) (None or NaN, first at row "
+            f"{missing[0]}: {y[missing[0]]!r}); every row needs a class label. "
+            "Drop those rows, or fill them with a label, before fit."
+        )
+
+
+def _divergence_advice(keras_model):
+    try:
+        rate = float(keras.ops.convert_to_numpy(keras_model.optimizer.learning_rate))
+        rate = f"{rate:g}"
+    except (AttributeError, TypeError, ValueError):
+        rate = "a schedule"
+    return (
+        f"Lower learning_rate (the optimizer's is {rate}), scale the features "
+        "(e.g. sklearn.preprocessing.StandardScaler) or check the class and "
+        "sample weights for extreme values."
+    )
 
 
 def _reject_indicator_targets(y):

@@ -48,7 +48,7 @@ def canonical(value):
 
 
 def trainer_key(keras_model, *, inputs, builder_params, loss, loss_params,
-                compiled_priors=None):
+                compiled_priors=None, metrics=()):
     """What the compiled training step of ``keras_model`` depends on.
 
     Parameters
@@ -65,6 +65,8 @@ def trainer_key(keras_model, *, inputs, builder_params, loss, loss_params,
         Its keyword arguments.
     compiled_priors : sequence of float or None
         Class priors the loss compiles in (the logit-adjusted loss), else None.
+    metrics : tuple of str, default=()
+        The metrics compiled in, by name.
 
     Returns
     -------
@@ -93,6 +95,7 @@ def trainer_key(keras_model, *, inputs, builder_params, loss, loss_params,
         type(optimizer),
         canonical(config),
         keras_model.steps_per_execution,
+        tuple(metrics),
     )
     try:
         hash(key)

@@ -18,6 +18,7 @@ import numpy as np
 from sklearn.metrics import log_loss
 
 from ._forward import make_forward
+from ._losses import wants_one_hot
 from ._priors import correct_proba
 from ._training import keras_targets, outputs_to_proba
 
@@ -71,7 +72,7 @@ class ValidationScore(keras.callbacks.Callback):
             proba = correct_proba(outputs_to_proba(outputs), self.output_factors)
             return log_loss(y_val, proba, sample_weight=sample_weight,
                             labels=np.arange(proba.shape[1]))
-        targets = keras_targets(y_val, outputs.shape[1])
+        targets = keras_targets(y_val, outputs.shape[1], wants_one_hot(self.loss_fn))
         value = self.loss_fn(targets, outputs, sample_weight=row_weight)
         return float(keras.ops.convert_to_numpy(value))
 
