@@ -472,6 +472,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         sample_weight : ndarray of float64
         """
         fitting = first_call is None
+        self._check_params()
         _reject_indicator_targets(y)
         _reject_missing_labels(y)
         X, y = validate_data(self, X, y, dtype=[np.float32, np.float64],
@@ -518,6 +519,39 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         if row_weight is None:
             row_weight = sample_weight * class_weights[y_encoded]
         return X, y_encoded, row_weight, sample_weight
+
+    def _check_params(self):
+        """What the parameter constraints cannot say: the items of lists."""
+        if self.model is None:
+            sizes = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=object))
+            if not all(isinstance(size, Integral) and not isinstance(size, bool)
+                       and size >= 1 for size in sizes):
+                raise ValueError(
+                    f"hidden_layer_sizes={_short(self.hidden_layer_sizes)} must hold "
+                    "positive integers, the units of each hidden layer, e.g. (100,) "
+                    "or (64, 32)."
+                )
+        callbacks = self.callbacks
+        if callbacks is not None and not isinstance(callbacks,
+                                                    keras.callbacks.Callback):
+            bad = [cb for cb in callbacks
+                   if not isinstance(cb, keras.callbacks.Callback)]
+            if bad:
+                raise TypeError(
+                    f"callbacks={_short(callbacks)} holds {bad[0]!r} of type "
+                    f"{type(bad[0]).__name__}; pass keras.callbacks.Callback "
+                    "objects (one, or a list of them)."
+                )
+        for metric in self.metrics or []:
+            try:
+                if isinstance(metric, str) and metric not in ("accuracy", "acc"):
+                    keras.metrics.get(metric)
+            except ValueError as exc:
+                raise ValueError(
+                    f"metrics={_short(self.metrics)} holds {metric!r}, which is not "
+                    "a Keras metric; use names such as 'accuracy' or 'auc', or "
+                    "keras.metrics objects."
+                ) from exc
 
     def _partial_fit_classes(self, y, classes, first_call):
         """Set ``classes_`` on the first call, check them after; encode ``y``."""
@@ -613,7 +647,17 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         return params
 
     def _build(self, meta):
-        keras_model = instantiate_model(self.model, meta, self._builder_params())
+        try:
+            keras_model = instantiate_model(self.model, meta, self._builder_params())
+        except TypeError as exc:
+            if self.model is not None or not self.model_params:
+                raise
+            raise TypeError(
+                f"model_params={_short(self.model_params)} do not fit the default "
+                f"network ({exc}); it takes hidden_layer_sizes, activation and "
+                "dropout, which are parameters of the estimator too. Pass a "
+                "builder as model for other settings."
+            ) from exc
         if self.bias_init_ is not None:
             set_output_bias(keras_model, self.bias_init_)
         return keras_model
@@ -933,8 +977,9 @@ def _as_float32(X, param):
     if X.dtype != np.float32 and np.isinf(X32).any():
         # check_array has rejected inf already: these overflowed the cast.
         row, column = np.argwhere(np.isinf(X32))[0]
+        value = float(X[row, column])
         raise ValueError(
-            f"{param} has values beyond float32's range (e.g. {X[row, column]!r} "
+            f"{param} has values beyond float32's range (e.g. {value!r} "
             f"at row {row}, column {column}; float32 holds magnitudes up to "
             f"{float(np.finfo(np.float32).max):.3g}), and the network computes in "
             "float32. Scale the features, e.g. with "
@@ -948,7 +993,7 @@ def _reject_negative_weights(sample_weight):
     if len(negative):
         raise ValueError(
             f"sample_weight has {len(negative)} negative value(s) (e.g. "
-            f"{sample_weight[negative[0]]!r} at row {negative[0]}); row weights "
+            f"{float(sample_weight[negative[0]])!r} at row {negative[0]}); row weights "
             "must be >= 0. Drop those rows, or give them weight 0."
         )
 

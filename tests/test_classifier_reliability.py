@@ -397,9 +397,10 @@ def test_a_single_callback_is_accepted(binary):
 def test_seeded_fits_in_threads_leave_global_generators_unchanged(binary):
     """Check that concurrent seeded fits restore Python's and NumPy's generators."""
     X, y = binary
+    # The global generators are what this test is about.
     random.seed(123)
-    np.random.seed(123)
-    python_state, numpy_state = random.getstate(), np.random.get_state()
+    np.random.seed(123)  # noqa: NPY002
+    python_state, numpy_state = random.getstate(), np.random.get_state()  # noqa: NPY002
     threads = [
         threading.Thread(target=WeightedKerasClassifier(
             hidden_layer_sizes=(4,), epochs=2, random_state=seed).fit, args=(X, y))
@@ -410,7 +411,8 @@ def test_seeded_fits_in_threads_leave_global_generators_unchanged(binary):
     for thread in threads:
         thread.join()
     assert random.getstate() == python_state
-    np.testing.assert_array_equal(np.random.get_state()[1], numpy_state[1])
+    np.testing.assert_array_equal(np.random.get_state()[1],  # noqa: NPY002
+                                  numpy_state[1])
 
 
 def test_one_estimator_fitted_from_two_threads_at_once_is_an_error(binary):
