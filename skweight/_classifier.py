@@ -7,15 +7,14 @@ from numbers import Integral, Real
 import keras
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
+from sklearn.utils import check_array
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted
+from sklearn_compat.base import _fit_context
+from sklearn_compat.utils.validation import validate_data
 
 from ._atomic import atomic_fit
 from ._costs import bayes_predict_indices, check_cost_matrix, decision_scores
@@ -491,7 +490,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         else:
             y_encoded = self._partial_fit_classes(y, classes, first_call)
         X = _as_float32(X, "X")
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        sample_weight = _check_row_weights(sample_weight, X.shape[0])
         _reject_negative_weights(sample_weight)
         counts = class_counts(y_encoded, len(self.classes_), sample_weight)
         if fitting:
@@ -986,6 +985,27 @@ def _as_float32(X, param):
             "sklearn.preprocessing.StandardScaler."
         )
     return X32
+
+
+def _check_row_weights(sample_weight, n_rows):
+    """``sample_weight`` as finite float64 row weights (a scalar: every row)."""
+    if sample_weight is None:
+        return np.ones(n_rows)
+    if isinstance(sample_weight, Real):
+        sample_weight = np.full(n_rows, sample_weight, dtype=np.float64)
+    sample_weight = check_array(sample_weight, ensure_2d=False, dtype=np.float64,
+                                input_name="sample_weight")
+    if sample_weight.shape != (n_rows,):
+        raise ValueError(
+            f"sample_weight has shape {sample_weight.shape} but X has {n_rows} "
+            f"rows; pass one weight per row, shape ({n_rows},)."
+        )
+    if not sample_weight.any():
+        raise ValueError(
+            "sample_weight is zero on every row; give the rows to learn from a "
+            "weight > 0."
+        )
+    return sample_weight
 
 
 def _reject_negative_weights(sample_weight):
