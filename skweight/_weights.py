@@ -81,7 +81,12 @@ class EffectiveNumber:
 
 
 def class_counts(y_encoded, n_classes, sample_weight=None):
-    """Number of rows of each class, or the summed sample weight of each class.
+    """Number of rows of each class, or their share of the sample weight.
+
+    With ``sample_weight`` the counts are the summed weights of each class,
+    scaled to total the number of rows: only the ratios of the weights matter,
+    so ``c * sample_weight`` gives the same counts (and class weights) for any
+    ``c > 0``, the effective-number scheme included.
 
     Parameters
     ----------
@@ -96,9 +101,13 @@ def class_counts(y_encoded, n_classes, sample_weight=None):
     -------
     counts : ndarray of shape (n_classes,), float
     """
-    return np.bincount(y_encoded, weights=sample_weight, minlength=n_classes).astype(
-        float
-    )
+    counts = np.bincount(y_encoded, weights=sample_weight,
+                         minlength=n_classes).astype(float)
+    if sample_weight is not None:
+        total = counts.sum()
+        if total > 0:
+            counts *= len(y_encoded) / total
+    return counts
 
 
 def _raw_scheme_weights(scheme, counts, cost_matrix):
