@@ -107,6 +107,13 @@ PARAMS = [
 ]
 
 
+def test_every_parameter_is_constrained_and_in_the_table():
+    """Check that each constructor parameter is validated and tried here."""
+    names = set(WeightedKerasClassifier().get_params())
+    assert set(WeightedKerasClassifier._parameter_constraints) == names
+    assert {name for params, _, _ in PARAMS for name in params} == names
+
+
 def _case_id(case):
     return ",".join(f"{key}={value!r}"[:40] for key, value in case.items())
 
