@@ -6,17 +6,27 @@ from numbers import Integral, Real
 
 import keras
 import numpy as np
-import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
-from sklearn.utils import check_array
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 from sklearn_compat.base import _fit_context
 from sklearn_compat.utils.validation import validate_data
 
 from ._atomic import atomic_fit
+from ._checks import (
+    as_float32,
+    check_callbacks,
+    check_layer_sizes,
+    check_metrics,
+    check_row_weights,
+    check_two_classes,
+    reject_indicator_targets,
+    reject_missing_labels,
+    reject_negative_weights,
+    short_repr,
+)
 from ._costs import bayes_predict_indices, check_cost_matrix, decision_scores
 from ._forward import make_forward, predict_in_batches
 from ._losses import (
@@ -36,7 +46,7 @@ from ._priors import (
 )
 from ._random import integer_seed, seeded
 from ._reuse import trainer_for, trainer_key
-from ._stopping import is_nan_loss_error, stopping_callbacks
+from ._stopping import divergence_advice, is_nan_loss_error, stopping_callbacks
 from ._training import (
     check_probabilities,
     fit_inputs,
@@ -472,15 +482,15 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         """
         fitting = first_call is None
         self._check_params()
-        _reject_indicator_targets(y)
-        _reject_missing_labels(y)
+        reject_indicator_targets(y)
+        reject_missing_labels(y)
         X, y = validate_data(self, X, y, dtype=[np.float32, np.float64],
                              reset=(fitting and not warm_start) or first_call)
         check_classification_targets(y)
         if fitting:
             previous = self.classes_ if warm_start else None
             self.classes_, y_encoded = np.unique(y, return_inverse=True)
-            _check_two_classes(self.classes_)
+            check_two_classes(self.classes_)
             if previous is not None and not np.array_equal(previous, self.classes_):
                 raise ValueError(
                     f"warm_start=True trains the fitted network on, but y has the "
@@ -489,9 +499,9 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
                 )
         else:
             y_encoded = self._partial_fit_classes(y, classes, first_call)
-        X = _as_float32(X, "X")
-        sample_weight = _check_row_weights(sample_weight, X.shape[0])
-        _reject_negative_weights(sample_weight)
+        X = as_float32(X, "X")
+        sample_weight = check_row_weights(sample_weight, X.shape[0])
+        reject_negative_weights(sample_weight)
         counts = class_counts(y_encoded, len(self.classes_), sample_weight)
         if fitting:
             if np.any(counts <= 0):
@@ -522,35 +532,9 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
     def _check_params(self):
         """What the parameter constraints cannot say: the items of lists."""
         if self.model is None:
-            sizes = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=object))
-            if not all(isinstance(size, Integral) and not isinstance(size, bool)
-                       and size >= 1 for size in sizes):
-                raise ValueError(
-                    f"hidden_layer_sizes={_short(self.hidden_layer_sizes)} must hold "
-                    "positive integers, the units of each hidden layer, e.g. (100,) "
-                    "or (64, 32)."
-                )
-        callbacks = self.callbacks
-        if callbacks is not None and not isinstance(callbacks,
-                                                    keras.callbacks.Callback):
-            bad = [cb for cb in callbacks
-                   if not isinstance(cb, keras.callbacks.Callback)]
-            if bad:
-                raise TypeError(
-                    f"callbacks={_short(callbacks)} holds {bad[0]!r} of type "
-                    f"{type(bad[0]).__name__}; pass keras.callbacks.Callback "
-                    "objects (one, or a list of them)."
-                )
-        for metric in self.metrics or []:
-            try:
-                if isinstance(metric, str) and metric not in ("accuracy", "acc"):
-                    keras.metrics.get(metric)
-            except ValueError as exc:
-                raise ValueError(
-                    f"metrics={_short(self.metrics)} holds {metric!r}, which is not "
-                    "a Keras metric; use names such as 'accuracy' or 'auc', or "
-                    "keras.metrics objects."
-                ) from exc
+            check_layer_sizes(self.hidden_layer_sizes)
+        check_callbacks(self.callbacks)
+        check_metrics(self.metrics)
 
     def _partial_fit_classes(self, y, classes, first_call):
         """Set ``classes_`` on the first call, check them after; encode ``y``."""
@@ -562,7 +546,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
                     "classes=numpy.unique(y_all)."
                 )
             self.classes_ = np.unique(np.asarray(classes))
-            _check_two_classes(self.classes_, "classes", y)
+            check_two_classes(self.classes_, "classes", y)
             self._counts = np.zeros(len(self.classes_))
         elif classes is not None and not np.array_equal(np.unique(classes),
                                                          self.classes_):
@@ -610,7 +594,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
             if self.bias_init_ is not None and not np.all(
                     np.isfinite(self.bias_init_)):
                 raise ValueError(
-                    f"bias_init={_short(self.bias_init)} gives the output bias "
+                    f"bias_init={short_repr(self.bias_init)} gives the output bias "
                     f"{self.bias_init_.tolist()!r}, which is not finite; pass "
                     "finite numbers, one per output unit, or 'auto'."
                 )
@@ -652,7 +636,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
             if self.model is not None or not self.model_params:
                 raise
             raise TypeError(
-                f"model_params={_short(self.model_params)} do not fit the default "
+                f"model_params={short_repr(self.model_params)} do not fit the default "
                 f"network ({exc}); it takes hidden_layer_sizes, activation and "
                 "dropout, which are parameters of the estimator too. Pass a "
                 "builder as model for other settings."
@@ -755,7 +739,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
                 "early stopping's validation score is not finite at epoch "
                 f"{self.n_iter_}: the network's outputs on the validation rows are "
                 "NaN or infinite, so training diverged; the model is unusable. "
-                + _divergence_advice(keras_model)
+                + divergence_advice(keras_model)
             )
         self.best_epoch_ = (early_stopping.best_epoch + 1
                             if validation is not None else None)
@@ -790,7 +774,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
             epoch = len(keras_model.history.history.get("loss", [])) + 1
             raise FloatingPointError(
                 f"the training loss is not finite at epoch {epoch}; the model is "
-                "unusable. " + _divergence_advice(keras_model)
+                "unusable. " + divergence_advice(keras_model)
             ) from exc
         return {key: list(values) for key, values in history.history.items()}
 
@@ -800,7 +784,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
             raise FloatingPointError(
                 f"the network's weights are not finite after epoch {self.n_iter_} "
                 "(training diverged in its last steps); the model is unusable. "
-                + _divergence_advice(self.model_)
+                + divergence_advice(self.model_)
             )
         check_probabilities(make_forward(self.model_)(X[:200]))
 
@@ -824,7 +808,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
     def _validated_features(self, X):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float32, np.float64])
-        return _as_float32(X, "X")
+        return as_float32(X, "X")
 
     def predict_weighted_proba(self, X):
         """Probabilities of the network as trained, before prior correction.
@@ -945,119 +929,3 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         else:
             indices = np.argmax(self.predict_weighted_proba(X), axis=1)
         return self.classes_[indices]
-
-
-def _check_two_classes(classes, param="y", y=None):
-    if len(classes) >= 2:
-        return
-    if param == "y":
-        raise ValueError(
-            f"y has 1 class ({classes.tolist()[0]!r}); a classifier needs at least "
-            "2 classes. Check the target column and any filtering before fit."
-        )
-    seen = np.unique(y).tolist() if y is not None else []
-    raise ValueError(
-        f"{param}={classes.tolist()!r} has 1 class; a classifier needs at least 2. "
-        f"Pass every label of the whole data set (this y has {_short(seen)}), "
-        "e.g. classes=numpy.unique(y_all)."
-    )
-
-
-def _short(value, limit=80):
-    """``repr(value)`` cut to a readable length."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 5] + " ...]"
-
-
-def _as_float32(X, param):
-    """``X`` as float32, the network's dtype; values beyond its range raise."""
-    with np.errstate(over="ignore"):
-        X32 = X.astype(np.float32, copy=False)
-    if X.dtype != np.float32 and np.isinf(X32).any():
-        # check_array has rejected inf already: these overflowed the cast.
-        row, column = np.argwhere(np.isinf(X32))[0]
-        value = float(X[row, column])
-        raise ValueError(
-            f"{param} has values beyond float32's range (e.g. {value!r} "
-            f"at row {row}, column {column}; float32 holds magnitudes up to "
-            f"{float(np.finfo(np.float32).max):.3g}), and the network computes in "
-            "float32. Scale the features, e.g. with "
-            "sklearn.preprocessing.StandardScaler."
-        )
-    return X32
-
-
-def _check_row_weights(sample_weight, n_rows):
-    """``sample_weight`` as finite float64 row weights (a scalar: every row)."""
-    if sample_weight is None:
-        return np.ones(n_rows)
-    if isinstance(sample_weight, Real):
-        sample_weight = np.full(n_rows, sample_weight, dtype=np.float64)
-    sample_weight = check_array(sample_weight, ensure_2d=False, dtype=np.float64,
-                                input_name="sample_weight")
-    if sample_weight.shape != (n_rows,):
-        raise ValueError(
-            f"sample_weight has shape {sample_weight.shape} but X has {n_rows} "
-            f"rows; pass one weight per row, shape ({n_rows},)."
-        )
-    if not sample_weight.any():
-        raise ValueError(
-            "sample_weight is zero on every row; give the rows to learn from a "
-            "weight > 0."
-        )
-    return sample_weight
-
-
-def _reject_negative_weights(sample_weight):
-    negative = np.flatnonzero(sample_weight < 0)
-    if len(negative):
-        raise ValueError(
-            f"sample_weight has {len(negative)} negative value(s) (e.g. "
-            f"{float(sample_weight[negative[0]])!r} at row {negative[0]}); row weights "
-            "must be >= 0. Drop those rows, or give them weight 0."
-        )
-
-
-def _reject_missing_labels(y):
-    """Explain None and NaN labels instead of a sorting error."""
-    y = np.asarray(y, dtype=object) if not hasattr(y, "dtype") else np.asarray(y)
-    if y.ndim != 1:
-        return
-    missing = np.flatnonzero(pd.isna(y))
-    if len(missing):
-        raise ValueError(
-            f"y has {len(missing)} missing label(s) (None or NaN, first at row "
-            f"{missing[0]}: {y[missing[0]]!r}); every row needs a class label. "
-            "Drop those rows, or fill them with a label, before fit."
-        )
-
-
-def _divergence_advice(keras_model):
-    try:
-        rate = float(keras.ops.convert_to_numpy(keras_model.optimizer.learning_rate))
-        rate = f"{rate:g}"
-    except (AttributeError, TypeError, ValueError):
-        rate = "a schedule"
-    return (
-        f"Lower learning_rate (the optimizer's is {rate}), scale the features "
-        "(e.g. sklearn.preprocessing.StandardScaler) or check the class and "
-        "sample weights for extreme values."
-    )
-
-
-def _reject_indicator_targets(y):
-    """Explain one-hot and multilabel targets instead of failing obscurely."""
-    y = np.asarray(y)
-    if y.ndim != 2 or y.shape[1] < 2 or type_of_target(y) != "multilabel-indicator":
-        return
-    if np.all(y.sum(axis=1) == 1):
-        raise ValueError(
-            f"y is one-hot encoded (shape {y.shape}, one 1 per row); "
-            "WeightedKerasClassifier takes class labels. Pass y.argmax(axis=1), or "
-            "better the original labels, and it encodes them itself."
-        )
-    raise ValueError(
-        f"y is a multilabel indicator matrix (shape {y.shape}); multilabel "
-        "classification is not supported yet. Fit one classifier per label, e.g. "
-        "with sklearn.multioutput.MultiOutputClassifier."
-    )

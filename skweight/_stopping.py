@@ -127,3 +127,17 @@ def stopping_callbacks(patience, tol, epochs, validation=None, monitor="log_loss
 def is_nan_loss_error(exc):
     """Whether ``exc`` is the error of ``TerminateOnNaN(raise_error=True)``."""
     return isinstance(exc, RuntimeError) and str(exc).startswith(_NAN_LOSS_MESSAGE)
+
+
+def divergence_advice(keras_model):
+    """What to change when training diverged, with the learning rate in use."""
+    try:
+        rate = float(keras.ops.convert_to_numpy(keras_model.optimizer.learning_rate))
+        rate = f"{rate:g}"
+    except (AttributeError, TypeError, ValueError):
+        rate = "a schedule"
+    return (
+        f"Lower learning_rate (the optimizer's is {rate}), scale the features "
+        "(e.g. sklearn.preprocessing.StandardScaler) or check the class and "
+        "sample weights for extreme values."
+    )

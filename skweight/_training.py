@@ -175,6 +175,13 @@ def check_probabilities(outputs):
         One sigmoid unit, or one softmax unit per class.
     """
     outputs = np.asarray(outputs)
+    tolerance = 1e-3
+    # One pass for the usual case: NaN fails both comparisons.
+    ok = ((outputs >= -tolerance) & (outputs <= 1 + tolerance)).all()
+    if ok and outputs.shape[1] > 1:
+        ok = (np.abs(outputs.sum(axis=1) - 1.0) <= tolerance).all()
+    if ok:
+        return
     finite = np.isfinite(outputs).all(axis=1)
     if not finite.all():
         rows = np.flatnonzero(~finite)
@@ -183,16 +190,14 @@ def check_probabilities(outputs):
             f"rows (first: row {rows[0]}, {outputs[rows[0]].tolist()!r}); no label "
             "is given for them. Check the input rows for extreme values."
         )
-    tolerance = 1e-3
     bad = ((outputs < -tolerance) | (outputs > 1 + tolerance)).any(axis=1)
     if outputs.shape[1] > 1:
-        bad |= ~np.isclose(outputs.sum(axis=1), 1.0, atol=tolerance)
-    if bad.any():
-        bad = np.flatnonzero(bad)
-        raise ValueError(
-            "the model's outputs are not probabilities (e.g. "
-            f"{np.round(outputs[bad[0]], 4).tolist()!r} for row {bad[0]}): a model "
-            "must end in one sigmoid unit (two classes) or a softmax over the "
-            "classes. A model that outputs logits needs activation='sigmoid' or "
-            "'softmax' on its last layer."
-        )
+        bad |= np.abs(outputs.sum(axis=1) - 1.0) > tolerance
+    row = np.flatnonzero(bad)[0]
+    raise ValueError(
+        "the model's outputs are not probabilities (e.g. "
+        f"{np.round(outputs[row], 4).tolist()!r} for row {row}): a model must end "
+        "in one sigmoid unit (two classes) or a softmax over the classes. A model "
+        "that outputs logits needs activation='sigmoid' or 'softmax' on its last "
+        "layer."
+    )
