@@ -31,6 +31,7 @@ from ._costs import bayes_predict_indices, check_cost_matrix, decision_scores
 from ._forward import make_forward, predict_in_batches
 from ._losses import (
     is_loss,
+    optimizer_config,
     output_factors,
     resolve_loss,
     resolve_optimizer,
@@ -720,6 +721,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
             builder_params=self._builder_params(),
             loss=self.loss,
             loss_params=dict(self.loss_params or {}),
+            optimizer=optimizer_config(self.optimizer, self.learning_rate),
             compiled_priors=(self.priors_.tolist()
                              if is_loss(self.loss, "logit_adjusted") else None),
             metrics=metrics,

@@ -257,6 +257,32 @@ def resolve_loss(loss, loss_params, n_outputs, priors):
     return resolved
 
 
+def optimizer_config(optimizer, learning_rate):
+    """The Keras config of the estimator's optimizer: ``{"class_name", "config"}``.
+
+    Parameters
+    ----------
+    optimizer : str or keras.optimizers.Optimizer
+    learning_rate : float or None
+        None keeps the optimizer's own.
+
+    Returns
+    -------
+    config : dict
+        A new dict, as ``keras.optimizers.get`` takes it.
+    """
+    if isinstance(optimizer, str):
+        config = {"class_name": optimizer, "config": {}}
+    else:
+        config = {
+            "class_name": type(optimizer).__name__,
+            "config": optimizer.get_config(),
+        }
+    if learning_rate is not None:
+        config["config"]["learning_rate"] = learning_rate
+    return config
+
+
 def resolve_optimizer(optimizer, learning_rate):
     """A new Keras optimizer for the estimator's ``optimizer`` and ``learning_rate``.
 
@@ -272,17 +298,8 @@ def resolve_optimizer(optimizer, learning_rate):
     -------
     optimizer : keras.optimizers.Optimizer
     """
-    if isinstance(optimizer, str):
-        config = {"class_name": optimizer, "config": {}}
-    else:
-        config = {
-            "class_name": type(optimizer).__name__,
-            "config": optimizer.get_config(),
-        }
-    if learning_rate is not None:
-        config["config"]["learning_rate"] = learning_rate
     try:
-        return keras.optimizers.get(config)
+        return keras.optimizers.get(optimizer_config(optimizer, learning_rate))
     except ValueError as exc:
         raise ValueError(
             f"optimizer={optimizer!r} is not a Keras optimizer; use a "
