@@ -38,9 +38,11 @@ def short_repr(value, limit=80):
 
 def as_float32(X, param):
     """``X`` as float32, the network's dtype; values beyond its range raise."""
+    if X.dtype == np.float32:
+        return X
     with np.errstate(over="ignore"):
-        X32 = X.astype(np.float32, copy=False)
-    if X.dtype != np.float32 and np.isinf(X32).any():
+        X32 = X.astype(np.float32)
+    if np.isinf(X32).any():
         # check_array has rejected inf already: these overflowed the cast.
         row, column = np.argwhere(np.isinf(X32))[0]
         value = float(X[row, column])
