@@ -6,20 +6,39 @@ from numbers import Integral, Real
 
 import keras
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
+from sklearn_compat.base import _fit_context
+from sklearn_compat.utils.validation import validate_data
 
+from ._atomic import atomic_fit
+from ._checks import (
+    as_float32,
+    check_callbacks,
+    check_layer_sizes,
+    check_metrics,
+    check_row_weights,
+    check_two_classes,
+    reject_indicator_targets,
+    reject_missing_labels,
+    reject_negative_weights,
+    short_repr,
+)
 from ._costs import bayes_predict_indices, check_cost_matrix, decision_scores
 from ._forward import make_forward, predict_in_batches
-from ._losses import is_loss, output_factors, resolve_loss, resolve_optimizer
+from ._losses import (
+    is_loss,
+    optimizer_config,
+    output_factors,
+    resolve_loss,
+    resolve_optimizer,
+    wants_one_hot,
+)
 from ._model import instantiate_model, set_output_bias
+from ._persist import PicklableNetwork
 from ._priors import (
     BIAS_INIT_OPTIONS,
     correct_proba,
@@ -28,8 +47,9 @@ from ._priors import (
 )
 from ._random import integer_seed, seeded
 from ._reuse import trainer_for, trainer_key
-from ._stopping import is_nan_loss_error, stopping_callbacks
+from ._stopping import divergence_advice, is_nan_loss_error, stopping_callbacks
 from ._training import (
+    check_probabilities,
     fit_inputs,
     keras_targets,
     no_retracing_warning,
@@ -119,8 +139,14 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         Keyword arguments of the loss (e.g. ``{"gamma": 1.0}`` for ``"focal"``).
     optimizer : str or keras.optimizers.Optimizer, default="adam"
         Optimizer name or instance (an instance is copied, never trained in place).
-    learning_rate : float or None, default=0.001
-        Learning rate; None keeps the optimizer's own.
+    learning_rate : float or None, default=None
+        Learning rate. None keeps the optimizer's own: Keras' default for a
+        name (0.001 for ``"adam"``, 0.01 for ``"sgd"``), the instance's for an
+        instance (``SGD(learning_rate=0.15)`` trains at 0.15). A float
+        overrides either.
+    metrics : list of str or keras.metrics.Metric, default=None
+        Keras metrics computed on the training batches each epoch and recorded
+        in ``history_`` under their names (e.g. ``["accuracy"]``).
     batch_size : int or "auto", default="auto"
         Rows per gradient step; ``"auto"`` is ``min(200, n_samples)``.
     epochs : int, default=200
@@ -142,8 +168,15 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         early stopping is on, where None means "never stop early" too).
     tol : float, default=1e-4
         Smallest improvement of the monitored score that resets the patience.
-    callbacks : list of keras.callbacks.Callback, default=None
-        Extra Keras callbacks (copied for each fit).
+    callbacks : keras.callbacks.Callback or list of them, default=None
+        Extra Keras callbacks (copied for each fit), called after skweight's own
+        (the NaN guard, the validation score and early stopping).
+    warm_start : bool, default=False
+        When fitted already, ``fit`` trains the fitted network on (with its
+        optimizer state) instead of building a new one, as
+        :class:`~sklearn.neural_network.MLPClassifier` does. The features and
+        classes must be those of the first fit; class weights and priors are
+        computed from the new data, the output bias of the first fit is kept.
     verbose : int, default=0
         Keras progress output.
     random_state : int, RandomState instance or None, default=None
@@ -168,7 +201,8 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
     cost_matrix_ : ndarray of shape (n_classes, n_classes) or None
         The validated cost matrix.
     history_ : dict
-        Per-epoch training logs (``loss``, and ``val_log_loss`` or ``val_loss``).
+        Per-epoch training logs (``loss``, the ``metrics``, and
+        ``val_log_loss`` or ``val_loss``).
     n_iter_ : int
         Epochs run.
     best_epoch_ : int or None
@@ -180,6 +214,13 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
 
     Notes
     -----
+    A fit is atomic: it ends with finite weights and probability outputs, or
+    raises (``FloatingPointError`` on divergence) leaving the fitted state as it
+    was before the call, also on ``KeyboardInterrupt``. One object is fitted by
+    one thread at a time (a concurrent second fit raises); fit clones in
+    parallel instead. A fitted estimator pickles (and ``copy.deepcopy``-s) with
+    the custom Keras classes it needs, and loads wherever their modules import.
+
     Keras compiles a network's training step on its first fit (about 0.6 s on a
     CPU with TensorFlow). For the default network, skweight keeps up to four
     compiled copies of recently fitted configurations and trains a new fit of the
@@ -232,6 +273,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         "loss_params": [dict, None],
         "optimizer": [str, keras.optimizers.Optimizer],
         "learning_rate": [Interval(Real, 0, None, closed="neither"), None],
+        "metrics": [list, None],
         "batch_size": [Interval(Integral, 1, None, closed="left"),
                        StrOptions({"auto"})],
         "epochs": [Interval(Integral, 1, None, closed="left")],
@@ -240,7 +282,8 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), None],
         "tol": [Interval(Real, 0, None, closed="left")],
-        "callbacks": [list, None],
+        "callbacks": [list, keras.callbacks.Callback, None],
+        "warm_start": ["boolean"],
         "verbose": ["verbose"],
         "random_state": ["random_state"],
     }
@@ -259,7 +302,8 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         loss="auto",
         loss_params=None,
         optimizer="adam",
-        learning_rate=0.001,
+        learning_rate=None,
+        metrics=None,
         batch_size="auto",
         epochs=200,
         early_stopping=False,
@@ -268,6 +312,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         n_iter_no_change=10,
         tol=1e-4,
         callbacks=None,
+        warm_start=False,
         verbose=0,
         random_state=None,
     ):
@@ -283,6 +328,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         self.loss_params = loss_params
         self.optimizer = optimizer
         self.learning_rate = learning_rate
+        self.metrics = metrics
         self.batch_size = batch_size
         self.epochs = epochs
         self.early_stopping = early_stopping
@@ -291,6 +337,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.callbacks = callbacks
+        self.warm_start = warm_start
         self.verbose = verbose
         self.random_state = random_state
 
@@ -303,6 +350,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------ fit
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @atomic_fit
     def fit(self, X, y, sample_weight=None, cost_matrix=None):
         """Train the network.
 
@@ -313,7 +361,10 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         y : array-like of shape (n_samples,)
             Class labels (strings allowed), at least two classes.
         sample_weight : array-like of shape (n_samples,), default=None
-            Row weights, multiplied by the class weights into a new array.
+            Row weights (finite, >= 0), multiplied by the class weights into a
+            new array. Only their ratios matter: the row weights are rescaled to
+            a mean of 1 for the loss, so ``c * sample_weight`` trains as
+            ``sample_weight`` does for any ``c > 0``.
         cost_matrix : array-like of shape (n_samples, n_classes, n_classes), \
                 default=None
             Each row's own costs: train by cost-proportionate row weights
@@ -326,10 +377,21 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : WeightedKerasClassifier
             The fitted estimator.
+
+        Raises
+        ------
+        FloatingPointError
+            When training diverges (a loss, a validation score or a weight that
+            is not finite). On this or any other exception the estimator's
+            fitted state is left as it was before the call.
         """
+        warm = self.warm_start and hasattr(self, "model_")
         X, y_encoded, row_weight, sample_weight = self._prepare(
-            X, y, sample_weight, row_costs=cost_matrix
+            X, y, sample_weight, warm_start=warm, row_costs=cost_matrix
         )
+        # Only the ratios of the row weights matter (see sample_weight above).
+        row_weight = row_weight / row_weight.max()
+        row_weight /= row_weight.mean()
         seed = integer_seed(self.random_state)
         train = (X, y_encoded, row_weight)
         validation = None
@@ -337,16 +399,21 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
             train, validation = self._split(*train, sample_weight, seed)
         n_rows = train[0].shape[0]
         with seeded(seed):
-            meta = self._meta(seed)
-            self.model_ = self._build(meta)
-            loss_fn = self._compile(self.model_, n_rows)
-            with trainer_for(self.model_, self._trainer_key(self.model_),
-                             partial(self._new_trainer, meta, n_rows)) as trainer:
-                self._train(trainer, train, validation, seed, loss_fn)
+            if warm:  # train on, with the optimizer state of the last fit
+                self._train(self.model_, train, validation, seed, self.model_.loss)
+            else:
+                meta = self._meta(seed)
+                self.model_ = self._build(meta)
+                loss_fn = self._compile(self.model_, n_rows)
+                with trainer_for(self.model_, self._trainer_key(self.model_),
+                                 partial(self._new_trainer, meta, n_rows)) as trainer:
+                    self._train(trainer, train, validation, seed, loss_fn)
+        self._check_trained(X)
         self._forward = make_forward(self.model_)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @atomic_fit
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train one pass over a batch of rows, for data that does not fit in memory.
 
@@ -365,12 +432,14 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         classes : array-like of shape (n_classes,), default=None
             Every class label; required on the first call, as in scikit-learn.
         sample_weight : array-like of shape (n_samples,), default=None
-            Row weights.
+            Row weights (finite, >= 0), used as given: their scale across calls
+            says how much each batch counts.
 
         Returns
         -------
         self : WeightedKerasClassifier
-            The estimator, trained on one more batch.
+            The estimator, trained on one more batch. On any exception its
+            fitted state, the network's weights included, is left as it was.
         """
         first_call = not hasattr(self, "model_")
         X, y_encoded, row_weight, _ = self._prepare(
@@ -388,17 +457,20 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         for key, values in history.items():
             self.history_.setdefault(key, []).extend(values)
         self.n_iter_ += 1
+        self._check_trained(X)
         self._forward = make_forward(self.model_)
         return self
 
     def _prepare(self, X, y, sample_weight, *, classes=None, first_call=None,
-                 row_costs=None):
+                 warm_start=False, row_costs=None):
         """Validate a fit's data and set the class state from it.
 
         ``first_call=None`` is a fit: classes, counts and the output bias come
         from this ``y`` alone. Otherwise a call of :meth:`partial_fit`: the
         classes are those of the first call, the counts accumulate over calls and
-        the output bias is set on the first call only.
+        the output bias is set on the first call only. ``warm_start``: a fit
+        that trains the fitted network on, which needs the same features and
+        classes and keeps the output bias.
 
         Returns
         -------
@@ -410,16 +482,27 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         sample_weight : ndarray of float64
         """
         fitting = first_call is None
-        _reject_indicator_targets(y)
+        self._check_params()
+        reject_indicator_targets(y)
+        reject_missing_labels(y)
         X, y = validate_data(self, X, y, dtype=[np.float32, np.float64],
-                             reset=fitting or first_call)
+                             reset=(fitting and not warm_start) or first_call)
         check_classification_targets(y)
         if fitting:
+            previous = self.classes_ if warm_start else None
             self.classes_, y_encoded = np.unique(y, return_inverse=True)
-            _check_two_classes(self.classes_)
+            check_two_classes(self.classes_)
+            if previous is not None and not np.array_equal(previous, self.classes_):
+                raise ValueError(
+                    f"warm_start=True trains the fitted network on, but y has the "
+                    f"classes {self.classes_.tolist()!r} where the last fit had "
+                    f"{previous.tolist()!r}; pass warm_start=False to start anew."
+                )
         else:
             y_encoded = self._partial_fit_classes(y, classes, first_call)
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        X = as_float32(X, "X")
+        sample_weight = check_row_weights(sample_weight, X.shape[0])
+        reject_negative_weights(sample_weight)
         counts = class_counts(y_encoded, len(self.classes_), sample_weight)
         if fitting:
             if np.any(counts <= 0):
@@ -439,12 +522,20 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
                 row_costs, y_encoded, self.classes_, counts,
                 class_weight=self.class_weight, sample_weight=sample_weight,
             )
-        class_weights = self._set_class_state(y, counts,
-                                              set_bias=fitting or first_call,
-                                              class_weights=class_weights)
+        class_weights = self._set_class_state(
+            y, counts, set_bias=(fitting and not warm_start) or first_call,
+            class_weights=class_weights,
+        )
         if row_weight is None:
             row_weight = sample_weight * class_weights[y_encoded]
-        return X.astype(np.float32, copy=False), y_encoded, row_weight, sample_weight
+        return X, y_encoded, row_weight, sample_weight
+
+    def _check_params(self):
+        """What the parameter constraints cannot say: the items of lists."""
+        if self.model is None:
+            check_layer_sizes(self.hidden_layer_sizes)
+        check_callbacks(self.callbacks)
+        check_metrics(self.metrics)
 
     def _partial_fit_classes(self, y, classes, first_call):
         """Set ``classes_`` on the first call, check them after; encode ``y``."""
@@ -456,7 +547,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
                     "classes=numpy.unique(y_all)."
                 )
             self.classes_ = np.unique(np.asarray(classes))
-            _check_two_classes(self.classes_)
+            check_two_classes(self.classes_, "classes", y)
             self._counts = np.zeros(len(self.classes_))
         elif classes is not None and not np.array_equal(np.unique(classes),
                                                          self.classes_):
@@ -501,6 +592,13 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
             self.bias_init_ = resolve_bias_init(self.bias_init, counts,
                                                 self._output_factors,
                                                 self._n_outputs())
+            if self.bias_init_ is not None and not np.all(
+                    np.isfinite(self.bias_init_)):
+                raise ValueError(
+                    f"bias_init={short_repr(self.bias_init)} gives the output bias "
+                    f"{self.bias_init_.tolist()!r}, which is not finite; pass "
+                    "finite numbers, one per output unit, or 'auto'."
+                )
         return class_weights
 
     def _n_outputs(self):
@@ -533,7 +631,17 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         return params
 
     def _build(self, meta):
-        keras_model = instantiate_model(self.model, meta, self._builder_params())
+        try:
+            keras_model = instantiate_model(self.model, meta, self._builder_params())
+        except TypeError as exc:
+            if self.model is not None or not self.model_params:
+                raise
+            raise TypeError(
+                f"model_params={short_repr(self.model_params)} do not fit the default "
+                f"network ({exc}); it takes hidden_layer_sizes, activation and "
+                "dropout, which are parameters of the estimator too. Pass a "
+                "builder as model for other settings."
+            ) from exc
         if self.bias_init_ is not None:
             set_output_bias(keras_model, self.bias_init_)
         return keras_model
@@ -575,6 +683,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         keras_model.compile(
             optimizer=resolve_optimizer(self.optimizer, self.learning_rate),
             loss=loss_fn,
+            metrics=list(self.metrics) if self.metrics else None,
             steps_per_execution=steps_per_execution(n_rows, self._batch_size(n_rows)),
         )
         return loss_fn
@@ -590,18 +699,21 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         trainer = self._build(meta)
         self._compile(trainer, n_rows)
         x = np.zeros((1, self.n_features_in_), dtype=np.float32)
-        trainer.compute_loss(x=x, y=keras_targets(np.zeros(1, dtype=int),
-                                                  self._n_outputs()),
-                             y_pred=trainer(x), sample_weight=np.ones(1, np.float32))
+        targets = keras_targets(np.zeros(1, dtype=int), self._n_outputs(),
+                                wants_one_hot(trainer.loss))
+        trainer.compute_loss(x=x, y=targets, y_pred=trainer(x),
+                             sample_weight=np.ones(1, np.float32))
         return trainer
 
     def _trainer_key(self, keras_model):
         """The reuse key of ``keras_model`` (see :func:`skweight._reuse.trainer_key`).
 
-        None for a custom builder or model, or a loss object, which cannot be
-        named with certainty: such a model trains itself.
+        None for a custom builder or model, a loss or metric object, which
+        cannot be named with certainty: such a model trains itself.
         """
-        if self.model is not None or not isinstance(self.loss, str):
+        metrics = tuple(self.metrics or ())
+        if (self.model is not None or not isinstance(self.loss, str)
+                or not all(isinstance(metric, str) for metric in metrics)):
             return None
         return trainer_key(
             keras_model,
@@ -609,8 +721,10 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
             builder_params=self._builder_params(),
             loss=self.loss,
             loss_params=dict(self.loss_params or {}),
+            optimizer=optimizer_config(self.optimizer, self.learning_rate),
             compiled_priors=(self.priors_.tolist()
                              if is_loss(self.loss, "logit_adjusted") else None),
+            metrics=metrics,
         )
 
     def _train(self, keras_model, train, validation, seed, loss_fn):
@@ -622,6 +736,13 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         self.history_ = self._run_epochs(keras_model, *train, self.epochs, seed,
                                          stopping=stopping)
         self.n_iter_ = len(self.history_.get("loss", []))
+        if any(getattr(callback, "diverged", False) for callback in stopping):
+            raise FloatingPointError(
+                "early stopping's validation score is not finite at epoch "
+                f"{self.n_iter_}: the network's outputs on the validation rows are "
+                "NaN or infinite, so training diverged; the model is unusable. "
+                + divergence_advice(keras_model)
+            )
         self.best_epoch_ = (early_stopping.best_epoch + 1
                             if validation is not None else None)
 
@@ -634,10 +755,14 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         if stopping is None:
             stopping, _ = stopping_callbacks(None, 0.0, epochs)
         n_outputs = keras_model.outputs[0].shape[-1]
-        callbacks = [*stopping, *copy.deepcopy(self.callbacks or [])]
+        user_callbacks = self.callbacks
+        if isinstance(user_callbacks, keras.callbacks.Callback):
+            user_callbacks = [user_callbacks]
+        callbacks = [*stopping, *copy.deepcopy(list(user_callbacks or []))]
+        targets = keras_targets(y_encoded, n_outputs, wants_one_hot(keras_model.loss))
         try:
             with fit_inputs(
-                X, keras_targets(y_encoded, n_outputs), row_weight.astype(np.float32),
+                X, targets, row_weight.astype(np.float32),
                 self._batch_size(X.shape[0]), seed, epochs,
                 keras_model.steps_per_execution,
             ) as inputs, no_retracing_warning():
@@ -650,19 +775,32 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
                 raise
             epoch = len(keras_model.history.history.get("loss", [])) + 1
             raise FloatingPointError(
-                f"the training loss stopped being finite at epoch {epoch}; the "
-                "model is unusable. Lower "
-                f"learning_rate (now {self.learning_rate!r}), scale the features "
-                "(e.g. StandardScaler) or check the class weights for extreme values."
+                f"the training loss is not finite at epoch {epoch}; the model is "
+                "unusable. " + divergence_advice(keras_model)
             ) from exc
         return {key: list(values) for key, values in history.history.items()}
+
+    def _check_trained(self, X):
+        """Raise unless the trained network is finite and outputs probabilities."""
+        if not all(np.all(np.isfinite(w)) for w in self.model_.get_weights()):
+            raise FloatingPointError(
+                f"the network's weights are not finite after epoch {self.n_iter_} "
+                "(training diverged in its last steps); the model is unusable. "
+                + divergence_advice(self.model_)
+            )
+        check_probabilities(make_forward(self.model_)(X[:200]))
 
     def __getstate__(self):
         state = dict(super().__getstate__())  # may be self.__dict__ itself
         state.pop("_forward", None)  # a closure: rebuilt from model_ on load
+        if "model_" in state:  # with the custom classes it needs to load
+            state["model_"] = PicklableNetwork(state["model_"])
         return state
 
     def __setstate__(self, state):
+        state = dict(state)
+        if isinstance(state.get("model_"), PicklableNetwork):
+            state["model_"] = state["model_"].model
         super().__setstate__(state)
         if "model_" in state:
             self._forward = make_forward(self.model_)
@@ -672,7 +810,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
     def _validated_features(self, X):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float32, np.float64])
-        return X.astype(np.float32, copy=False)
+        return as_float32(X, "X")
 
     def predict_weighted_proba(self, X):
         """Probabilities of the network as trained, before prior correction.
@@ -691,6 +829,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         """
         X = self._validated_features(X)
         outputs = predict_in_batches(self._forward, X, self.model_.outputs[0].shape[-1])
+        check_probabilities(outputs)
         return outputs_to_proba(outputs)
 
     def predict_proba(self, X):
@@ -792,29 +931,3 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         else:
             indices = np.argmax(self.predict_weighted_proba(X), axis=1)
         return self.classes_[indices]
-
-
-def _check_two_classes(classes):
-    if len(classes) < 2:
-        raise ValueError(
-            f"y has 1 class ({classes.tolist()[0]!r}); a classifier needs at least "
-            "2 classes. Check the target column and any filtering before fit."
-        )
-
-
-def _reject_indicator_targets(y):
-    """Explain one-hot and multilabel targets instead of failing obscurely."""
-    y = np.asarray(y)
-    if y.ndim != 2 or y.shape[1] < 2 or type_of_target(y) != "multilabel-indicator":
-        return
-    if np.all(y.sum(axis=1) == 1):
-        raise ValueError(
-            f"y is one-hot encoded (shape {y.shape}, one 1 per row); "
-            "WeightedKerasClassifier takes class labels. Pass y.argmax(axis=1), or "
-            "better the original labels, and it encodes them itself."
-        )
-    raise ValueError(
-        f"y is a multilabel indicator matrix (shape {y.shape}); multilabel "
-        "classification is not supported yet. Fit one classifier per label, e.g. "
-        "with sklearn.multioutput.MultiOutputClassifier."
-    )

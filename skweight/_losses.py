@@ -20,6 +20,8 @@ Both take the network's probability output (sigmoid or softmax) and targets as a
 and ``optimizer`` parameters into the objects a network is compiled with.
 """
 
+import re
+
 import keras
 import numpy as np
 
@@ -111,19 +113,54 @@ class LogitAdjustedLoss(keras.losses.Loss):
                 "tau": self.tau}
 
 
+@keras.saving.register_keras_serializable(package="skweight")
 class FunctionLoss(keras.losses.Loss):
     """A loss from a plain function ``fn(y_true, y_pred) -> per-row losses``.
 
     Gives any function the ``sample_weight`` handling and reduction of a Keras
-    ``Loss``.
+    ``Loss``. Saved with the function's name, so a Keras loss function (e.g.
+    ``keras.losses.binary_crossentropy``) or one in Keras' custom-object scope
+    loads again.
     """
 
     def __init__(self, fn, name=None, **kwargs):
-        super().__init__(name=name or getattr(fn, "__name__", "loss"), **kwargs)
+        # Keras uses the name as a scope name: "<lambda>" is not one.
+        name = re.sub(r"[^A-Za-z0-9_.]", "_", name or getattr(fn, "__name__", "loss"))
+        super().__init__(name=name, **kwargs)
         self.fn = fn
 
     def call(self, y_true, y_pred):
         return self.fn(y_true, y_pred)
+
+    def get_config(self):
+        return {**super().get_config(),
+                "fn": keras.saving.serialize_keras_object(self.fn)}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        fn = keras.saving.deserialize_keras_object(config.pop("fn"))
+        return cls(fn, **config)
+
+
+# Keras' losses that compare one-hot targets with one probability per class.
+ONE_HOT_LOSSES = (
+    keras.losses.CategoricalCrossentropy,
+    keras.losses.CategoricalFocalCrossentropy,
+    keras.losses.CategoricalHinge,
+)
+ONE_HOT_LOSS_FUNCTIONS = (
+    keras.losses.categorical_crossentropy,
+    keras.losses.categorical_focal_crossentropy,
+    keras.losses.categorical_hinge,
+)
+
+
+def wants_one_hot(loss):
+    """Whether a resolved loss expects one-hot targets (Keras' categorical ones)."""
+    if isinstance(loss, FunctionLoss):
+        return loss.fn in ONE_HOT_LOSS_FUNCTIONS
+    return isinstance(loss, ONE_HOT_LOSSES)
 
 
 def logit_adjustment_weights(priors, tau):
@@ -210,7 +247,40 @@ def resolve_loss(loss, loss_params, n_outputs, priors):
         ) from exc
     if not isinstance(resolved, keras.losses.Loss):
         resolved = FunctionLoss(resolved)
+    if n_outputs == 1 and wants_one_hot(resolved):
+        raise ValueError(
+            f"loss={loss!r} compares one-hot targets with one probability per "
+            "class, but two classes get one sigmoid unit, on which it is 0 for "
+            "every row; use loss='auto' (binary cross-entropy, the same loss for "
+            "two classes) or 'binary_focal_crossentropy'."
+        )
     return resolved
+
+
+def optimizer_config(optimizer, learning_rate):
+    """The Keras config of the estimator's optimizer: ``{"class_name", "config"}``.
+
+    Parameters
+    ----------
+    optimizer : str or keras.optimizers.Optimizer
+    learning_rate : float or None
+        None keeps the optimizer's own.
+
+    Returns
+    -------
+    config : dict
+        A new dict, as ``keras.optimizers.get`` takes it.
+    """
+    if isinstance(optimizer, str):
+        config = {"class_name": optimizer, "config": {}}
+    else:
+        config = {
+            "class_name": type(optimizer).__name__,
+            "config": optimizer.get_config(),
+        }
+    if learning_rate is not None:
+        config["config"]["learning_rate"] = learning_rate
+    return config
 
 
 def resolve_optimizer(optimizer, learning_rate):
@@ -228,17 +298,8 @@ def resolve_optimizer(optimizer, learning_rate):
     -------
     optimizer : keras.optimizers.Optimizer
     """
-    if isinstance(optimizer, str):
-        config = {"class_name": optimizer, "config": {}}
-    else:
-        config = {
-            "class_name": type(optimizer).__name__,
-            "config": optimizer.get_config(),
-        }
-    if learning_rate is not None:
-        config["config"]["learning_rate"] = learning_rate
     try:
-        return keras.optimizers.get(config)
+        return keras.optimizers.get(optimizer_config(optimizer, learning_rate))
     except ValueError as exc:
         raise ValueError(
             f"optimizer={optimizer!r} is not a Keras optimizer; use a "

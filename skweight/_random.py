@@ -11,6 +11,7 @@ with an operation-level seed instead of any global one.
 
 import contextlib
 import random
+import threading
 
 import numpy as np
 from sklearn.utils import check_random_state
@@ -50,45 +51,69 @@ def _torch_rng_state():
     return torch.random.get_rng_state()
 
 
+_lock = threading.Lock()
+_active = 0  # seeded blocks running now, in any thread
+_saved = None  # the generators' states before the first of them began
+
+
+def _global_states():
+    keras_generator = (
+        _keras_global_state.get_global_attribute(_GLOBAL_SEED_GENERATOR)
+        if _keras_global_state is not None
+        else None
+    )
+    return random.getstate(), np.random.get_state(), keras_generator, \
+        _torch_rng_state()
+
+
+def _restore(states):
+    python_state, numpy_state, keras_generator, torch_state = states
+    random.setstate(python_state)
+    np.random.set_state(numpy_state)
+    if torch_state is not None:
+        import torch
+
+        torch.random.set_rng_state(torch_state)
+    if _keras_global_state is not None:
+        _keras_global_state.set_global_attribute(_GLOBAL_SEED_GENERATOR,
+                                                 keras_generator)
+
+
 @contextlib.contextmanager
 def seeded(seed):
     """Seed Python, NumPy and Keras for the duration of the block, then restore.
+
+    Seeded blocks may run at once in several threads (the generators are global,
+    so their draws then interleave): the states seen before the first block
+    began are restored when the last one ends.
 
     Parameters
     ----------
     seed : int or None
         None leaves every generator alone.
     """
+    global _active, _saved
     if seed is None:
         yield
         return
-    python_state = random.getstate()
-    numpy_state = np.random.get_state()
-    keras_generator = (
-        _keras_global_state.get_global_attribute(_GLOBAL_SEED_GENERATOR)
-        if _keras_global_state is not None
-        else None
-    )
-    torch_state = _torch_rng_state()
-    random.seed(seed)
-    np.random.seed(seed)
-    if torch_state is not None:
-        import torch
+    with _lock:
+        if _active == 0:
+            _saved = _global_states()
+        _active += 1
+        random.seed(seed)
+        np.random.seed(seed)
+        if _torch_rng_state() is not None:
+            import torch
 
-        torch.manual_seed(seed)
-    if _keras_global_state is not None:
-        # Recreated lazily from Python's (now seeded) generator.
-        _keras_global_state.set_global_attribute(_GLOBAL_SEED_GENERATOR, None)
+            torch.manual_seed(seed)
+        if _keras_global_state is not None:
+            # Recreated lazily from Python's (now seeded) generator.
+            _keras_global_state.set_global_attribute(_GLOBAL_SEED_GENERATOR, None)
     try:
         yield
     finally:
-        random.setstate(python_state)
-        np.random.set_state(numpy_state)
-        if torch_state is not None:
-            import torch
-
-            torch.random.set_rng_state(torch_state)
-        if _keras_global_state is not None:
-            _keras_global_state.set_global_attribute(
-                _GLOBAL_SEED_GENERATOR, keras_generator
-            )
+        with _lock:
+            _active -= 1
+            if _active == 0:
+                _restore(_saved)
+                _saved = None

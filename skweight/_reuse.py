@@ -48,7 +48,7 @@ def canonical(value):
 
 
 def trainer_key(keras_model, *, inputs, builder_params, loss, loss_params,
-                compiled_priors=None):
+                optimizer, compiled_priors=None, metrics=()):
     """What the compiled training step of ``keras_model`` depends on.
 
     Parameters
@@ -63,8 +63,15 @@ def trainer_key(keras_model, *, inputs, builder_params, loss, loss_params,
         The loss, by name; a loss object cannot be named with certainty.
     loss_params : dict
         Its keyword arguments.
+    optimizer : dict
+        The optimizer's Keras config, ``{"class_name": ..., "config": ...}``
+        (read from the settings, not from the compiled optimizer, whose
+        ``get_config`` converts the learning-rate variable to NumPy: a
+        DeprecationWarning on JAX).
     compiled_priors : sequence of float or None
         Class priors the loss compiles in (the logit-adjusted loss), else None.
+    metrics : tuple of str, default=()
+        The metrics compiled in, by name.
 
     Returns
     -------
@@ -75,8 +82,7 @@ def trainer_key(keras_model, *, inputs, builder_params, loss, loss_params,
     """
     if keras.backend.backend() == "torch":
         return None
-    optimizer = keras_model.optimizer
-    config = optimizer.get_config()
+    config = dict(optimizer["config"])
     config.pop("name", None)  # numbered per instance; computes nothing
     if isinstance(config.get("learning_rate"), float):
         del config["learning_rate"]  # a variable: copied, not compiled in
@@ -90,9 +96,10 @@ def trainer_key(keras_model, *, inputs, builder_params, loss, loss_params,
         loss,
         canonical(loss_params),
         None if compiled_priors is None else tuple(compiled_priors),
-        type(optimizer),
+        optimizer["class_name"],
         canonical(config),
         keras_model.steps_per_execution,
+        tuple(metrics),
     )
     try:
         hash(key)

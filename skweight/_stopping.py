@@ -18,6 +18,7 @@ import numpy as np
 from sklearn.metrics import log_loss
 
 from ._forward import make_forward
+from ._losses import wants_one_hot
 from ._priors import correct_proba
 from ._training import keras_targets, outputs_to_proba
 
@@ -71,7 +72,7 @@ class ValidationScore(keras.callbacks.Callback):
             proba = correct_proba(outputs_to_proba(outputs), self.output_factors)
             return log_loss(y_val, proba, sample_weight=sample_weight,
                             labels=np.arange(proba.shape[1]))
-        targets = keras_targets(y_val, outputs.shape[1])
+        targets = keras_targets(y_val, outputs.shape[1], wants_one_hot(self.loss_fn))
         value = self.loss_fn(targets, outputs, sample_weight=row_weight)
         return float(keras.ops.convert_to_numpy(value))
 
@@ -126,3 +127,17 @@ def stopping_callbacks(patience, tol, epochs, validation=None, monitor="log_loss
 def is_nan_loss_error(exc):
     """Whether ``exc`` is the error of ``TerminateOnNaN(raise_error=True)``."""
     return isinstance(exc, RuntimeError) and str(exc).startswith(_NAN_LOSS_MESSAGE)
+
+
+def divergence_advice(keras_model):
+    """What to change when training diverged, with the learning rate in use."""
+    try:
+        rate = float(keras.ops.convert_to_numpy(keras_model.optimizer.learning_rate))
+        rate = f"{rate:g}"
+    except (AttributeError, TypeError, ValueError):
+        rate = "a schedule"
+    return (
+        f"Lower learning_rate (the optimizer's is {rate}), scale the features "
+        "(e.g. sklearn.preprocessing.StandardScaler) or check the class and "
+        "sample weights for extreme values."
+    )

@@ -149,10 +149,12 @@ def no_retracing_warning():
         logger.removeFilter(log_filter)
 
 
-def keras_targets(y_encoded, n_outputs):
-    """Targets in the form the default losses want: 0/1 column or class indices."""
+def keras_targets(y_encoded, n_outputs, one_hot=False):
+    """Targets in the form the loss wants: 0/1 column, class indices or one-hot."""
     if n_outputs == 1:
         return y_encoded.astype(np.float32).reshape(-1, 1)
+    if one_hot:
+        return np.eye(n_outputs, dtype=np.float32)[y_encoded]
     return y_encoded.astype(np.int32)
 
 
@@ -162,3 +164,40 @@ def outputs_to_proba(outputs):
     if outputs.shape[1] == 1:
         return np.hstack([1.0 - outputs, outputs])
     return outputs
+
+
+def check_probabilities(outputs):
+    """Raise unless the network's outputs are probabilities.
+
+    Parameters
+    ----------
+    outputs : ndarray of shape (n_samples, n_outputs)
+        One sigmoid unit, or one softmax unit per class.
+    """
+    outputs = np.asarray(outputs)
+    tolerance = 1e-3
+    # One pass for the usual case: NaN fails both comparisons.
+    ok = ((outputs >= -tolerance) & (outputs <= 1 + tolerance)).all()
+    if ok and outputs.shape[1] > 1:
+        ok = (np.abs(outputs.sum(axis=1) - 1.0) <= tolerance).all()
+    if ok:
+        return
+    finite = np.isfinite(outputs).all(axis=1)
+    if not finite.all():
+        rows = np.flatnonzero(~finite)
+        raise FloatingPointError(
+            f"the network's output is not finite for {len(rows)} of {len(outputs)} "
+            f"rows (first: row {rows[0]}, {outputs[rows[0]].tolist()!r}); no label "
+            "is given for them. Check the input rows for extreme values."
+        )
+    bad = ((outputs < -tolerance) | (outputs > 1 + tolerance)).any(axis=1)
+    if outputs.shape[1] > 1:
+        bad |= np.abs(outputs.sum(axis=1) - 1.0) > tolerance
+    row = np.flatnonzero(bad)[0]
+    raise ValueError(
+        "the model's outputs are not probabilities (e.g. "
+        f"{np.round(outputs[row], 4).tolist()!r} for row {row}): a model must end "
+        "in one sigmoid unit (two classes) or a softmax over the classes. A model "
+        "that outputs logits needs activation='sigmoid' or 'softmax' on its last "
+        "layer."
+    )

@@ -22,6 +22,7 @@ import numbers
 from collections.abc import Callable, Mapping
 
 import numpy as np
+import pandas as pd
 
 from ._costs import check_cost_matrix, label_indices
 
@@ -80,7 +81,12 @@ class EffectiveNumber:
 
 
 def class_counts(y_encoded, n_classes, sample_weight=None):
-    """Number of rows of each class, or the summed sample weight of each class.
+    """Number of rows of each class, or their share of the sample weight.
+
+    With ``sample_weight`` the counts are the summed weights of each class,
+    scaled to total the number of rows: only the ratios of the weights matter,
+    so ``c * sample_weight`` gives the same counts (and class weights) for any
+    ``c > 0``, the effective-number scheme included.
 
     Parameters
     ----------
@@ -95,9 +101,13 @@ def class_counts(y_encoded, n_classes, sample_weight=None):
     -------
     counts : ndarray of shape (n_classes,), float
     """
-    return np.bincount(y_encoded, weights=sample_weight, minlength=n_classes).astype(
-        float
-    )
+    counts = np.bincount(y_encoded, weights=sample_weight,
+                         minlength=n_classes).astype(float)
+    if sample_weight is not None:
+        total = counts.sum()
+        if total > 0:
+            counts *= len(y_encoded) / total
+    return counts
 
 
 def _raw_scheme_weights(scheme, counts, cost_matrix):
@@ -135,7 +145,18 @@ def _weights_from_mapping(mapping, classes, param):
             f"are {classes.tolist()!r}. Key the dict by the original labels."
         )
     # Classes left out of a user dict weigh 1, as in scikit-learn.
-    return np.array([float(mapping.get(label, 1.0)) for label in classes.tolist()])
+    weights = []
+    for label in classes.tolist():
+        value = mapping.get(label, 1.0)
+        try:
+            weights.append(float(value))
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"{param} gives class {label!r} the weight {value!r}, which is not "
+                "a number; give every class a finite number > 0, or leave the "
+                "class out of the dict (it then weighs 1)."
+            ) from exc
+    return np.array(weights)
 
 
 def _is_series(value):
@@ -251,6 +272,13 @@ def compute_class_weights(class_weight, y, *, sample_weight=None, cost_matrix=No
     {'fraud': 10.0, 'ok': 0.526...}
     """
     y = np.asarray(y)
+    missing = np.flatnonzero(pd.isna(y)) if y.ndim == 1 else []
+    if len(missing):
+        raise ValueError(
+            f"y has {len(missing)} missing label(s) (None or NaN, first at row "
+            f"{missing[0]}); class weights need a label on every row. Drop those "
+            "rows, or fill them with a label."
+        )
     classes, y_encoded = np.unique(y, return_inverse=True)
     if cost_matrix is not None:
         cost_matrix = check_cost_matrix(cost_matrix, classes)

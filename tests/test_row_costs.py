@@ -185,8 +185,9 @@ def test_keras_cost_proportionate_training(row_cost_data):
     by_weights = WeightedKerasClassifier(**FAST).fit(X, y, sample_weight=weights)
     assert_allclose(by_costs.predict_weighted_proba(X),
                     by_weights.predict_weighted_proba(X), rtol=1e-5, atol=1e-6)
-    class_means = np.array([weights[y == c].sum() / sw[y == c].sum()
-                            for c in ["no", "yes"]])
+    # Class counts are the summed sample weights scaled to total the rows.
+    counts = np.array([sw[y == c].sum() for c in ["no", "yes"]]) * len(y) / sw.sum()
+    class_means = np.array([weights[y == c].sum() for c in ["no", "yes"]]) / counts
     assert_allclose(list(by_costs.class_weight_.values()), class_means)
     assert_allclose(by_costs.predict_proba(X),
                     correct_proba(by_costs.predict_weighted_proba(X), class_means),
