@@ -18,12 +18,7 @@ from sklearn.utils.validation import (
 
 from ._costs import bayes_predict_indices, check_cost_matrix, expected_costs
 from ._forward import make_forward, predict_in_batches
-from ._losses import (
-    FunctionLoss,
-    LogitAdjustedLoss,
-    SparseFocalLoss,
-    logit_adjustment_weights,
-)
+from ._losses import is_loss, output_factors, resolve_loss, resolve_optimizer
 from ._model import instantiate_model, set_output_bias
 from ._priors import (
     BIAS_INIT_OPTIONS,
@@ -32,10 +27,9 @@ from ._priors import (
     weighted_priors,
 )
 from ._random import integer_seed, seeded
-from ._reuse import trainer_for
+from ._reuse import trainer_for, trainer_key
+from ._stopping import is_nan_loss_error, stopping_callbacks
 from ._training import (
-    StopOnNaN,
-    StopWhenFlat,
     fit_inputs,
     keras_targets,
     no_retracing_warning,
@@ -320,31 +314,15 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         self : WeightedKerasClassifier
             The fitted estimator.
         """
-        _reject_indicator_targets(y)
-        X, y = validate_data(self, X, y, dtype=[np.float32, np.float64])
-        check_classification_targets(y)
-        self.classes_, y_encoded = np.unique(y, return_inverse=True)
-        _check_two_classes(self.classes_)
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
-        counts = class_counts(y_encoded, len(self.classes_), sample_weight)
-        if np.any(counts <= 0):
-            empty = self.classes_[counts <= 0].tolist()
-            raise ValueError(
-                f"sample_weight sums to 0 for class(es) {empty!r}; every class of y "
-                "needs a positive total weight. Drop those rows from y, or give "
-                "them positive weights."
-            )
-        self._counts = counts
-        self._set_class_state(y, counts)
-        row_weight = sample_weight * self._class_weights[y_encoded]
+        X, y_encoded, row_weight, sample_weight = self._prepare(X, y, sample_weight)
         seed = integer_seed(self.random_state)
-        train = (X.astype(np.float32, copy=False), y_encoded, row_weight)
+        train = (X, y_encoded, row_weight)
         validation = None
         if self.early_stopping:
             train, validation = self._split(*train, sample_weight, seed)
         n_rows = train[0].shape[0]
         with seeded(seed):
-            meta = self._meta(counts, seed)
+            meta = self._meta(seed)
             self.model_ = self._build(meta)
             loss_fn = self._compile(self.model_, n_rows)
             with trainer_for(self.model_, self._trainer_key(self.model_),
@@ -380,10 +358,72 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
             The estimator, trained on one more batch.
         """
         first_call = not hasattr(self, "model_")
+        X, y_encoded, row_weight, _ = self._prepare(
+            X, y, sample_weight, classes=classes, first_call=first_call
+        )
+        seed = integer_seed(self.random_state)
+        with seeded(seed):
+            if first_call:
+                self.model_ = self._build(self._meta(seed))
+                self.history_ = {"loss": []}
+                self.n_iter_ = 0
+                self.best_epoch_ = None
+                self._compile(self.model_, X.shape[0])
+            history = self._run_epochs(self.model_, X, y_encoded, row_weight, 1, seed)
+        for key, values in history.items():
+            self.history_.setdefault(key, []).extend(values)
+        self.n_iter_ += 1
+        self._forward = make_forward(self.model_)
+        return self
+
+    def _prepare(self, X, y, sample_weight, *, classes=None, first_call=None):
+        """Validate a fit's data and set the class state from it.
+
+        ``first_call=None`` is a fit: classes, counts and the output bias come
+        from this ``y`` alone. Otherwise a call of :meth:`partial_fit`: the
+        classes are those of the first call, the counts accumulate over calls and
+        the output bias is set on the first call only.
+
+        Returns
+        -------
+        X : ndarray of float32
+        y_encoded : ndarray of int
+            Indices into ``classes_``.
+        row_weight : ndarray of float64
+            ``sample_weight`` times the class weight of each row (a new array).
+        sample_weight : ndarray of float64
+        """
+        fitting = first_call is None
         _reject_indicator_targets(y)
         X, y = validate_data(self, X, y, dtype=[np.float32, np.float64],
-                             reset=first_call)
+                             reset=fitting or first_call)
         check_classification_targets(y)
+        if fitting:
+            self.classes_, y_encoded = np.unique(y, return_inverse=True)
+            _check_two_classes(self.classes_)
+        else:
+            y_encoded = self._partial_fit_classes(y, classes, first_call)
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        counts = class_counts(y_encoded, len(self.classes_), sample_weight)
+        if fitting:
+            if np.any(counts <= 0):
+                empty = self.classes_[counts <= 0].tolist()
+                raise ValueError(
+                    f"sample_weight sums to 0 for class(es) {empty!r}; every class "
+                    "of y needs a positive total weight. Drop those rows from y, or "
+                    "give them positive weights."
+                )
+            self._counts = counts
+        else:
+            self._counts = self._counts + counts
+            counts = np.where(self._counts > 0, self._counts, 1.0)
+        class_weights = self._set_class_state(y, counts,
+                                              set_bias=fitting or first_call)
+        row_weight = sample_weight * class_weights[y_encoded]
+        return X.astype(np.float32, copy=False), y_encoded, row_weight, sample_weight
+
+    def _partial_fit_classes(self, y, classes, first_call):
+        """Set ``classes_`` on the first call, check them after; encode ``y``."""
         if first_call:
             if classes is None:
                 raise ValueError(
@@ -408,69 +448,49 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
                 f"{self.classes_.tolist()!r}; pass every label in classes on the "
                 "first call."
             )
-        y_encoded = np.searchsorted(self.classes_, y)
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
-        self._counts = self._counts + class_counts(y_encoded, len(self.classes_),
-                                                   sample_weight)
-        self._set_class_state(y, np.where(self._counts > 0, self._counts, 1.0),
-                              set_bias=first_call)
-        row_weight = sample_weight * self._class_weights[y_encoded]
-        seed = integer_seed(self.random_state)
-        with seeded(seed):
-            if first_call:
-                self.model_ = self._build(self._meta(self._counts, seed))
-                self.history_ = {"loss": []}
-                self.n_iter_ = 0
-                self.best_epoch_ = None
-                self._compile(self.model_, X.shape[0])
-            history = self._run_epochs(
-                self.model_, X.astype(np.float32, copy=False), y_encoded,
-                row_weight, 1, seed, extra_callbacks=[],
-            )
-        for key, values in history.items():
-            self.history_.setdefault(key, []).extend(values)
-        self.n_iter_ += 1
-        self._forward = make_forward(self.model_)
-        return self
+        return np.searchsorted(self.classes_, y)
 
     def _set_class_state(self, y, counts, set_bias=True):
-        """Class weights, priors, cost matrix and output bias from class counts."""
+        """Class weights, priors, cost matrix and output bias from class counts.
+
+        Sets ``class_weight_`` and ``_output_factors``, the factors the network's
+        output carries on top of ``p(c|x)`` (see
+        :func:`skweight._losses.output_factors`), which prior correction divides
+        out. Returns the class weights as an array in the order of ``classes_``.
+        """
         self.cost_matrix_ = (
             None
             if self.cost_matrix is None
             else check_cost_matrix(self.cost_matrix, self.classes_)
         )
-        weights = resolve_class_weight(
+        class_weights = resolve_class_weight(
             self.class_weight, y, self.classes_, counts, cost_matrix=self.cost_matrix_
         )
-        self._class_weights = weights
-        self.class_weight_ = dict(zip(self.classes_.tolist(), weights.tolist(),
+        self.class_weight_ = dict(zip(self.classes_.tolist(), class_weights.tolist(),
                                       strict=True))
         self.priors_ = counts / counts.sum()
-        # The factors the network's output carries on top of p(c|x): the class
-        # weights, times π_c ** -tau for the logit-adjusted loss.
-        self._weights = weights
-        if self._is_loss("logit_adjusted"):
-            self._weights = weights * logit_adjustment_weights(
-                self.priors_, self._loss_kwargs().get("tau", 1.0)
-            )
+        self._output_factors = output_factors(class_weights, self.priors_, self.loss,
+                                              self.loss_params)
         if set_bias:
-            self.bias_init_ = resolve_bias_init(self.bias_init, counts, self._weights,
+            self.bias_init_ = resolve_bias_init(self.bias_init, counts,
+                                                self._output_factors,
                                                 self._n_outputs())
+        return class_weights
 
     def _n_outputs(self):
         return 1 if len(self.classes_) == 2 else len(self.classes_)
 
-    def _meta(self, counts, seed):
+    def _meta(self, seed):
+        counts = self._counts
         return {
             "n_features_in_": self.n_features_in_,
             "classes_": self.classes_,
             "n_classes_": len(self.classes_),
             "n_outputs_": self._n_outputs(),
             "class_counts_": counts,
-            "class_weight_": self._class_weights,
+            "class_weight_": np.array(list(self.class_weight_.values())),
             "priors_": self.priors_,
-            "weighted_priors_": weighted_priors(counts, self._weights),
+            "weighted_priors_": weighted_priors(counts, self._output_factors),
             "output_bias_": self.bias_init_,
             "random_state_": seed,
         }
@@ -491,64 +511,6 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         if self.bias_init_ is not None:
             set_output_bias(keras_model, self.bias_init_)
         return keras_model
-
-    def _is_loss(self, name):
-        return isinstance(self.loss, str) and self.loss == name
-
-    def _loss_kwargs(self):
-        return dict(self.loss_params or {})
-
-    def _loss_function(self, n_outputs):
-        kwargs = self._loss_kwargs()
-        try:
-            if self._is_loss("auto"):
-                if n_outputs == 1:
-                    return keras.losses.BinaryCrossentropy(**kwargs)
-                return keras.losses.SparseCategoricalCrossentropy(**kwargs)
-            if self._is_loss("focal"):
-                return SparseFocalLoss(**kwargs)
-            if self._is_loss("logit_adjusted"):
-                return LogitAdjustedLoss(log_priors=np.log(self.priors_), **kwargs)
-        except TypeError as exc:
-            raise TypeError(
-                f"loss_params={self.loss_params!r} do not fit loss={self.loss!r} "
-                f"({exc}); for 'focal' use gamma and alpha, for 'logit_adjusted' "
-                "use tau."
-            ) from exc
-        if kwargs:
-            raise ValueError(
-                f"loss_params={self.loss_params!r} apply to the built-in losses "
-                f"only; configure loss={self.loss!r} directly, e.g. "
-                "keras.losses.BinaryFocalCrossentropy(gamma=1.0)."
-            )
-        try:
-            loss = keras.losses.get(self.loss)
-        except ValueError as exc:
-            raise ValueError(
-                f"loss={self.loss!r} is not a Keras loss; use 'auto', a name such "
-                "as 'binary_focal_crossentropy', or a keras.losses.Loss."
-            ) from exc
-        if not isinstance(loss, keras.losses.Loss):
-            loss = FunctionLoss(loss)
-        return loss
-
-    def _optimizer(self):
-        if isinstance(self.optimizer, str):
-            config = {"class_name": self.optimizer, "config": {}}
-        else:  # copy, so the caller's optimizer is never trained in place
-            config = {
-                "class_name": type(self.optimizer).__name__,
-                "config": self.optimizer.get_config(),
-            }
-        if self.learning_rate is not None:
-            config["config"]["learning_rate"] = self.learning_rate
-        try:
-            return keras.optimizers.get(config)
-        except ValueError as exc:
-            raise ValueError(
-                f"optimizer={self.optimizer!r} is not a Keras optimizer; use a "
-                "name such as 'adam' or 'sgd', or a keras.optimizers.Optimizer."
-            ) from exc
 
     def _split(self, X, y_encoded, row_weight, sample_weight, seed):
         """Carve a stratified validation split out of the training rows."""
@@ -582,9 +544,10 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
 
     def _compile(self, keras_model, n_rows):
         """Compile a new model; return its loss function."""
-        loss_fn = self._loss_function(self._n_outputs())
+        loss_fn = resolve_loss(self.loss, self.loss_params, self._n_outputs(),
+                               self.priors_)
         keras_model.compile(
-            optimizer=self._optimizer(),
+            optimizer=resolve_optimizer(self.optimizer, self.learning_rate),
             loss=loss_fn,
             steps_per_execution=steps_per_execution(n_rows, self._batch_size(n_rows)),
         )
@@ -607,77 +570,66 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         return trainer
 
     def _trainer_key(self, keras_model):
-        """What the compiled training step of ``keras_model`` depends on.
+        """The reuse key of ``keras_model`` (see :func:`skweight._reuse.trainer_key`).
 
-        None when that cannot be named with certainty (a custom builder or model,
-        a loss object), or on torch, where Keras compiles nothing; such a model
-        trains itself (see :mod:`skweight._reuse`).
+        None for a custom builder or model, or a loss object, which cannot be
+        named with certainty: such a model trains itself.
         """
-        if (self.model is not None or not isinstance(self.loss, str)
-                or keras.backend.backend() == "torch"):
+        if self.model is not None or not isinstance(self.loss, str):
             return None
-        optimizer = keras_model.optimizer
-        config = optimizer.get_config()
-        config.pop("name", None)  # numbered per instance; computes nothing
-        if isinstance(config.get("learning_rate"), float):
-            del config["learning_rate"]  # a variable: copied, not compiled in
-        key = (
-            keras.backend.backend(),
-            keras.config.dtype_policy().name,
-            self.n_features_in_,
-            self._n_outputs(),
-            _canonical(self._builder_params()),
-            self.loss,
-            _canonical(self._loss_kwargs()),
-            tuple(self.priors_.tolist()) if self._is_loss("logit_adjusted") else None,
-            type(optimizer),
-            _canonical(config),
-            keras_model.steps_per_execution,
+        return trainer_key(
+            keras_model,
+            inputs=self.n_features_in_,
+            builder_params=self._builder_params(),
+            loss=self.loss,
+            loss_params=dict(self.loss_params or {}),
+            compiled_priors=(self.priors_.tolist()
+                             if is_loss(self.loss, "logit_adjusted") else None),
         )
-        try:
-            hash(key)
-        except TypeError:
-            return None
-        return key
 
     def _train(self, keras_model, train, validation, seed, loss_fn):
         """Train ``keras_model`` on ``train``; stop early on ``validation`` if any."""
-        stopper = StopWhenFlat(
-            self.n_iter_no_change, self.tol, validation, self.early_stopping_monitor,
-            loss_fn, self._weights,
+        stopping, early_stopping = stopping_callbacks(
+            self.n_iter_no_change, self.tol, self.epochs, validation,
+            self.early_stopping_monitor, loss_fn, self._output_factors,
         )
         self.history_ = self._run_epochs(keras_model, *train, self.epochs, seed,
-                                         extra_callbacks=[stopper])
+                                         stopping=stopping)
         self.n_iter_ = len(self.history_.get("loss", []))
-        self.best_epoch_ = stopper.best_epoch if validation is not None else None
+        self.best_epoch_ = (early_stopping.best_epoch + 1
+                            if validation is not None else None)
 
     def _run_epochs(self, keras_model, X, y_encoded, row_weight, epochs, seed,
-                    extra_callbacks):
+                    stopping=None):
         """Train ``keras_model`` for ``epochs`` passes over (X, y).
 
         Raises if the loss stops being finite.
         """
+        if stopping is None:
+            stopping, _ = stopping_callbacks(None, 0.0, epochs)
         n_outputs = keras_model.outputs[0].shape[-1]
-        nan_guard = StopOnNaN()
-        callbacks = [nan_guard, *extra_callbacks,
-                     *copy.deepcopy(self.callbacks or [])]
-        with fit_inputs(
-            X, keras_targets(y_encoded, n_outputs), row_weight.astype(np.float32),
-            self._batch_size(X.shape[0]), seed, epochs,
-            keras_model.steps_per_execution,
-        ) as inputs, no_retracing_warning():
-            history = keras_model.fit(
-                **inputs, epochs=epochs, verbose=self.verbose, callbacks=callbacks
-            )
-        history = {key: list(values) for key, values in history.history.items()}
-        if nan_guard.failed_epoch is not None:
+        callbacks = [*stopping, *copy.deepcopy(self.callbacks or [])]
+        try:
+            with fit_inputs(
+                X, keras_targets(y_encoded, n_outputs), row_weight.astype(np.float32),
+                self._batch_size(X.shape[0]), seed, epochs,
+                keras_model.steps_per_execution,
+            ) as inputs, no_retracing_warning():
+                history = keras_model.fit(
+                    **inputs, epochs=epochs, verbose=self.verbose,
+                    callbacks=callbacks
+                )
+        except RuntimeError as exc:
+            if not is_nan_loss_error(exc):
+                raise
+            epoch = len(keras_model.history.history.get("loss", [])) + 1
             raise FloatingPointError(
-                f"the training loss became {history['loss'][-1]!r} at epoch "
-                f"{nan_guard.failed_epoch}; the model is unusable. Lower "
+                f"the training loss stopped being finite at epoch {epoch}; the "
+                "model is unusable. Lower "
                 f"learning_rate (now {self.learning_rate!r}), scale the features "
                 "(e.g. StandardScaler) or check the class weights for extreme values."
-            )
-        return history
+            ) from exc
+        return {key: list(values) for key, values in history.history.items()}
 
     def __getstate__(self):
         state = dict(super().__getstate__())  # may be self.__dict__ itself
@@ -729,9 +681,9 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
             Columns in the order of ``classes_``.
         """
         weighted = self.predict_weighted_proba(X)
-        if np.all(self._weights == self._weights[0]):
+        if np.all(self._output_factors == self._output_factors[0]):
             return weighted
-        return correct_proba(weighted, self._weights)
+        return correct_proba(weighted, self._output_factors)
 
     def predict_log_proba(self, X):
         """Log of :meth:`predict_proba`.
@@ -795,21 +747,6 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         else:
             indices = np.argmax(self.predict_weighted_proba(X), axis=1)
         return self.classes_[indices]
-
-
-def _canonical(value):
-    """A hashable spelling of nested parameters: dicts become sorted tuples.
-
-    Other objects stay themselves, so they compare as they define (by identity
-    for most), and a key that holds them keeps them alive.
-    """
-    if isinstance(value, dict):
-        return tuple(sorted((key, _canonical(item)) for key, item in value.items()))
-    if isinstance(value, (list, tuple)):
-        return tuple(_canonical(item) for item in value)
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 def _check_two_classes(classes):

@@ -15,6 +15,9 @@ Both take the network's probability output (sigmoid or softmax) and targets as a
   skweight treats it exactly so. ``predict`` (argmax of ``f``) is the
   balanced-error rule for ``tau = 1`` and ``predict_proba`` is prior-corrected,
   ``p(c|x) ∝ softmax(f)_c π_c ** tau``.
+
+:func:`resolve_loss` and :func:`resolve_optimizer` turn the estimator's ``loss``
+and ``optimizer`` parameters into the objects a network is compiled with.
 """
 
 import keras
@@ -126,3 +129,118 @@ class FunctionLoss(keras.losses.Loss):
 def logit_adjustment_weights(priors, tau):
     """The class weights a logit-adjusted network behaves as: ``π_c ** -tau``."""
     return np.power(np.asarray(priors, dtype=float), -float(tau))
+
+
+def is_loss(loss, name):
+    """Whether the ``loss`` parameter names the built-in loss ``name``."""
+    return isinstance(loss, str) and loss == name
+
+
+def output_factors(class_weights, priors, loss, loss_params=None):
+    """The factors a trained network's output carries on top of ``p(c|x)``.
+
+    A network trained with class weights ``w_c`` estimates
+    ``p_w(c|x) ∝ w_c p(c|x)``; the logit-adjusted loss multiplies in
+    ``π_c ** -tau`` as well. Prior correction divides these factors out.
+
+    Parameters
+    ----------
+    class_weights : ndarray of shape (n_classes,)
+    priors : ndarray of shape (n_classes,)
+    loss : str or keras.losses.Loss
+        The estimator's ``loss`` parameter.
+    loss_params : dict or None
+
+    Returns
+    -------
+    factors : ndarray of shape (n_classes,)
+    """
+    if is_loss(loss, "logit_adjusted"):
+        tau = (loss_params or {}).get("tau", 1.0)
+        return class_weights * logit_adjustment_weights(priors, tau)
+    return class_weights
+
+
+def resolve_loss(loss, loss_params, n_outputs, priors):
+    """The Keras loss object for the estimator's ``loss`` and ``loss_params``.
+
+    Parameters
+    ----------
+    loss : str or keras.losses.Loss
+        ``"auto"``, ``"focal"``, ``"logit_adjusted"``, a Keras loss name or object.
+    loss_params : dict or None
+        Keyword arguments of the built-in losses.
+    n_outputs : int
+        Output units: 1 (sigmoid, two classes) or the number of classes.
+    priors : ndarray of shape (n_classes,)
+        Class priors, compiled into the logit-adjusted loss.
+
+    Returns
+    -------
+    loss : keras.losses.Loss
+    """
+    kwargs = dict(loss_params or {})
+    try:
+        if is_loss(loss, "auto"):
+            if n_outputs == 1:
+                return keras.losses.BinaryCrossentropy(**kwargs)
+            return keras.losses.SparseCategoricalCrossentropy(**kwargs)
+        if is_loss(loss, "focal"):
+            return SparseFocalLoss(**kwargs)
+        if is_loss(loss, "logit_adjusted"):
+            return LogitAdjustedLoss(log_priors=np.log(priors), **kwargs)
+    except TypeError as exc:
+        raise TypeError(
+            f"loss_params={loss_params!r} do not fit loss={loss!r} "
+            f"({exc}); for 'focal' use gamma and alpha, for 'logit_adjusted' "
+            "use tau."
+        ) from exc
+    if kwargs:
+        raise ValueError(
+            f"loss_params={loss_params!r} apply to the built-in losses "
+            f"only; configure loss={loss!r} directly, e.g. "
+            "keras.losses.BinaryFocalCrossentropy(gamma=1.0)."
+        )
+    try:
+        resolved = keras.losses.get(loss)
+    except ValueError as exc:
+        raise ValueError(
+            f"loss={loss!r} is not a Keras loss; use 'auto', a name such "
+            "as 'binary_focal_crossentropy', or a keras.losses.Loss."
+        ) from exc
+    if not isinstance(resolved, keras.losses.Loss):
+        resolved = FunctionLoss(resolved)
+    return resolved
+
+
+def resolve_optimizer(optimizer, learning_rate):
+    """A new Keras optimizer for the estimator's ``optimizer`` and ``learning_rate``.
+
+    An instance is copied, so the caller's optimizer is never trained in place.
+
+    Parameters
+    ----------
+    optimizer : str or keras.optimizers.Optimizer
+    learning_rate : float or None
+        None keeps the optimizer's own.
+
+    Returns
+    -------
+    optimizer : keras.optimizers.Optimizer
+    """
+    if isinstance(optimizer, str):
+        config = {"class_name": optimizer, "config": {}}
+    else:
+        config = {
+            "class_name": type(optimizer).__name__,
+            "config": optimizer.get_config(),
+        }
+    if learning_rate is not None:
+        config["config"]["learning_rate"] = learning_rate
+    try:
+        return keras.optimizers.get(config)
+    except ValueError as exc:
+        raise ValueError(
+            f"optimizer={optimizer!r} is not a Keras optimizer; use a "
+            "name such as 'adam' or 'sgd', or a keras.optimizers.Optimizer."
+        ) from exc

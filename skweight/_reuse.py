@@ -23,10 +23,82 @@ import contextlib
 import threading
 from collections import OrderedDict
 
+import keras
+import numpy as np
+
 MAX_IDLE_TRAINERS = 4
 
 _lock = threading.Lock()
 _idle = OrderedDict()  # key -> idle trainers; least recently used first
+
+
+def canonical(value):
+    """A hashable spelling of nested parameters: dicts become sorted tuples.
+
+    Other objects stay themselves, so they compare as they define (by identity
+    for most), and a key that holds them keeps them alive.
+    """
+    if isinstance(value, dict):
+        return tuple(sorted((key, canonical(item)) for key, item in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(canonical(item) for item in value)
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def trainer_key(keras_model, *, inputs, builder_params, loss, loss_params,
+                compiled_priors=None):
+    """What the compiled training step of ``keras_model`` depends on.
+
+    Parameters
+    ----------
+    keras_model : keras.Model
+        The compiled default network.
+    inputs : hashable
+        What the network's input depends on (e.g. the number of features).
+    builder_params : dict
+        The keyword arguments the network was built with.
+    loss : str
+        The loss, by name; a loss object cannot be named with certainty.
+    loss_params : dict
+        Its keyword arguments.
+    compiled_priors : sequence of float or None
+        Class priors the loss compiles in (the logit-adjusted loss), else None.
+
+    Returns
+    -------
+    key : tuple or None
+        None when the step cannot be named with certainty (an unhashable
+        parameter), or on torch, where Keras compiles nothing; such a model trains
+        itself.
+    """
+    if keras.backend.backend() == "torch":
+        return None
+    optimizer = keras_model.optimizer
+    config = optimizer.get_config()
+    config.pop("name", None)  # numbered per instance; computes nothing
+    if isinstance(config.get("learning_rate"), float):
+        del config["learning_rate"]  # a variable: copied, not compiled in
+    n_outputs = keras_model.outputs[0].shape[-1]
+    key = (
+        keras.backend.backend(),
+        keras.config.dtype_policy().name,
+        inputs,
+        n_outputs,
+        canonical(builder_params),
+        loss,
+        canonical(loss_params),
+        None if compiled_priors is None else tuple(compiled_priors),
+        type(optimizer),
+        canonical(config),
+        keras_model.steps_per_execution,
+    )
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 def _count_idle():  # the caller holds _lock

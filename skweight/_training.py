@@ -1,4 +1,7 @@
-"""The training loop's parts: the input pipeline, stopping rules and the NaN guard."""
+"""The training loop's parts: the input pipeline and the targets Keras trains on.
+
+The rules that stop training are in :mod:`skweight._stopping`.
+"""
 
 import contextlib
 import logging
@@ -6,10 +9,6 @@ import math
 
 import keras
 import numpy as np
-from sklearn.metrics import log_loss
-
-from ._forward import make_forward
-from ._priors import correct_proba
 
 # Steps run per call into the compiled training function: fewer Python round trips.
 MAX_STEPS_PER_EXECUTION = 64
@@ -163,91 +162,3 @@ def outputs_to_proba(outputs):
     if outputs.shape[1] == 1:
         return np.hstack([1.0 - outputs, outputs])
     return outputs
-
-
-class StopOnNaN(keras.callbacks.Callback):
-    """Stop training as soon as the loss is not finite, and remember when."""
-
-    def __init__(self):
-        super().__init__()
-        self.failed_epoch = None
-
-    def on_epoch_end(self, epoch, logs=None):
-        loss = (logs or {}).get("loss")
-        if loss is not None and not np.isfinite(loss):
-            self.failed_epoch = epoch + 1
-            self.model.stop_training = True
-
-
-class StopWhenFlat(keras.callbacks.Callback):
-    """Stop when a score has not improved by ``tol`` for ``patience`` epochs.
-
-    The score is the training loss, or, with a validation split, either the
-    validation loss with the training weights (``"loss"``, the training objective)
-    or the log loss of the prior-corrected probabilities (``"log_loss"``, the
-    honest score). With a validation split the best weights are restored at the end.
-
-    Parameters
-    ----------
-    patience : int or None
-        Epochs without improvement before stopping; None never stops.
-    tol : float
-        Smallest decrease that counts as an improvement.
-    validation : tuple or None
-        ``(X_val, y_val_encoded, row_weight_val, sample_weight_val)``.
-    monitor : {"loss", "log_loss"}
-        Score computed on the validation split.
-    loss_fn : keras loss
-        The training loss, for ``monitor="loss"``.
-    class_weight : ndarray of shape (n_classes,)
-        Class weights, for the prior correction of ``monitor="log_loss"``.
-    """
-
-    def __init__(self, patience, tol, validation=None, monitor="loss", loss_fn=None,
-                 class_weight=None):
-        super().__init__()
-        self.patience = patience
-        self.tol = tol
-        self.validation = validation
-        self.monitor = monitor
-        self.loss_fn = loss_fn
-        self.class_weight = class_weight
-        self.best_score = np.inf
-        self.best_epoch = 0
-        self.best_weights = None
-        self._since_best = 0
-
-    @property
-    def log_key(self):
-        return "loss" if self.validation is None else f"val_{self.monitor}"
-
-    def _validation_score(self):
-        X_val, y_val, row_weight, sample_weight = self.validation
-        outputs = make_forward(self.model)(X_val)
-        if self.monitor == "log_loss":
-            proba = correct_proba(outputs_to_proba(outputs), self.class_weight)
-            return log_loss(y_val, proba, sample_weight=sample_weight,
-                            labels=np.arange(proba.shape[1]))
-        targets = keras_targets(y_val, outputs.shape[1])
-        value = self.loss_fn(targets, outputs, sample_weight=row_weight)
-        return float(keras.ops.convert_to_numpy(value))
-
-    def on_epoch_end(self, epoch, logs=None):
-        logs = logs if logs is not None else {}
-        if self.validation is not None:
-            logs[self.log_key] = self._validation_score()
-        score = logs.get(self.log_key)
-        if score is None or not np.isfinite(score):
-            return
-        if score < self.best_score - self.tol:
-            self.best_score, self.best_epoch, self._since_best = score, epoch + 1, 0
-            if self.validation is not None:
-                self.best_weights = self.model.get_weights()
-            return
-        self._since_best += 1
-        if self.patience is not None and self._since_best >= self.patience:
-            self.model.stop_training = True
-
-    def on_train_end(self, logs=None):
-        if self.best_weights is not None:
-            self.model.set_weights(self.best_weights)
