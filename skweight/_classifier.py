@@ -13,11 +13,18 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
-    validate_data,
 )
 
 from ._costs import bayes_predict_indices, check_cost_matrix, expected_costs
 from ._forward import make_forward, predict_in_batches
+from ._inputs import (
+    bind_model,
+    check_inputs,
+    n_samples,
+    require_table,
+    take_rows,
+    validate_fit_inputs,
+)
 from ._losses import is_loss, output_factors, resolve_loss, resolve_optimizer
 from ._model import instantiate_model, set_output_bias
 from ._priors import (
@@ -292,6 +299,9 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = False
         tags.input_tags.allow_nan = False
+        # N-D arrays and dicts of named inputs, for a model built for them.
+        tags.input_tags.three_d_array = True
+        tags.input_tags.dict = True
         return tags
 
     # ------------------------------------------------------------------ fit
@@ -316,14 +326,15 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         """
         X, y_encoded, row_weight, sample_weight = self._prepare(X, y, sample_weight)
         seed = integer_seed(self.random_state)
-        train = (X, y_encoded, row_weight)
-        validation = None
-        if self.early_stopping:
-            train, validation = self._split(*train, sample_weight, seed)
-        n_rows = train[0].shape[0]
         with seeded(seed):
             meta = self._meta(seed)
             self.model_ = self._build(meta)
+            self._input_spec, X = bind_model(self, self._input_spec, X, self.model_)
+            train = (X, y_encoded, row_weight)
+            validation = None
+            if self.early_stopping:
+                train, validation = self._split(*train, sample_weight, seed)
+            n_rows = n_samples(train[0])
             loss_fn = self._compile(self.model_, n_rows)
             with trainer_for(self.model_, self._trainer_key(self.model_),
                              partial(self._new_trainer, meta, n_rows)) as trainer:
@@ -365,10 +376,12 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         with seeded(seed):
             if first_call:
                 self.model_ = self._build(self._meta(seed))
+                self._input_spec, X = bind_model(self, self._input_spec, X,
+                                                 self.model_)
                 self.history_ = {"loss": []}
                 self.n_iter_ = 0
                 self.best_epoch_ = None
-                self._compile(self.model_, X.shape[0])
+                self._compile(self.model_, n_samples(X))
             history = self._run_epochs(self.model_, X, y_encoded, row_weight, 1, seed)
         for key, values in history.items():
             self.history_.setdefault(key, []).extend(values)
@@ -395,15 +408,24 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         """
         fitting = first_call is None
         _reject_indicator_targets(y)
-        X, y = validate_data(self, X, y, dtype=[np.float32, np.float64],
-                             reset=fitting or first_call)
+        new_spec = fitting or first_call
+        spec, X, y = validate_fit_inputs(
+            self, X, y, spec=None if new_spec else self._input_spec,
+            keras_model=None if new_spec else self.model_,
+        )
+        if new_spec:
+            if self.model is None:
+                require_table(spec)
+            self._input_spec = spec
         check_classification_targets(y)
         if fitting:
             self.classes_, y_encoded = np.unique(y, return_inverse=True)
             _check_two_classes(self.classes_)
         else:
             y_encoded = self._partial_fit_classes(y, classes, first_call)
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        sample_weight = _check_sample_weight(
+            sample_weight, np.empty((n_samples(X), 0)), dtype=np.float64
+        )
         counts = class_counts(y_encoded, len(self.classes_), sample_weight)
         if fitting:
             if np.any(counts <= 0):
@@ -420,7 +442,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         class_weights = self._set_class_state(y, counts,
                                               set_bias=fitting or first_call)
         row_weight = sample_weight * class_weights[y_encoded]
-        return X.astype(np.float32, copy=False), y_encoded, row_weight, sample_weight
+        return X, y_encoded, row_weight, sample_weight
 
     def _partial_fit_classes(self, y, classes, first_call):
         """Set ``classes_`` on the first call, check them after; encode ``y``."""
@@ -483,7 +505,9 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
     def _meta(self, seed):
         counts = self._counts
         return {
-            "n_features_in_": self.n_features_in_,
+            # Not set for N-D arrays, text and dicts (see skweight._inputs).
+            "n_features_in_": getattr(self, "n_features_in_", None),
+            **self._input_spec.meta(),
             "classes_": self.classes_,
             "n_classes_": len(self.classes_),
             "n_outputs_": self._n_outputs(),
@@ -523,8 +547,9 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
                 " Pass early_stopping=False or gather more rows."
             )
         try:
-            parts = train_test_split(
-                X, y_encoded, row_weight, sample_weight,
+            # Split row indices: X may be N-D, text or a dict of named inputs.
+            fit_rows, val_rows = train_test_split(
+                np.arange(len(y_encoded)),
                 test_size=self.validation_fraction,
                 stratify=y_encoded,
                 random_state=seed,
@@ -536,8 +561,11 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
                 f"{len(self.classes_)} classes ({exc}); raise validation_fraction "
                 "or pass early_stopping=False."
             ) from exc
-        X_fit, X_val, y_fit, y_val, rw_fit, rw_val, _, sw_val = parts
-        return (X_fit, y_fit, rw_fit), (X_val, y_val, rw_val, sw_val)
+        return (
+            (take_rows(X, fit_rows), y_encoded[fit_rows], row_weight[fit_rows]),
+            (take_rows(X, val_rows), y_encoded[val_rows], row_weight[val_rows],
+             sample_weight[val_rows]),
+        )
 
     def _batch_size(self, n_rows):
         return min(200, n_rows) if self.batch_size == "auto" else self.batch_size
@@ -612,7 +640,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         try:
             with fit_inputs(
                 X, keras_targets(y_encoded, n_outputs), row_weight.astype(np.float32),
-                self._batch_size(X.shape[0]), seed, epochs,
+                self._batch_size(n_samples(X)), seed, epochs,
                 keras_model.steps_per_execution,
             ) as inputs, no_retracing_warning():
                 history = keras_model.fit(
@@ -645,8 +673,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
 
     def _validated_features(self, X):
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float32, np.float64])
-        return X.astype(np.float32, copy=False)
+        return check_inputs(self, self._input_spec, X, self.model_)
 
     def predict_weighted_proba(self, X):
         """Probabilities of the network as trained, before prior correction.

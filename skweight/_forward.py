@@ -183,6 +183,20 @@ def compiled_forward(keras_model):
     -------
     forward : callable
     """
+    # One compiled call per model, kept on the model (early stopping asks for it
+    # every epoch). object.__setattr__: Keras would track the attribute as state;
+    # Keras' pickling and saving ignore it.
+    cached = vars(keras_model).get(_CACHE_ATTRIBUTE)
+    if cached is None:
+        cached = _compile_forward(keras_model)
+        object.__setattr__(keras_model, _CACHE_ATTRIBUTE, cached)
+    return cached
+
+
+_CACHE_ATTRIBUTE = "_skweight_compiled_forward"
+
+
+def _compile_forward(keras_model):
     backend = keras.backend.backend()
     if backend == "tensorflow":
         import tensorflow as tf

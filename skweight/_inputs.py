@@ -32,7 +32,12 @@ shape and kind (``"number"`` or ``"text"``); predict checks ``X`` against it.
 from dataclasses import dataclass, replace
 
 import numpy as np
-from sklearn.utils.validation import validate_data
+from scipy.sparse import issparse
+from sklearn.utils.validation import (
+    check_consistent_length,
+    column_or_1d,
+    validate_data,
+)
 
 FORMS = ("table", "array", "text", "named")
 _REPR_LIMIT = 80
@@ -123,6 +128,11 @@ class InputSpec:
 
 
 # ------------------------------------------------------------------ helpers
+
+
+def _is_dict(X):
+    # scipy's DOK sparse matrices are dicts too: they are tables (and rejected).
+    return isinstance(X, dict) and not issparse(X)
 
 
 def _is_frame(X):
@@ -219,14 +229,14 @@ def _n_rows(arrays):
 
 def n_samples(X):
     """Number of samples of validated input ``X`` (an array or a dict of arrays)."""
-    if isinstance(X, dict):
+    if _is_dict(X):
         return len(next(iter(X.values())))
     return X.shape[0]
 
 
 def take_rows(X, rows):
     """The rows ``rows`` of validated input ``X`` (an array or a dict of arrays)."""
-    if isinstance(X, dict):
+    if _is_dict(X):
         return {name: array[rows] for name, array in X.items()}
     return X[rows]
 
@@ -305,7 +315,7 @@ def read_inputs(estimator, X, *, reset):
     X_model : ndarray or dict of ndarray
         What the model is called on: float32 numbers, object arrays of strings.
     """
-    if isinstance(X, dict):
+    if _is_dict(X):
         return _read_dict(estimator, X)
     if _is_frame(X):
         return _read_frame(estimator, X)
@@ -514,7 +524,7 @@ def check_inputs(estimator, spec, X, keras_model):
             entries, arrays = _frame_entries(X, "X", _categories(spec))
             X = np.hstack([arrays[c] for c in spec.columns]).astype(np.float32)
             return X
-        if isinstance(X, dict) or (isinstance(X, np.ndarray) and X.ndim >= 3):
+        if _is_dict(X) or (isinstance(X, np.ndarray) and X.ndim >= 3):
             raise ValueError(_form_message(spec, X))
         X = validate_data(estimator, X, reset=False, dtype=[np.float32, np.float64])
         _check_float32_range(X, "X")
@@ -526,7 +536,7 @@ def check_inputs(estimator, spec, X, keras_model):
             _check_columns(X, spec)
             entries, arrays = _frame_entries(X[list(spec.columns)], "X",
                                              _categories(spec))
-        elif isinstance(X, dict):
+        elif _is_dict(X):
             _check_names(list(X), spec.names, False)
             pairs = [_entry_and_array(X[name], name, f"X[{name!r}]")
                      for name in spec.names]
@@ -540,7 +550,7 @@ def check_inputs(estimator, spec, X, keras_model):
             _compare(entry, fitted[entry.name], f"X[{entry.name!r}]")
         return _cast_for_model(_order_like_model(arrays, keras_model), keras_model)
     # "array" or "text": one unnamed input.
-    if isinstance(X, dict) or _is_frame(X):
+    if _is_dict(X) or _is_frame(X):
         raise ValueError(_form_message(spec, X))
     if _is_series(X) or isinstance(X, (list, tuple)):
         X = X.to_numpy() if _is_series(X) else X
@@ -584,7 +594,7 @@ def _compare(entry, fitted, where):
 
 
 def _form_message(spec, X):
-    received = "a dict" if isinstance(X, dict) else (
+    received = "a dict" if _is_dict(X) else (
         "a DataFrame" if _is_frame(X) else f"{type(X).__name__}")
     if isinstance(X, np.ndarray):
         received = f"an array of shape {X.shape}"
@@ -599,11 +609,75 @@ def _form_message(spec, X):
             "form of input as at fit.")
 
 
-def check_text_kinds(spec):
-    """Whether the spec has any text input (text cannot run on JAX or torch)."""
-    return any(entry.kind == "text" for entry in spec.entries)
+def _is_table_like(X):
+    if _is_dict(X) or _is_frame(X):
+        return False
+    if _is_series(X):
+        return False
+    array = X if isinstance(X, np.ndarray) else None
+    if array is None and isinstance(X, (list, tuple)):
+        try:
+            array = np.asarray(X)
+        except ValueError:
+            return False  # ragged: read_inputs says so
+    if array is None:
+        return True  # sparse matrices and others: scikit-learn's own errors
+    if array.ndim == 1 and _is_text_array(array):
+        return False
+    return array.ndim < 3
+
+
+def _check_y(y, X):
+    y = column_or_1d(y, warn=True)
+    check_consistent_length(np.empty((n_samples(X), 0)), y)
+    return y
+
+
+def validate_fit_inputs(estimator, X, y, *, spec=None, keras_model=None):
+    """Validate a fit's ``X`` and ``y``: a new spec, or a check against ``spec``.
+
+    With ``spec=None`` (fit, first partial_fit), a 2-D table goes through
+    scikit-learn's ``validate_data(estimator, X, y)`` exactly as before; other
+    forms through :func:`read_inputs`. With a spec (later partial_fit calls),
+    ``X`` is checked as at predict.
+
+    Returns
+    -------
+    spec : InputSpec
+    X_model : ndarray or dict of ndarray
+    y : ndarray of shape (n_samples,)
+    """
+    if spec is None:
+        if _is_table_like(X):
+            X, y = validate_data(estimator, X, y, dtype=[np.float32, np.float64])
+            _check_float32_range(X, "X")
+            spec = InputSpec("table", (InputEntry(None, X.shape[1:], "number"),))
+            return spec, X.astype(np.float32, copy=False), y
+        spec, X = read_inputs(estimator, X, reset=True)
+        return spec, X, _check_y(y, X)
+    if spec.form == "table" and not (spec.from_frame and _is_frame(X)):
+        X, y = validate_data(estimator, X, y, reset=False,
+                             dtype=[np.float32, np.float64])
+        _check_float32_range(X, "X")
+        return spec, X.astype(np.float32, copy=False), y
+    X = check_inputs(estimator, spec, X, keras_model)
+    return spec, X, _check_y(y, X)
+
+
+def require_table(spec):
+    """Raise unless ``spec`` is a table (or a DataFrame), for the default network."""
+    if spec.form == "table" or spec.from_frame:
+        return
+    shape = spec.entries[0].shape if spec.form != "named" else spec.names
+    raise ValueError(
+        f"the default network (model=None) takes a 2-D table, but X is {spec.form} "
+        f"input ({'per-sample shape ' if spec.form != 'named' else 'inputs '}"
+        f"{shape!r}); pass a builder model=build(meta, ...) that returns a Keras "
+        "model for this input (see 'Your own network'), or flatten X with "
+        "X.reshape(len(X), -1)."
+    )
 
 
 __all__ = ["FORMS", "InputEntry", "InputSpec", "bind_model", "check_inputs",
-           "model_input_names", "n_samples", "read_inputs", "short_repr",
-           "take_rows"]
+           "model_input_names", "n_samples", "read_inputs", "require_table",
+           "short_repr", "take_rows", "validate_fit_inputs"]
