@@ -15,24 +15,33 @@ from ._compare import compare_strategies, default_strategies
 from ._cost_sensitive import CostSensitiveClassifier
 from ._costs import (
     UnreasonableCostWarning,
-    make_cost_scorer,
+    binary_cost_matrix,
+    check_cost_matrix,
     mean_cost,
     normalized_cost,
+    savings_score,
 )
-from ._weights import EffectiveNumber, compute_class_weights
+from ._scorers import CostScorer, make_cost_scorer, make_savings_scorer
+from ._weights import EffectiveNumber, compute_class_weights, row_cost_weights
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "CostScorer",
     "CostSensitiveClassifier",
     "EffectiveNumber",
     "UnreasonableCostWarning",
     "WeightedKerasClassifier",
     "__version__",
+    "binary_cost_matrix",
+    "check_cost_matrix",
     "compare_strategies",
     "compute_class_weights",
     "default_strategies",
     "make_cost_scorer",
+    "make_savings_scorer",
     "mean_cost",
     "normalized_cost",
+    "row_cost_weights",
+    "savings_score",
 ]

@@ -15,7 +15,7 @@ from sklearn.utils.validation import (
     check_is_fitted,
 )
 
-from ._costs import bayes_predict_indices, check_cost_matrix, expected_costs
+from ._costs import bayes_predict_indices, check_cost_matrix, decision_scores
 from ._forward import make_forward, predict_in_batches
 from ._inputs import (
     bind_model,
@@ -43,7 +43,13 @@ from ._training import (
     outputs_to_proba,
     steps_per_execution,
 )
-from ._weights import SCHEMES, EffectiveNumber, class_counts, resolve_class_weight
+from ._weights import (
+    SCHEMES,
+    EffectiveNumber,
+    class_counts,
+    cost_proportionate_weights,
+    resolve_class_weight,
+)
 
 
 class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
@@ -307,7 +313,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------ fit
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, cost_matrix=None):
         """Train the network.
 
         Parameters
@@ -318,13 +324,22 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
             Class labels (strings allowed), at least two classes.
         sample_weight : array-like of shape (n_samples,), default=None
             Row weights, multiplied by the class weights into a new array.
+        cost_matrix : array-like of shape (n_samples, n_classes, n_classes), \
+                default=None
+            Each row's own costs: train by cost-proportionate row weights
+            (:func:`~skweight.row_cost_weights`, times ``sample_weight``) instead
+            of class weights, and correct the probabilities with their per-class
+            means (Zadrozny, Langford & Abe 2003). Needs ``class_weight`` None or
+            ``"cost"``.
 
         Returns
         -------
         self : WeightedKerasClassifier
             The fitted estimator.
         """
-        X, y_encoded, row_weight, sample_weight = self._prepare(X, y, sample_weight)
+        X, y_encoded, row_weight, sample_weight = self._prepare(
+            X, y, sample_weight, row_costs=cost_matrix
+        )
         seed = integer_seed(self.random_state)
         with seeded(seed):
             meta = self._meta(seed)
@@ -389,7 +404,8 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         self._forward = make_forward(self.model_)
         return self
 
-    def _prepare(self, X, y, sample_weight, *, classes=None, first_call=None):
+    def _prepare(self, X, y, sample_weight, *, classes=None, first_call=None,
+                 row_costs=None):
         """Validate a fit's data and set the class state from it.
 
         ``first_call=None`` is a fit: classes, counts and the output bias come
@@ -439,9 +455,17 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         else:
             self._counts = self._counts + counts
             counts = np.where(self._counts > 0, self._counts, 1.0)
+        row_weight = class_weights = None
+        if row_costs is not None:  # cost-proportionate training (_weights.py)
+            row_weight, class_weights = cost_proportionate_weights(
+                row_costs, y_encoded, self.classes_, counts,
+                class_weight=self.class_weight, sample_weight=sample_weight,
+            )
         class_weights = self._set_class_state(y, counts,
-                                              set_bias=fitting or first_call)
-        row_weight = sample_weight * class_weights[y_encoded]
+                                              set_bias=fitting or first_call,
+                                              class_weights=class_weights)
+        if row_weight is None:
+            row_weight = sample_weight * class_weights[y_encoded]
         return X, y_encoded, row_weight, sample_weight
 
     def _partial_fit_classes(self, y, classes, first_call):
@@ -472,7 +496,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
             )
         return np.searchsorted(self.classes_, y)
 
-    def _set_class_state(self, y, counts, set_bias=True):
+    def _set_class_state(self, y, counts, set_bias=True, class_weights=None):
         """Class weights, priors, cost matrix and output bias from class counts.
 
         Sets ``class_weight_`` and ``_output_factors``, the factors the network's
@@ -485,9 +509,11 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
             if self.cost_matrix is None
             else check_cost_matrix(self.cost_matrix, self.classes_)
         )
-        class_weights = resolve_class_weight(
-            self.class_weight, y, self.classes_, counts, cost_matrix=self.cost_matrix_
-        )
+        if class_weights is None:
+            class_weights = resolve_class_weight(
+                self.class_weight, y, self.classes_, counts,
+                cost_matrix=self.cost_matrix_,
+            )
         self.class_weight_ = dict(zip(self.classes_.tolist(), class_weights.tolist(),
                                       strict=True))
         self.priors_ = counts / counts.sum()
@@ -727,11 +753,17 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))
 
-    def decision_function(self, X):
+    def _decision_costs(self, cost_matrix, n_samples):
+        """Per-row costs given to predict (validated), else the fitted matrix."""
+        if cost_matrix is None:
+            return self.cost_matrix_
+        return check_cost_matrix(cost_matrix, self.classes_, n_samples=n_samples)
+
+    def decision_function(self, X, cost_matrix=None):
         """Scores that agree with :meth:`predict`.
 
         Binary: positive exactly when ``classes_[1]`` is predicted (the log-odds of
-        the weighted model, or with ``cost_matrix`` the expected cost of predicting
+        the weighted model, or with costs the expected cost of predicting
         ``classes_[0]`` minus that of ``classes_[1]``). Multiclass: one column per
         class whose argmax is the prediction (the weighted log-probabilities, or
         minus the expected costs).
@@ -740,28 +772,38 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_samples, n_features)
             Input rows.
+        cost_matrix : array-like of shape (n_samples, n_classes, n_classes), \
+                default=None
+            Each row's own costs, for the per-row Bayes rule (see :meth:`predict`).
 
         Returns
         -------
         scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
         """
         check_is_fitted(self)
-        if self.cost_matrix_ is not None:
-            costs = expected_costs(self.predict_proba(X), self.cost_matrix_)
-            return costs[:, 0] - costs[:, 1] if costs.shape[1] == 2 else -costs
+        if self.cost_matrix_ is not None or cost_matrix is not None:
+            proba = self.predict_proba(X)
+            return decision_scores(proba, self._decision_costs(cost_matrix, len(proba)))
         with np.errstate(divide="ignore"):
             log_proba = np.log(self.predict_weighted_proba(X))
         if log_proba.shape[1] == 2:
             return log_proba[:, 1] - log_proba[:, 0]
         return log_proba
 
-    def predict(self, X):
+    def predict(self, X, cost_matrix=None):
         """Class labels by the decision rule (see the class docstring).
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Input rows.
+        cost_matrix : array-like of shape (n_samples, n_classes, n_classes), \
+                default=None
+            Each row's own costs (rows = true class, columns = predicted class,
+            see :func:`~skweight.binary_cost_matrix`): row ``n`` gets
+            ``argmin_j sum_i p(i|x_n) cost_matrix[n, i, j]`` on the corrected
+            probabilities, instead of the fitted decision rule. In a Pipeline,
+            request it with ``set_predict_request(cost_matrix=True)``.
 
         Returns
         -------
@@ -769,8 +811,11 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
             Labels from ``classes_``.
         """
         check_is_fitted(self)
-        if self.cost_matrix_ is not None:
-            indices = bayes_predict_indices(self.predict_proba(X), self.cost_matrix_)
+        if self.cost_matrix_ is not None or cost_matrix is not None:
+            proba = self.predict_proba(X)
+            indices = bayes_predict_indices(
+                proba, self._decision_costs(cost_matrix, len(proba))
+            )
         else:
             indices = np.argmax(self.predict_weighted_proba(X), axis=1)
         return self.classes_[indices]

@@ -2,31 +2,21 @@
 
 :class:`CostSensitiveClassifier` leaves the probabilities of the classifier it wraps
 unchanged and only changes which label ``predict`` returns for them: the label of
-least expected cost (Elkan 2001), or a decision tuned by cross-validation to minimise
-the mean cost when the probabilities are miscalibrated.
+least expected cost (Elkan 2001), with one cost matrix or one per row, or a decision
+tuned by cross-validation to minimise the mean cost when the probabilities are
+miscalibrated. The solvers of the tuned decision live in ``_thresholds.py``.
 """
 
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import (
-    BaseEstimator,
-    ClassifierMixin,
-    MetaEstimatorMixin,
-    _fit_context,
-    clone,
-)
+from sklearn import get_config
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import StratifiedKFold, check_cv
-from sklearn.utils import _safe_indexing, get_tags
+from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, StrOptions
-from sklearn.utils.metadata_routing import (
-    MetadataRouter,
-    MethodMapping,
-    _raise_for_params,
-    _routing_enabled,
-    process_routing,
-)
+from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.parallel import Parallel, delayed
@@ -39,104 +29,68 @@ from sklearn.utils.validation import (
     has_fit_parameter,
     indexable,
 )
+from sklearn_compat.base import _fit_context
+from sklearn_compat.utils._indexing import _safe_indexing
+from sklearn_compat.utils.metadata_routing import _raise_for_params, process_routing
 
 from ._costs import (
-    _label_indices,
-    bayes_predict_indices,
     check_cost_matrix,
-    expected_costs,
+    decision_scores,
+    label_indices,
+    predict_indices_from_scores,
+)
+from ._thresholds import (
+    best_cut,
+    binary_threshold,
+    safe_log,
+    shifted_proba,
+    tune_offsets,
+    tune_row_offsets,
 )
 
-_TINY = np.finfo(float).tiny
+# Former private name, kept until every caller uses ``binary_threshold``.
+_binary_threshold = binary_threshold
 
 
-def _log(proba):
-    """Logarithm of probabilities, with 0 mapped to a finite, very negative value."""
-    return np.log(np.maximum(proba, _TINY))
+def check_sample_weight_non_negative(sample_weight, X):
+    """Validate row weights: a new float array, or an error for a negative weight.
+
+    Parameters
+    ----------
+    sample_weight : array-like of shape (n_samples,) or None
+        The caller's weights (not modified).
+
+    X : array-like
+        The rows the weights belong to.
+
+    Returns
+    -------
+    sample_weight : ndarray of shape (n_samples,) or None
+    """
+    if sample_weight is None:
+        return None
+    weights = _check_sample_weight(sample_weight, X, dtype=float, copy=True)
+    negative = np.flatnonzero(weights < 0)
+    if len(negative):
+        shown = negative[:5].tolist()
+        raise ValueError(
+            f"sample_weight has negative weights at rows {shown!r}"
+            f"{' ...' if len(negative) > 5 else ''} (e.g. "
+            f"{float(weights[negative[0]])!r}); weights must be >= 0. Drop such rows "
+            "or give them weight 0."
+        )
+    return weights
 
 
 def _fit_predict_fold(estimator, X, y, train, test, fit_params, classes):
-    """Fit on ``train``; return the model and its probabilities for ``test``."""
-    fit_params = _check_method_params(X, params=fit_params, indices=train)
-    estimator.fit(_safe_indexing(X, train), _safe_indexing(y, train), **fit_params)
+    """Fit on ``train`` (None: prefit, used as is); probabilities for ``test``."""
+    if train is not None:
+        fit_params = _check_method_params(X, params=fit_params, indices=train)
+        estimator.fit(_safe_indexing(X, train), _safe_indexing(y, train), **fit_params)
     proba = np.zeros((len(test), len(classes)))
-    columns = _label_indices(classes, estimator.classes_, name="estimator.classes_")
+    columns = label_indices(classes, estimator.classes_, name="estimator.classes_")
     proba[:, columns] = estimator.predict_proba(_safe_indexing(X, test))
     return estimator, proba
-
-
-def _best_cut(scores, cost_above, cost_below, *, low, high, reference):
-    """Cut minimising the total cost when rows with ``scores > cut`` pay ``cost_above``
-    and the others ``cost_below``.
-
-    Candidates are the midpoints between consecutive distinct scores, bounded by
-    ``low`` and ``high``, so that no training row sits on the cut. Among equally good
-    cuts, the one closest to ``reference`` is returned.
-    """
-    points = np.unique(np.concatenate([[low], scores, [high]]))
-    cuts = (points[:-1] + points[1:]) / 2
-    order = np.argsort(scores, kind="stable")
-    n_below = np.searchsorted(scores[order], cuts, side="right")
-    cum_below = np.concatenate([[0.0], np.cumsum(cost_below[order])])
-    cum_above = np.concatenate([[0.0], np.cumsum(cost_above[order])])
-    totals = cum_below[n_below] + cum_above[-1] - cum_above[n_below]
-    best = totals.min()
-    near_best = np.flatnonzero(totals <= best + 1e-12 * max(1.0, abs(best)))
-    chosen = near_best[np.argmin(np.abs(cuts[near_best] - reference))]
-    return cuts[chosen], totals[chosen], cuts, totals
-
-
-def _tune_offsets(log_proba, row_costs, start, max_sweeps=50):
-    """Coordinate descent on additive offsets to the log-probabilities.
-
-    ``row_costs[n, k]`` is the (weighted) cost of predicting class ``k`` for row
-    ``n``. Each step minimises the total cost exactly over one offset: row ``n``
-    predicts ``k`` iff ``offsets[k] > tau[n]``, the margin by which its best other
-    class wins, so the cost is a step function of ``offsets[k]``.
-    """
-    n_samples, n_classes = log_proba.shape
-    rows = np.arange(n_samples)
-    offsets = start.astype(float)
-
-    def total(offsets):
-        return row_costs[rows, np.argmax(log_proba + offsets, axis=1)].sum()
-
-    current = total(offsets)
-    trace_costs, trace_offsets = [current], [offsets.copy()]
-    for _ in range(max_sweeps):
-        improved = False
-        for k in range(n_classes):
-            others = log_proba + offsets
-            others[:, k] = -np.inf
-            runner_up = np.argmax(others, axis=1)
-            tau = others[rows, runner_up] - log_proba[:, k]
-            cut, cost, _, _ = _best_cut(
-                -tau,
-                cost_above=row_costs[:, k],
-                cost_below=row_costs[rows, runner_up],
-                low=-tau.max() - 2.0,
-                high=-tau.min() + 2.0,
-                reference=-offsets[k],
-            )
-            if cost < current - 1e-12 * max(1.0, abs(current)):
-                offsets[k], current, improved = -cut, cost, True
-                trace_costs.append(current)
-                trace_offsets.append(offsets.copy())
-        if not improved:
-            break
-    return offsets, np.array(trace_costs), np.array(trace_offsets)
-
-
-def _binary_threshold(cost_matrix):
-    """Threshold ``t`` on ``p(classes_[1]|x)`` of the binary Bayes rule, or None.
-
-    Predicting ``classes_[1]`` is cheaper iff ``p1 (C10 - C11) > p0 (C01 - C00)``,
-    i.e. iff ``p1 > (C01 - C00) / (C01 - C00 + C10 - C11)`` when the denominator is
-    positive (with a zero diagonal: ``C01 / (C01 + C10)``, Elkan 2001).
-    """
-    c = cost_matrix
-    denominator = c[0, 1] - c[0, 0] + c[1, 0] - c[1, 1]
-    return float((c[0, 1] - c[0, 0]) / denominator) if denominator > 0 else None
 
 
 class CostSensitiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
@@ -152,15 +106,18 @@ class CostSensitiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         The classifier, with ``fit`` and ``predict_proba``. Cloned before fitting,
         unless ``cv="prefit"``.
 
-    cost_matrix : array-like of shape (n_classes, n_classes), dict or callable
+    cost_matrix : array-like of shape (n_classes, n_classes), DataFrame, dict, \
+            callable or None, default=None
         ``cost_matrix[i, j]`` is the cost of predicting ``classes_[j]`` when the true
         class is ``classes_[i]`` (rows = truth, columns = prediction, the
         orientation of ``confusion_matrix``). Either an array in the order of
-        ``classes_`` (the sorted labels), a dict keyed by the labels
-        ``{true_label: {predicted_label: cost}}`` (the diagonal defaults to 0), or a
-        callable taking ``classes_`` and returning one of these, for code that must
-        handle any set of classes (a module-level function pickles; a lambda does
-        not). Validated in :meth:`fit`; costs must be finite and >= 0.
+        ``classes_`` (the sorted labels), a DataFrame whose index and columns are
+        the labels (read by label), a dict keyed by the labels ``{true_label:
+        {predicted_label: cost}}`` (the diagonal defaults to 0), or a callable
+        taking ``classes_`` and returning one of these, for code that must handle
+        any set of classes (a module-level function pickles; a lambda does not).
+        Validated in :meth:`fit`; costs must be finite and >= 0. None: every
+        prediction needs each row's own costs, ``predict(X, cost_matrix=...)``.
 
     strategy : {"bayes", "tuned"}, default="bayes"
         How the decision is made from the probabilities:
@@ -210,8 +167,8 @@ class CostSensitiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
     classes_ : ndarray of shape (n_classes,)
         The class labels, the order of the rows and columns of ``cost_matrix_``.
 
-    cost_matrix_ : ndarray of shape (n_classes, n_classes)
-        The validated cost matrix.
+    cost_matrix_ : ndarray of shape (n_classes, n_classes) or None
+        The validated cost matrix; None if ``cost_matrix`` is None.
 
     threshold_ : float or None
         Binary problems: ``classes_[1]`` is predicted iff ``p(classes_[1]|x) >
@@ -228,7 +185,16 @@ class CostSensitiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         ``strategy="tuned"``: for two classes ``{"thresholds", "costs"}``, the mean
         out-of-fold cost of every candidate threshold; otherwise ``{"offsets",
         "costs"}``, the offsets and mean cost after each improving step of the
-        coordinate descent. None for ``"bayes"``.
+        coordinate descent. With per-row costs, ``{"row_offsets", "plain_cost",
+        "cost"}``: the mean out-of-fold cost of the plain per-row rule and of the
+        corrected one. None for ``"bayes"``.
+
+    row_offsets_ : ndarray of shape (n_classes,) or None
+        ``strategy="tuned"`` with per-row costs given to :meth:`fit`: offsets added
+        to the log-probabilities (then renormalised) before the per-row Bayes
+        rule, a global correction of the probabilities tuned on out-of-fold
+        probabilities; zeros if nothing beats the plain per-row rule there (it is
+        never worse on those rows). Used by every prediction. None otherwise.
 
     best_cost_ : float or None
         ``strategy="tuned"``: the mean out-of-fold cost of the chosen decision.
@@ -258,6 +224,11 @@ class CostSensitiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
     strictly, whereas ``FixedThresholdClassifier`` predicts the positive class at
     equality; both choices cost the same there.
 
+    With per-row costs (Elkan 2001; Bahnsen et al. 2014), ``predict(X,
+    cost_matrix=C)`` returns ``argmin_j sum_i p(i|x_n) C[n, i, j]`` for each row
+    ``n``; in a :class:`~sklearn.pipeline.Pipeline`, request them with
+    ``set_predict_request(cost_matrix=True)`` under metadata routing.
+
     ``decision_function`` agrees with ``predict``. Two classes: positive iff
     ``classes_[1]`` is predicted, the expected cost saved by predicting it
     (``"bayes"``) or ``p(classes_[1]|x) - threshold_`` (``"tuned"``). More classes:
@@ -276,8 +247,7 @@ class CostSensitiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
     >>> from sklearn.linear_model import LogisticRegression
     >>> from sklearn.metrics import confusion_matrix
     >>> from sklearn.model_selection import train_test_split
-    >>> from skweight._cost_sensitive import CostSensitiveClassifier
-    >>> from skweight._costs import mean_cost
+    >>> from skweight import CostSensitiveClassifier, mean_cost
     >>> X, y = make_classification(
     ...     n_samples=1_000, weights=[0.9, 0.1], class_sep=0.8, random_state=0
     ... )
@@ -311,7 +281,7 @@ class CostSensitiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
 
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit", "predict_proba"])],
-        "cost_matrix": ["array-like", dict, callable],
+        "cost_matrix": ["array-like", dict, callable, None],
         "strategy": [StrOptions({"bayes", "tuned"})],
         "cv": ["cv_object", StrOptions({"prefit"})],
         "refit": ["boolean"],
@@ -323,7 +293,7 @@ class CostSensitiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         self,
         estimator,
         *,
-        cost_matrix,
+        cost_matrix=None,
         strategy="bayes",
         cv=5,
         refit=True,
@@ -342,7 +312,7 @@ class CostSensitiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         # CostSensitiveClassifier.estimator is not validated yet
         prefer_skip_nested_validation=False
     )
-    def fit(self, X, y, sample_weight=None, **fit_params):
+    def fit(self, X, y, sample_weight=None, cost_matrix=None, **fit_params):
         """Fit the classifier and choose the cost-based decision.
 
         Parameters
@@ -354,11 +324,19 @@ class CostSensitiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
             Target labels.
 
         sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the rows: passed to ``estimator.fit`` and used to weight the
-            out-of-fold costs of ``strategy="tuned"`` (with ``cv="prefit"``, only
-            the latter; with ``"bayes"`` and ``cv="prefit"`` they have no use).
-            With metadata routing enabled, ``estimator`` receives them only if it
-            requests them.
+            Non-negative weights of the rows: passed to ``estimator.fit`` and used
+            to weight the out-of-fold costs of ``strategy="tuned"`` (with
+            ``cv="prefit"``, only the latter; with ``"bayes"`` and ``cv="prefit"``
+            they have no use). With metadata routing enabled, ``estimator``
+            receives them only if it requests them.
+
+        cost_matrix : array-like of shape (n_samples, n_classes, n_classes), \
+                default=None
+            Each training row's own costs (see :func:`~skweight.binary_cost_matrix`).
+            ``strategy="tuned"`` then tunes a global correction of the
+            probabilities on top of the per-row Bayes rule (``row_offsets_``).
+            With metadata routing enabled it is also routed to ``estimator.fit``
+            if the estimator requests it (cost-proportionate training).
 
         **fit_params : dict
             Further parameters routed to ``estimator.fit`` and the splitter; only
@@ -374,7 +352,74 @@ class CostSensitiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         X, y = indexable(X, y)
         y = _check_y(y, estimator=self)
         check_classification_targets(y)
+        return self._fit(X, y, sample_weight, cost_matrix, **fit_params)
+
+    def _fit(self, X, y, sample_weight, row_costs, **fit_params):
+        """Validate the costs, fit the estimator, choose the decision."""
         prefit = isinstance(self.cv, str) and self.cv == "prefit"
+        classes = self._fit_classes(y, prefit)
+        self.cost_matrix_ = (
+            None if self.cost_matrix is None
+            else check_cost_matrix(self.cost_matrix, classes)
+        )
+        if row_costs is not None:
+            row_costs = check_cost_matrix(
+                row_costs, classes, n_samples=len(y), param_name="cost_matrix"
+            )
+            if row_costs.ndim != 3:
+                raise ValueError(
+                    "cost_matrix passed to fit gives each row its own costs and must "
+                    f"have shape (n_samples, {len(classes)}, {len(classes)}); got "
+                    f"shape {row_costs.shape}. Pass a single matrix as the "
+                    "cost_matrix parameter of CostSensitiveClassifier instead."
+                )
+        if self.strategy == "tuned" and self.cost_matrix_ is None and row_costs is None:
+            raise ValueError(
+                "strategy='tuned' needs costs to tune on: set cost_matrix of "
+                "CostSensitiveClassifier, or pass per-row costs to fit "
+                "(fit(X, y, cost_matrix=...))."
+            )
+        weights = check_sample_weight_non_negative(sample_weight, X)
+        estimator_params, split_params = self._route_params(
+            prefit, sample_weight, row_costs, fit_params
+        )
+
+        self.threshold_, self.offsets_, self.row_offsets_ = None, None, None
+        self.cv_results_, self.best_cost_ = None, None
+        if self.strategy == "bayes":
+            if prefit:
+                self.estimator_ = self.estimator
+            else:
+                self.estimator_ = clone(self.estimator).fit(X, y, **estimator_params)
+            if len(classes) == 2 and self.cost_matrix_ is not None:
+                self.threshold_ = binary_threshold(self.cost_matrix_)
+        else:
+            proba, rows = self._out_of_fold(
+                X, y, classes, prefit, estimator_params, split_params
+            )
+            y_idx = label_indices(classes, y[rows], name="y")
+            row_weights = np.ones(len(rows)) if weights is None else weights[rows]
+            if row_costs is None:
+                self._tune(
+                    proba,
+                    self.cost_matrix_[y_idx] * row_weights[:, None],
+                    row_weights.sum(),
+                )
+            else:
+                self._tune_rows(proba, row_costs[rows], y_idx, row_weights)
+
+        if not np.array_equal(self.estimator_.classes_, classes):
+            raise ValueError(
+                f"The fitted estimator has classes_ {self.estimator_.classes_!r} but "
+                f"y has classes {classes!r}; the estimator must see every class."
+            )
+        for attribute in ("n_features_in_", "feature_names_in_"):
+            if hasattr(self.estimator_, attribute):
+                setattr(self, attribute, getattr(self.estimator_, attribute))
+        return self
+
+    def _fit_classes(self, y, prefit):
+        """The classes: those of y, or of the fitted estimator for prefit."""
         if prefit:
             try:
                 check_is_fitted(self.estimator, "classes_")
@@ -384,7 +429,7 @@ class CostSensitiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
                     "int or a splitter as cv."
                 ) from exc
             classes = np.asarray(self.estimator.classes_)
-            _label_indices(
+            label_indices(
                 classes,
                 y,
                 name="y",
@@ -397,49 +442,17 @@ class CostSensitiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
                 "CostSensitiveClassifier needs at least 2 classes in y; got 1 class: "
                 f"{classes.tolist()!r}."
             )
-        self.cost_matrix_ = check_cost_matrix(self.cost_matrix, classes)
-        weights = None
-        if sample_weight is not None:
-            weights = _check_sample_weight(sample_weight, X, dtype=float, copy=True)
-        estimator_params, split_params = self._route_params(
-            prefit, sample_weight, fit_params
-        )
+        return classes
 
-        self.threshold_, self.offsets_ = None, None
-        self.cv_results_, self.best_cost_ = None, None
-        if prefit:
-            self.estimator_ = self.estimator
-        if self.strategy == "tuned":
-            proba, y_idx, row_weights = self._out_of_fold(
-                X, y, classes, prefit, estimator_params, split_params, weights
-            )
-            self._tune(
-                proba,
-                self.cost_matrix_[y_idx] * row_weights[:, None],
-                row_weights.sum(),
-            )
-        else:
-            if len(classes) == 2:
-                self.threshold_ = _binary_threshold(self.cost_matrix_)
-            if not prefit:
-                self.estimator_ = clone(self.estimator).fit(X, y, **estimator_params)
-
-        if not np.array_equal(self.estimator_.classes_, classes):
-            raise ValueError(
-                f"The fitted estimator has classes_ {self.estimator_.classes_!r} but "
-                f"y has classes {classes!r}; the estimator must see every class."
-            )
-        for attribute in ("n_features_in_", "feature_names_in_"):
-            if hasattr(self.estimator_, attribute):
-                setattr(self, attribute, getattr(self.estimator_, attribute))
-        return self
-
-    def _route_params(self, prefit, sample_weight, fit_params):
+    def _route_params(self, prefit, sample_weight, row_costs, fit_params):
         """Parameters for ``estimator.fit`` and for ``cv.split``."""
-        if _routing_enabled():
-            routed = process_routing(
-                self, "fit", sample_weight=sample_weight, **fit_params
-            )
+        if get_config()["enable_metadata_routing"]:
+            metadata = dict(fit_params)
+            if sample_weight is not None:
+                metadata["sample_weight"] = sample_weight
+            if row_costs is not None:
+                metadata["cost_matrix"] = row_costs
+            routed = process_routing(self, "fit", **metadata)
             return routed.estimator.fit, routed.splitter.split
         if sample_weight is None or prefit:
             return {}, {}
@@ -453,50 +466,50 @@ class CostSensitiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
             )
         return {"sample_weight": sample_weight}, {}
 
-    def _out_of_fold(self, X, y, classes, prefit, fit_params, split_params, weights):
-        """Out-of-fold probabilities, class indices and weights of the tuning rows."""
+    def _splits(self, X, y, prefit, split_params):
+        """(train, test) index pairs; prefit is one split, train None, test all."""
         if prefit:
-            test_sets = [np.arange(len(y))]
-            probas = [self.estimator_.predict_proba(X)]
-        else:
-            if self.cv is None or isinstance(self.cv, Integral):
-                cv = StratifiedKFold(
-                    n_splits=5 if self.cv is None else self.cv,
-                    shuffle=True,
-                    random_state=self.random_state,
-                )
-            else:
-                cv = check_cv(self.cv, y, classifier=True)
-            splits = list(cv.split(X, y, **split_params))
-            if not self.refit and len(splits) != 1:
-                raise ValueError(
-                    f"refit=False needs cv with a single split, but cv={self.cv!r} "
-                    f"gives {len(splits)}; pass e.g. cv=StratifiedShuffleSplit("
-                    "n_splits=1, test_size=0.25), or refit=True."
-                )
-            results = Parallel(n_jobs=self.n_jobs)(
-                delayed(_fit_predict_fold)(
-                    clone(self.estimator), X, y, train, test, fit_params, classes
-                )
-                for train, test in splits
+            return [(None, np.arange(len(y)))]
+        if self.cv is None or isinstance(self.cv, Integral):
+            cv = StratifiedKFold(
+                n_splits=5 if self.cv is None else self.cv,
+                shuffle=True,
+                random_state=self.random_state,
             )
-            test_sets = [test for _, test in splits]
-            probas = [proba for _, proba in results]
-            if self.refit:
-                self.estimator_ = clone(self.estimator).fit(X, y, **fit_params)
-            else:
-                self.estimator_ = results[0][0]
-        rows = np.concatenate(test_sets)
-        y_idx = _label_indices(classes, y[rows], name="y")
-        row_weights = np.ones(len(rows)) if weights is None else weights[rows]
-        return np.concatenate(probas), y_idx, row_weights
+        else:
+            cv = check_cv(self.cv, y, classifier=True)
+        splits = list(cv.split(X, y, **split_params))
+        if not self.refit and len(splits) != 1:
+            raise ValueError(
+                f"refit=False needs cv with a single split, but cv={self.cv!r} "
+                f"gives {len(splits)}; pass e.g. cv=StratifiedShuffleSplit("
+                "n_splits=1, test_size=0.25), or refit=True."
+            )
+        return splits
+
+    def _out_of_fold(self, X, y, classes, prefit, fit_params, split_params):
+        """Out-of-fold probabilities and the rows they belong to; sets estimator_."""
+        splits = self._splits(X, y, prefit, split_params)
+        results = Parallel(n_jobs=self.n_jobs)(
+            delayed(_fit_predict_fold)(
+                self.estimator if train is None else clone(self.estimator),
+                X, y, train, test, fit_params, classes,
+            )
+            for train, test in splits
+        )
+        if prefit or not self.refit:
+            self.estimator_ = results[0][0]
+        else:
+            self.estimator_ = clone(self.estimator).fit(X, y, **fit_params)
+        rows = np.concatenate([test for _, test in splits])
+        return np.concatenate([proba for _, proba in results]), rows
 
     def _tune(self, proba, row_costs, total_weight):
         """Choose the decision minimising the summed ``row_costs`` of the rows."""
         n_classes = proba.shape[1]
         if n_classes == 2:
-            bayes = _binary_threshold(self.cost_matrix_)
-            threshold, cost, thresholds, costs = _best_cut(
+            bayes = binary_threshold(self.cost_matrix_)
+            threshold, cost, thresholds, costs = best_cut(
                 proba[:, 1],
                 cost_above=row_costs[:, 1],
                 cost_below=row_costs[:, 0],
@@ -507,40 +520,40 @@ class CostSensitiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
             self.threshold_ = float(threshold)
             self.cv_results_ = {"thresholds": thresholds, "costs": costs / total_weight}
         else:
-            log_proba = _log(proba)
+            log_proba = safe_log(proba)
             rows = np.arange(len(proba))
             c = self.cost_matrix_
             regret = (c.sum(axis=1) - np.diag(c)) / (n_classes - 1) - np.diag(c)
-            starts = [np.zeros(n_classes), _log(np.maximum(regret, 0.0))]
+            starts = [np.zeros(n_classes), safe_log(np.maximum(regret, 0.0))]
             start_costs = [
                 row_costs[rows, np.argmax(log_proba + s, axis=1)].sum() for s in starts
             ]
             start = starts[int(start_costs[1] <= start_costs[0])]
-            offsets, trace, offsets_trace = _tune_offsets(log_proba, row_costs, start)
+            offsets, trace, offsets_trace = tune_offsets(log_proba, row_costs, start)
             cost = trace[-1]
             self.offsets_ = offsets
             self.cv_results_ = {"offsets": offsets_trace, "costs": trace / total_weight}
         self.best_cost_ = float(cost / total_weight)
+
+    def _tune_rows(self, proba, row_costs, y_idx, row_weights):
+        """Tune the correction applied before the per-row Bayes rule."""
+        paid = row_costs[np.arange(len(y_idx)), y_idx] * row_weights[:, None]
+        offsets, plain, best = tune_row_offsets(proba, row_costs, paid)
+        total_weight = row_weights.sum()
+        self.row_offsets_ = offsets
+        self.cv_results_ = {
+            "row_offsets": offsets,
+            "plain_cost": plain / total_weight,
+            "cost": best / total_weight,
+        }
+        self.best_cost_ = float(best / total_weight)
 
     @property
     def classes_(self):
         """Class labels, the order of the rows and columns of ``cost_matrix_``."""
         return self.estimator_.classes_
 
-    def _scores(self, X):
-        """Decision scores whose argmax (binary: sign) is the prediction."""
-        check_is_fitted(self, "cost_matrix_")
-        proba = self.estimator_.predict_proba(X)
-        if self.cv_results_ is None:  # the Bayes rule
-            costs = expected_costs(proba, self.cost_matrix_)
-            if costs.shape[1] == 2:
-                return costs[:, 0] - costs[:, 1]
-            return -costs
-        if self.offsets_ is None:
-            return proba[:, 1] - self.threshold_
-        return _log(proba) + self.offsets_
-
-    def decision_function(self, X):
+    def decision_function(self, X, cost_matrix=None):
         """Decision scores that agree with :meth:`predict`.
 
         Parameters
@@ -548,18 +561,46 @@ class CostSensitiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             The samples, as accepted by ``estimator.predict_proba``.
 
+        cost_matrix : array-like of shape (n_samples, n_classes, n_classes), \
+                default=None
+            Each row's own costs: the per-row Bayes rule (after the correction
+            ``row_offsets_`` if it was tuned). None: the fitted decision.
+
         Returns
         -------
         scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
             Two classes: positive iff ``classes_[1]`` is predicted (the expected
-            cost saved by predicting it for ``"bayes"``, ``p(classes_[1]|x) -
+            cost saved by predicting it for the Bayes rule, ``p(classes_[1]|x) -
             threshold_`` for ``"tuned"``). More classes: the prediction is the
-            argmax (minus the expected costs for ``"bayes"``, ``log p(.|x) +
+            argmax (minus the expected costs for the Bayes rule, ``log p(.|x) +
             offsets_`` for ``"tuned"``).
         """
-        return self._scores(X)
+        check_is_fitted(self, "cost_matrix_")
+        proba = self.estimator_.predict_proba(X)
+        if cost_matrix is not None:
+            cost_matrix = check_cost_matrix(
+                cost_matrix, self.classes_, n_samples=len(proba)
+            )
+        elif self.cost_matrix_ is None:
+            raise ValueError(
+                "This CostSensitiveClassifier was made without a cost_matrix, so "
+                "predict needs each row's costs: pass cost_matrix of shape "
+                f"(n_samples, {len(self.classes_)}, {len(self.classes_)}) to "
+                "predict or decision_function (in a Pipeline, request it with "
+                "set_predict_request(cost_matrix=True))."
+            )
+        if cost_matrix is not None or self.row_offsets_ is not None:
+            if self.row_offsets_ is not None:
+                proba = shifted_proba(proba, self.row_offsets_)
+            costs = self.cost_matrix_ if cost_matrix is None else cost_matrix
+            return decision_scores(proba, costs)
+        if self.strategy == "bayes":
+            return decision_scores(proba, self.cost_matrix_)
+        if len(self.classes_) == 2:
+            return proba[:, 1] - self.threshold_
+        return safe_log(proba) + self.offsets_
 
-    def predict(self, X):
+    def predict(self, X, cost_matrix=None):
         """Predict the label of least cost.
 
         Parameters
@@ -567,19 +608,17 @@ class CostSensitiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             The samples, as accepted by ``estimator.predict_proba``.
 
+        cost_matrix : array-like of shape (n_samples, n_classes, n_classes), \
+                default=None
+            Each row's own costs (see :meth:`decision_function`).
+
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
             Predicted labels; ties go to the class first in ``classes_``.
         """
-        check_is_fitted(self, "cost_matrix_")
-        if self.cv_results_ is None:  # the Bayes rule
-            proba = self.estimator_.predict_proba(X)
-            return self.classes_[bayes_predict_indices(proba, self.cost_matrix_)]
-        scores = self._scores(X)
-        if scores.ndim == 1:
-            return self.classes_[(scores > 0).astype(int)]
-        return self.classes_[np.argmax(scores, axis=1)]
+        scores = self.decision_function(X, cost_matrix=cost_matrix)
+        return self.classes_[predict_indices_from_scores(scores)]
 
     def predict_proba(self, X):
         """Class probabilities of the fitted estimator, unchanged.

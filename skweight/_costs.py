@@ -22,7 +22,6 @@ from collections.abc import Mapping
 
 import numpy as np
 from sklearn.exceptions import UndefinedMetricWarning
-from sklearn.metrics import make_scorer
 from sklearn.utils import check_consistent_length, column_or_1d
 from sklearn.utils.multiclass import unique_labels
 
@@ -53,8 +52,33 @@ def _as_list(classes):
     return np.asarray(classes).tolist()
 
 
-def _label_indices(labels, y, *, name="y", hint=None):
-    """Positions of the entries of ``y`` in ``labels`` (which need not be sorted)."""
+def label_indices(labels, y, *, name="y", hint=None):
+    """Positions of the entries of ``y`` in ``labels`` (which need not be sorted).
+
+    Parameters
+    ----------
+    labels : array-like of shape (n_classes,)
+        The labels, in the order whose positions are returned.
+
+    y : array-like of shape (n_samples,)
+        Labels to locate.
+
+    name : str, default="y"
+        Name of ``y`` in the error message.
+
+    hint : str, default=None
+        The fix suggested in the error message.
+
+    Returns
+    -------
+    indices : ndarray of shape (n_samples,)
+        ``labels[indices]`` equals ``y``.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` holds a label that is not in ``labels``.
+    """
     labels = np.asarray(labels)
     y = np.asarray(y)
     sorter = np.argsort(labels, kind="stable")
@@ -72,6 +96,10 @@ def _label_indices(labels, y, *, name="y", hint=None):
             f"among the classes {_as_list(labels)!r}; {hint}."
         )
     return indices
+
+
+# Former private name, kept until every caller uses ``label_indices``.
+_label_indices = label_indices
 
 
 def _matrix_from_dict(cost_dict, classes, param_name):
@@ -141,7 +169,97 @@ def _warn_if_unreasonable(matrix, classes, param_name):
                 break
 
 
-def _validate_cost_matrix(cost_matrix, classes, *, param_name, source, warn):
+def _short_repr(value, limit=80):
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 5] + " ...>"
+
+
+def _is_frame(value):
+    """A pandas DataFrame, recognised without importing pandas."""
+    return hasattr(value, "columns") and hasattr(value, "index") and hasattr(
+        value, "to_numpy"
+    )
+
+
+def _is_positional(index):
+    return list(index) == list(range(len(index)))
+
+
+def _matrix_from_frame(frame, classes, param_name):
+    """Read a labelled DataFrame by label; a frame with a 0..K-1 index by position."""
+    labels = _as_list(classes)
+    index, columns = list(frame.index), list(frame.columns)
+    if _is_positional(index) and _is_positional(columns) and labels != index:
+        return np.array(frame.to_numpy(), dtype=float, copy=True)
+    if sorted(map(repr, index)) != sorted(map(repr, labels)) or sorted(
+        map(repr, columns)
+    ) != sorted(map(repr, labels)):
+        raise ValueError(
+            f"{param_name} is a DataFrame with index {_short_repr(index)} and "
+            f"columns {_short_repr(columns)}, but the classes are {labels!r}; label "
+            "its index (true class) and columns (predicted class) with exactly "
+            "these classes, or pass a plain array in the order of the classes."
+        )
+    position = {repr(label): i for i, label in enumerate(labels)}
+    rows = [position[repr(label)] for label in index]
+    cols = [position[repr(label)] for label in columns]
+    values = np.array(frame.to_numpy(), dtype=float, copy=True)
+    matrix = np.empty((len(labels), len(labels)))
+    matrix[np.ix_(rows, cols)] = values
+    return matrix
+
+
+def _check_row_costs(costs, classes, n_samples, param_name, n_name):
+    """Validate per-row costs, shape (n_samples, n_classes, n_classes)."""
+    n_classes = len(classes)
+    if costs.shape[1:] != (n_classes, n_classes):
+        raise ValueError(
+            f"{param_name} has shape {costs.shape} but there are {n_classes} classes "
+            f"{_as_list(classes)!r}; example-dependent costs need shape "
+            f"(n_samples, n_classes, n_classes) = (n_samples, {n_classes}, "
+            f"{n_classes}): one matrix per row, rows = true class, columns = "
+            "predicted class."
+        )
+    if n_samples is not None and len(costs) != n_samples:
+        raise ValueError(
+            f"{param_name} holds {len(costs)} per-row cost matrices but {n_name} has "
+            f"{n_samples} rows; example-dependent costs need shape (n_samples, "
+            f"n_classes, n_classes) = ({n_samples}, {n_classes}, {n_classes}), one "
+            "matrix per row, in the order of the rows."
+        )
+    bad_rows = np.flatnonzero(~np.all(np.isfinite(costs), axis=(1, 2)))
+    if len(bad_rows):
+        raise ValueError(
+            f"{param_name} has non-finite costs in rows "
+            f"{_short_repr(bad_rows.tolist())}; every cost must be a finite number "
+            ">= 0."
+        )
+    bad_rows = np.flatnonzero(np.any(costs < 0, axis=(1, 2)))
+    if len(bad_rows):
+        raise ValueError(
+            f"{param_name} has negative costs in rows "
+            f"{_short_repr(bad_rows.tolist())}; costs must be >= 0 (state a benefit "
+            "as a cost of 0 and a larger cost for the other decision)."
+        )
+    return costs
+
+
+def validate_cost_matrix(
+    cost_matrix,
+    classes,
+    *,
+    param_name="cost_matrix",
+    source="y has",
+    warn=True,
+    n_samples=None,
+    n_name="X",
+):
+    """The validation behind :func:`check_cost_matrix`, with its wording options.
+
+    ``source`` completes "but ... 2 classes" in the shape error (e.g. ``"labels
+    has"``), ``warn`` turns the :class:`UnreasonableCostWarning` checks on and
+    ``n_name`` names the data whose rows per-row costs must match.
+    """
     classes = np.asarray(classes)
     if callable(cost_matrix):
         cost_matrix = cost_matrix(classes.copy())
@@ -150,20 +268,26 @@ def _validate_cost_matrix(cost_matrix, classes, *, param_name, source, warn):
     expected = f"a ({n_classes}, {n_classes}) matrix"
     if isinstance(cost_matrix, Mapping):
         matrix = _matrix_from_dict(cost_matrix, classes, param_name)
+    elif _is_frame(cost_matrix):
+        matrix = _matrix_from_frame(cost_matrix, classes, param_name)
     else:
         try:
             matrix = np.array(cost_matrix, dtype=float, copy=True)
         except (TypeError, ValueError) as exc:
             raise ValueError(
                 f"{param_name} must be {expected} of numbers, a dict "
-                "{true_label: {predicted_label: cost}} or a callable of the classes; "
-                f"got {cost_matrix!r}."
+                "{true_label: {predicted_label: cost}}, a callable of the classes, "
+                "or an array of shape (n_samples, n_classes, n_classes) of per-row "
+                f"costs; got {_short_repr(cost_matrix)}."
             ) from exc
+        if matrix.ndim == 3:
+            return _check_row_costs(matrix, classes, n_samples, param_name, n_name)
         if matrix.shape != (n_classes, n_classes):
             raise ValueError(
                 f"{param_name} has shape {matrix.shape} but {source} {n_classes} "
                 f"classes {_as_list(classes)!r}; pass {expected} with rows = true "
-                "class, columns = predicted class."
+                "class, columns = predicted class (or one such matrix per row, "
+                f"shape (n_samples, {n_classes}, {n_classes}))."
             )
     labels = _as_list(classes)
     bad = np.argwhere(~np.isfinite(matrix))
@@ -192,100 +316,242 @@ def _validate_cost_matrix(cost_matrix, classes, *, param_name, source, warn):
     return matrix
 
 
-def check_cost_matrix(cost_matrix, classes, *, param_name="cost_matrix"):
-    """Validate a cost matrix against the classes and return it as a float array.
+def check_cost_matrix(
+    cost_matrix, classes, *, n_samples=None, param_name="cost_matrix"
+):
+    """Validate a cost matrix, or one per row, and return it as a float array.
 
     Parameters
     ----------
-    cost_matrix : array-like of shape (n_classes, n_classes), dict or callable
+    cost_matrix : array-like of shape (n_classes, n_classes), DataFrame, dict, \
+            callable or array-like of shape (n_samples, n_classes, n_classes)
         ``cost_matrix[i, j]`` is the cost of predicting ``classes[j]`` when the true
-        class is ``classes[i]``. Either an array-like in the order of ``classes``,
-        a dict of dicts keyed by the labels ``{true_label: {predicted_label: cost}}``
-        (a missing diagonal entry is 0, a missing error is an error), or a callable
-        taking ``classes`` and returning one of these.
+        class is ``classes[i]`` (rows = truth, columns = prediction). Either an
+        array-like in the order of ``classes``; a pandas DataFrame whose index
+        (true class) and columns (predicted class) are the labels, read by label
+        (a DataFrame with the default ``0..K-1`` index is read by position); a dict
+        of dicts keyed by the labels ``{true_label: {predicted_label: cost}}`` (a
+        missing diagonal entry is 0, a missing error is an error); a callable
+        taking ``classes`` and returning one of these; or a 3-d array of
+        example-dependent costs, ``cost_matrix[n]`` being row ``n``'s own matrix
+        (see :func:`binary_cost_matrix` for the common binary form).
 
     classes : array-like of shape (n_classes,)
         The class labels, in the order of the rows and columns.
+
+    n_samples : int, default=None
+        The number of rows per-row costs must have (that of ``X``). None skips
+        this check; a single matrix is accepted whatever ``n_samples``.
 
     param_name : str, default="cost_matrix"
         Name used in error messages.
 
     Returns
     -------
-    cost_matrix : ndarray of shape (n_classes, n_classes)
+    cost_matrix : ndarray of shape (n_classes, n_classes) or \
+            (n_samples, n_classes, n_classes)
         A new float array; the caller's object is not modified.
 
     Raises
     ------
     ValueError
-        If the shape does not match the classes, a cost is negative or not finite,
-        every cost is zero, or a dict names labels that are not classes or lacks
-        the cost of an error.
+        If the shape does not match the classes or ``n_samples``, a cost is
+        negative or not finite, every cost of a single matrix is zero, a dict or a
+        DataFrame names labels that are not classes, or a dict lacks the cost of
+        an error.
 
     Warns
     -----
     UnreasonableCostWarning
         If a correct prediction costs more than an error in the same row, or a
         column is dominated by another (that class would never be predicted).
+        Single matrices only: per-row costs are not checked for this.
 
     Examples
     --------
-    >>> from skweight._costs import check_cost_matrix
+    >>> import pandas as pd
+    >>> from skweight import check_cost_matrix
     >>> check_cost_matrix({"neg": {"pos": 1}, "pos": {"neg": 5}}, ["neg", "pos"])
     array([[0., 1.],
            [5., 0.]])
+    >>> frame = pd.DataFrame([[0, 1], [10, 0]], index=["ok", "fraud"],
+    ...                      columns=["ok", "fraud"])
+    >>> check_cost_matrix(frame, ["fraud", "ok"])  # read by label
+    array([[ 0., 10.],
+           [ 1.,  0.]])
+    >>> check_cost_matrix([[[0, 1], [5, 0]], [[0, 2], [9, 0]]], [0, 1], n_samples=2)
+    array([[[0., 1.],
+            [5., 0.]],
+    <BLANKLINE>
+           [[0., 2.],
+            [9., 0.]]])
     """
-    return _validate_cost_matrix(
-        cost_matrix, classes, param_name=param_name, source="y has", warn=True
+    return validate_cost_matrix(
+        cost_matrix,
+        classes,
+        param_name=param_name,
+        source="y has",
+        warn=True,
+        n_samples=n_samples,
     )
 
 
+def _binary_cost_part(value, name):
+    try:
+        part = np.array(value, dtype=float, copy=True)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"{name} must be a number or a 1-d array of per-row costs; got "
+            f"{_short_repr(value)}."
+        ) from exc
+    if part.ndim > 1:
+        raise ValueError(
+            f"{name} has shape {part.shape}; pass a number or a 1-d array with one "
+            "cost per row."
+        )
+    if not np.all(np.isfinite(part)) or np.any(part < 0):
+        bad = np.flatnonzero(~(np.isfinite(part) & (part >= 0)).ravel())
+        where = "" if part.ndim == 0 else f" in rows {_short_repr(bad.tolist())}"
+        raise ValueError(
+            f"{name} has negative or non-finite costs{where}; costs must be finite "
+            "numbers >= 0."
+        )
+    return part
+
+
+def binary_cost_matrix(*, fp, fn, tp=0.0, tn=0.0):
+    """Binary cost matrix from the cost of each outcome, scalars or one per row.
+
+    The usual way to state example-dependent costs (Bahnsen et al. 2014): a false
+    alarm costs a fixed fee, a miss costs the row's amount. Class 0 is the negative
+    class ``classes_[0]``, class 1 the positive ``classes_[1]``.
+
+    Parameters
+    ----------
+    fp : float or array-like of shape (n_samples,)
+        Cost of a false positive: predicting class 1 when the truth is class 0,
+        ``C[0, 1]``.
+
+    fn : float or array-like of shape (n_samples,)
+        Cost of a false negative: predicting class 0 when the truth is class 1,
+        ``C[1, 0]``.
+
+    tp : float or array-like of shape (n_samples,), default=0.0
+        Cost of a true positive, ``C[1, 1]`` (e.g. an administrative cost).
+
+    tn : float or array-like of shape (n_samples,), default=0.0
+        Cost of a true negative, ``C[0, 0]``.
+
+    Returns
+    -------
+    cost_matrix : ndarray of shape (2, 2) or (n_samples, 2, 2)
+        ``[[tn, fp], [fn, tp]]``: one matrix if every argument is a scalar, else
+        one per row (scalars are repeated).
+
+    Raises
+    ------
+    ValueError
+        If a cost is negative or not finite, an array is not 1-d, or the arrays
+        have different lengths.
+
+    References
+    ----------
+    Bahnsen, A. C., Aouada, D., & Ottersten, B. (2014). Example-dependent
+    cost-sensitive logistic regression for credit scoring. *ICMLA*, 263-269.
+
+    Examples
+    --------
+    >>> from skweight import binary_cost_matrix
+    >>> binary_cost_matrix(fp=1, fn=5)
+    array([[0., 1.],
+           [5., 0.]])
+    >>> binary_cost_matrix(fp=2.0, fn=[100.0, 30.0]).shape
+    (2, 2, 2)
+    """
+    parts = {
+        name: _binary_cost_part(value, name)
+        for name, value in {"tn": tn, "fp": fp, "fn": fn, "tp": tp}.items()
+    }
+    lengths = {name: len(part) for name, part in parts.items() if part.ndim == 1}
+    if len(set(lengths.values())) > 1:
+        raise ValueError(
+            f"the per-row costs have different lengths {lengths!r}; pass arrays with "
+            "one cost per row, all of the same length, or scalars."
+        )
+    if not lengths:
+        return np.array([[parts["tn"], parts["fp"]], [parts["fn"], parts["tp"]]])
+    n_samples = next(iter(lengths.values()))
+    tn, fp, fn, tp = (np.broadcast_to(part, (n_samples,)) for part in parts.values())
+    return np.stack([np.stack([tn, fp], axis=1), np.stack([fn, tp], axis=1)], axis=1)
+
+
 def expected_costs(proba, cost_matrix):
-    """Expected cost of predicting each class: ``proba @ cost_matrix``.
+    """Expected cost of predicting each class, with one matrix or one per row.
 
     Parameters
     ----------
     proba : array-like of shape (n_samples, n_classes)
         Class probabilities, columns in the order of the cost matrix.
 
-    cost_matrix : ndarray of shape (n_classes, n_classes)
-        Validated cost matrix (see :func:`check_cost_matrix`).
+    cost_matrix : ndarray of shape (n_classes, n_classes) or \
+            (n_samples, n_classes, n_classes)
+        Validated cost matrix (see :func:`check_cost_matrix`), or one matrix per
+        row of ``proba`` (example-dependent costs).
 
     Returns
     -------
     costs : ndarray of shape (n_samples, n_classes)
-        ``costs[n, j] = sum_i proba[n, i] * cost_matrix[i, j]``.
+        ``costs[n, j] = sum_i proba[n, i] * C[i, j]``, where ``C`` is
+        ``cost_matrix`` or, per row, ``cost_matrix[n]``.
 
     Examples
     --------
     >>> from skweight._costs import expected_costs
     >>> expected_costs([[0.8, 0.2]], [[0, 1], [5, 0]])
     array([[1. , 0.8]])
+    >>> expected_costs([[0.8, 0.2], [0.8, 0.2]], [[[0, 1], [5, 0]], [[0, 1], [1, 0]]])
+    array([[1. , 0.8],
+           [0.2, 0.8]])
     """
     proba = np.asarray(proba, dtype=float)
     cost_matrix = np.asarray(cost_matrix, dtype=float)
-    if proba.ndim != 2 or proba.shape[1] != cost_matrix.shape[0]:
+    n_classes = cost_matrix.shape[-1] if cost_matrix.ndim else 0
+    per_row = cost_matrix.ndim == 3
+    expected_shape = (len(proba), n_classes, n_classes) if per_row else None
+    if (
+        proba.ndim != 2
+        or cost_matrix.ndim not in (2, 3)
+        or cost_matrix.shape[-2] != n_classes
+        or proba.shape[1] != n_classes
+        or (per_row and cost_matrix.shape != expected_shape)
+    ):
         raise ValueError(
             f"proba has shape {proba.shape} but cost_matrix has shape "
             f"{cost_matrix.shape}; pass probabilities of shape (n_samples, "
-            f"{cost_matrix.shape[0]}) with columns in the order of the classes."
+            f"n_classes) with columns in the order of the classes, and a cost "
+            "matrix of shape (n_classes, n_classes) or, one per row, (n_samples, "
+            "n_classes, n_classes)."
         )
+    if per_row:
+        return np.einsum("ni,nij->nj", proba, cost_matrix)
     return proba @ cost_matrix
 
 
 def bayes_predict_indices(proba, cost_matrix):
     """Bayes minimum-risk decision: index of the class of least expected cost.
 
-    Predicts ``argmin_j sum_i proba[n, i] * cost_matrix[i, j]`` (Elkan 2001). Ties
-    go to the lowest index, the convention of :func:`numpy.argmin`.
+    Predicts ``argmin_j sum_i proba[n, i] * C[i, j]`` (Elkan 2001), with ``C`` the
+    cost matrix or, for example-dependent costs, row ``n``'s own matrix. Ties go to
+    the lowest index, the convention of :func:`numpy.argmin`.
 
     Parameters
     ----------
     proba : array-like of shape (n_samples, n_classes)
         Class probabilities, columns in the order of the cost matrix.
 
-    cost_matrix : ndarray of shape (n_classes, n_classes)
-        Validated cost matrix (see :func:`check_cost_matrix`).
+    cost_matrix : ndarray of shape (n_classes, n_classes) or \
+            (n_samples, n_classes, n_classes)
+        Validated cost matrix (see :func:`check_cost_matrix`), or one per row.
 
     Returns
     -------
@@ -301,20 +567,61 @@ def bayes_predict_indices(proba, cost_matrix):
     return np.argmin(expected_costs(proba, cost_matrix), axis=1)
 
 
-def _check_example_costs(cost_matrix, n_samples, n_classes):
-    costs = np.array(cost_matrix, dtype=float, copy=True)
-    if costs.shape != (n_samples, n_classes, n_classes):
-        raise ValueError(
-            f"cost_matrix has shape {costs.shape}; example-dependent costs need shape "
-            f"(n_samples, n_classes, n_classes) = ({n_samples}, {n_classes}, "
-            f"{n_classes})."
-        )
-    if not np.all(np.isfinite(costs)) or np.any(costs < 0):
-        raise ValueError(
-            "cost_matrix has negative or non-finite costs; every cost must be a "
-            "finite number >= 0."
-        )
-    return costs
+def decision_scores(proba, cost_matrix):
+    """Decision scores of the Bayes rule, from the expected costs.
+
+    The scores agree with :func:`bayes_predict_indices`: with two classes, the
+    expected cost of predicting class 0 minus that of predicting class 1 (positive
+    iff class 1 is predicted, the convention of ``decision_function``); with more,
+    minus the expected costs, whose argmax is the prediction.
+
+    Parameters
+    ----------
+    proba : array-like of shape (n_samples, n_classes)
+        Class probabilities, columns in the order of the cost matrix.
+
+    cost_matrix : ndarray of shape (n_classes, n_classes) or \
+            (n_samples, n_classes, n_classes)
+        Validated cost matrix (see :func:`check_cost_matrix`), or one per row.
+
+    Returns
+    -------
+    scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        Binary: the expected cost saved by predicting class 1. Otherwise: minus
+        the expected cost of each class.
+
+    Examples
+    --------
+    >>> from skweight._costs import decision_scores
+    >>> decision_scores([[0.9, 0.1], [0.7, 0.3]], [[0, 1], [4, 0]])
+    array([-0.5,  0.5])
+    """
+    costs = expected_costs(proba, cost_matrix)
+    if costs.shape[1] == 2:
+        return costs[:, 0] - costs[:, 1]
+    return -costs
+
+
+def predict_indices_from_scores(scores):
+    """Class indices predicted by decision scores (binary: positive means class 1).
+
+    Ties of a multiclass argmax go to the lowest index; a binary score of exactly 0
+    gives class 0, the tie convention of :func:`bayes_predict_indices`.
+
+    Parameters
+    ----------
+    scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        Decision scores, as returned by ``decision_function``.
+
+    Returns
+    -------
+    indices : ndarray of shape (n_samples,)
+        Class indices.
+    """
+    scores = np.asarray(scores)
+    if scores.ndim == 1:
+        return (scores > 0).astype(np.intp)
+    return np.argmax(scores, axis=1)
 
 
 def _row_costs(y_true, y_pred, cost_matrix, labels, sample_weight):
@@ -334,15 +641,28 @@ def _row_costs(y_true, y_pred, cost_matrix, labels, sample_weight):
         if len(np.unique(labels)) != len(labels):
             raise ValueError(f"labels must not repeat a label; got {_as_list(labels)}.")
         source = "labels has"
-    true_idx = _label_indices(labels, y_true, name="y_true")
-    pred_idx = _label_indices(labels, y_pred, name="y_pred")
-    if np.ndim(cost_matrix) == 3:
-        costs = _check_example_costs(cost_matrix, len(y_true), len(labels))
-        per_class = costs[np.arange(len(y_true)), true_idx]
-    else:
-        matrix = _validate_cost_matrix(
-            cost_matrix, labels, param_name="cost_matrix", source=source, warn=False
+    true_idx = label_indices(labels, y_true, name="y_true")
+    pred_idx = label_indices(labels, y_pred, name="y_pred")
+    if len(labels) < 2 and source.startswith("y_true"):
+        shape = None if callable(cost_matrix) else np.shape(cost_matrix)
+        raise ValueError(
+            f"y_true and y_pred hold a single class {_as_list(labels)!r}, so the rows "
+            f"and columns of cost_matrix{'' if shape is None else f' (shape {shape})'} "
+            "cannot be matched to classes; pass labels listing every class in the "
+            "order of the rows and columns, e.g. labels=[0, 1]."
         )
+    matrix = validate_cost_matrix(
+        cost_matrix,
+        labels,
+        param_name="cost_matrix",
+        source=source,
+        warn=False,
+        n_samples=len(y_true),
+        n_name="y_true",
+    )
+    if matrix.ndim == 3:
+        per_class = matrix[np.arange(len(y_true)), true_idx]
+    else:
         per_class = matrix[true_idx]
     if sample_weight is None:
         weights = np.ones(len(y_true))
@@ -461,60 +781,55 @@ def normalized_cost(y_true, y_pred, *, cost_matrix, labels=None, sample_weight=N
     return float(cost / best_constant)
 
 
-def make_cost_scorer(cost_matrix, labels=None):
-    """Scorer returning minus the mean cost of the predictions (greater is better).
+def savings_score(y_true, y_pred, *, cost_matrix, labels=None, sample_weight=None):
+    """Savings: the share of the cost of the best constant policy that is saved.
 
-    Usable as ``scoring=`` of :class:`~sklearn.model_selection.GridSearchCV`,
-    :func:`~sklearn.model_selection.cross_validate` or
-    :class:`~sklearn.model_selection.TunedThresholdClassifierCV`.
+    ``1 - cost / cost of the best constant policy`` (Bahnsen et al. 2014), where the
+    best constant policy predicts the single class that costs least in total on
+    these rows (with per-row costs, each row pays its own matrix). 1 is perfect, 0
+    is no better than the best constant prediction, below 0 is worse. It is ``1 -``
+    :func:`normalized_cost`; greater is better.
 
     Parameters
     ----------
-    cost_matrix : array-like of shape (n_classes, n_classes), dict or callable
-        ``cost_matrix[i, j]`` is the cost of predicting ``labels[j]`` when the truth
-        is ``labels[i]``; or a dict ``{true_label: {predicted_label: cost}}`` (a
-        missing diagonal entry is 0); or a callable of the labels returning
-        either.
+    y_true : array-like of shape (n_samples,)
+        True labels.
+
+    y_pred : array-like of shape (n_samples,)
+        Predicted labels.
+
+    cost_matrix : array-like of shape (n_classes, n_classes), dict, callable or \
+            array-like of shape (n_samples, n_classes, n_classes)
+        As in :func:`mean_cost`.
 
     labels : array-like of shape (n_classes,), default=None
-        The labels in the order of the rows and columns of ``cost_matrix``. If
-        None, the labels of a dict ``cost_matrix``, otherwise the sorted union of
-        the labels of ``y_true`` and ``y_pred`` in each evaluation: the order of
-        ``classes_`` of scikit-learn classifiers, exact as long as every validation
-        fold holds every class (stratified splits do). Pass ``labels`` otherwise.
+        As in :func:`mean_cost`.
+
+    sample_weight : array-like of shape (n_samples,), default=None
+        Weights of the rows.
 
     Returns
     -------
-    scorer : callable
-        A scorer ``scorer(estimator, X, y, sample_weight=None)`` built by
-        :func:`sklearn.metrics.make_scorer` from :func:`mean_cost`.
+    savings : float
+        NaN, with an ``UndefinedMetricWarning``, when the best constant policy
+        costs nothing.
+
+    References
+    ----------
+    Bahnsen, A. C., Aouada, D., & Ottersten, B. (2014). Example-dependent
+    cost-sensitive logistic regression for credit scoring. *ICMLA*, 263-269.
 
     Examples
     --------
-    >>> from sklearn.datasets import make_classification
-    >>> from sklearn.linear_model import LogisticRegression
-    >>> from sklearn.model_selection import cross_val_score
-    >>> from skweight._costs import make_cost_scorer
-    >>> X, y = make_classification(weights=[0.9, 0.1], random_state=0)
-    >>> scorer = make_cost_scorer([[0, 1], [10, 0]])
-    >>> scores = cross_val_score(LogisticRegression(), X, y, scoring=scorer, cv=3)
-    >>> bool((scores <= 0).all())
-    True
+    >>> from skweight import binary_cost_matrix, savings_score
+    >>> costs = binary_cost_matrix(fp=1.0, fn=[10.0, 2.0, 0.5, 0.5])
+    >>> # Predicting all negative costs 10 + 2; all positive costs 1 + 1.
+    >>> savings_score([1, 1, 0, 0], [1, 0, 0, 0], cost_matrix=costs)
+    0.0
+    >>> savings_score([1, 1, 0, 0], [1, 1, 0, 0], cost_matrix=costs)
+    1.0
     """
-    if isinstance(cost_matrix, Mapping) or labels is not None:
-        if labels is None:
-            keys = [*cost_matrix, *(k for row in cost_matrix.values() for k in row)]
-            labels = unique_labels(keys)
-        labels = np.asarray(labels)
-        cost_matrix = _validate_cost_matrix(
-            cost_matrix,
-            labels,
-            param_name="cost_matrix",
-            source="labels has",
-            warn=True,
-        )
-    elif not callable(cost_matrix):
-        cost_matrix = np.array(cost_matrix, dtype=float, copy=True)
-    return make_scorer(
-        mean_cost, greater_is_better=False, cost_matrix=cost_matrix, labels=labels
+    return 1.0 - normalized_cost(
+        y_true, y_pred, cost_matrix=cost_matrix, labels=labels,
+        sample_weight=sample_weight,
     )

@@ -99,6 +99,15 @@ def resolve_bias_init(bias_init, counts, weights, n_outputs):
             f"{list(BIAS_INIT_OPTIONS)}, an array of shape ({n_outputs},) or None "
             "to keep the model's own bias."
         )
+    # A pandas Series (list.index is a method, hence the to_numpy test).
+    index = bias_init.index if hasattr(bias_init, "to_numpy") else None
+    if index is not None and list(index) != list(range(len(index))):
+        raise ValueError(
+            f"bias_init is a pandas Series indexed by {list(index)[:10]!r}, but the "
+            "bias is one value per output unit (one unit for two classes), not one "
+            "per label; pass a plain array of "
+            f"{n_outputs} floats in the order of the output units."
+        )
     try:
         bias = np.asarray(bias_init, dtype=float)
     except (TypeError, ValueError) as exc:

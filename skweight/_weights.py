@@ -23,6 +23,8 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
+from ._costs import check_cost_matrix, label_indices
+
 SCHEMES = (
     "balanced",
     "majority",
@@ -136,6 +138,13 @@ def _weights_from_mapping(mapping, classes, param):
     return np.array([float(mapping.get(label, 1.0)) for label in classes.tolist()])
 
 
+def _is_series(value):
+    """A pandas Series, recognised without importing pandas."""
+    return hasattr(value, "index") and hasattr(value, "to_dict") and not hasattr(
+        value, "columns"
+    )
+
+
 def resolve_class_weight(
     class_weight, y, classes, counts, *, cost_matrix=None, param="class_weight"
 ):
@@ -163,6 +172,8 @@ def resolve_class_weight(
     """
     if class_weight is None:
         return np.ones(len(classes))
+    if _is_series(class_weight):  # read by label, as a dict
+        class_weight = class_weight.to_dict()
     normalise = True
     if isinstance(class_weight, str):
         weights = _raw_scheme_weights(class_weight, counts, cost_matrix)
@@ -220,9 +231,12 @@ def compute_class_weights(class_weight, y, *, sample_weight=None, cost_matrix=No
         Training labels (strings allowed).
     sample_weight : array-like of shape (n_samples,), default=None
         Row weights: the schemes then use the summed weight of each class.
-    cost_matrix : array-like of shape (n_classes, n_classes), default=None
+    cost_matrix : array-like of shape (n_classes, n_classes), DataFrame or dict, \
+            default=None
         ``C[i, j]`` = cost of predicting class j when the truth is class i, in the
-        order of the sorted labels; used by ``"cost"``.
+        order of the sorted labels (a labelled DataFrame or a dict is read by
+        label); used by ``"cost"``. Validated as by
+        :func:`~skweight.check_cost_matrix`.
 
     Returns
     -------
@@ -238,9 +252,182 @@ def compute_class_weights(class_weight, y, *, sample_weight=None, cost_matrix=No
     """
     y = np.asarray(y)
     classes, y_encoded = np.unique(y, return_inverse=True)
+    if cost_matrix is not None:
+        cost_matrix = check_cost_matrix(cost_matrix, classes)
+        if cost_matrix.ndim == 3:
+            raise ValueError(
+                "compute_class_weights got per-row costs of shape "
+                f"{cost_matrix.shape}; they give one weight per row, not per class: "
+                "use skweight.row_cost_weights(cost_matrix, y) instead."
+            )
     sw = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
     counts = class_counts(y_encoded, len(classes), sw)
     weights = resolve_class_weight(
         class_weight, y, classes, counts, cost_matrix=cost_matrix
     )
     return dict(zip(classes.tolist(), weights.tolist(), strict=True))
+
+
+def row_cost_weights(cost_matrix, y, *, classes=None, sample_weight=None):
+    """Cost-proportionate row weights from per-row costs (Zadrozny et al. 2003).
+
+    Training on rows weighted by what misclassifying them costs makes an
+    ordinary learner minimise the expected per-row cost. Row ``r`` of true class
+    ``y_r`` weighs the cost of its error, ``C_r[y_r, 1 - y_r] - C_r[y_r, y_r]`` for
+    two classes; with more classes the mean of ``C_r[y_r, j] - C_r[y_r, y_r]``
+    over the wrong labels ``j``. Negative regrets count 0. The weights are
+    multiplied by ``sample_weight`` and scaled to a mean of 1, so learning rates
+    transfer; the caller's arrays are not modified.
+
+    Parameters
+    ----------
+    cost_matrix : array-like of shape (n_samples, n_classes, n_classes)
+        Each row's costs, rows = true class, columns = predicted class, in the
+        order of ``classes``.
+
+    y : array-like of shape (n_samples,)
+        True labels.
+
+    classes : array-like of shape (n_classes,), default=None
+        The labels in the order of the costs; None: the sorted labels of ``y``.
+
+    sample_weight : array-like of shape (n_samples,), default=None
+        Row weights to compose with.
+
+    Returns
+    -------
+    weights : ndarray of shape (n_samples,)
+        Non-negative row weights with mean 1.
+
+    Raises
+    ------
+    ValueError
+        If the costs are invalid (see :func:`~skweight.check_cost_matrix`) or
+        every row costs nothing to misclassify.
+
+    References
+    ----------
+    Zadrozny, B., Langford, J., & Abe, N. (2003). Cost-sensitive learning by
+    cost-proportionate example weighting. *ICDM*, 435-442.
+
+    Examples
+    --------
+    >>> from skweight import binary_cost_matrix, row_cost_weights
+    >>> costs = binary_cost_matrix(fp=1.0, fn=[4.0, 4.0, 10.0])
+    >>> row_cost_weights(costs, [0, 1, 1])
+    array([0.2, 0.8, 2. ])
+    """
+    y = np.asarray(y)
+    classes = np.unique(y) if classes is None else np.asarray(classes)
+    costs = check_cost_matrix(cost_matrix, classes, n_samples=len(y))
+    if costs.ndim != 3:
+        raise ValueError(
+            f"row_cost_weights needs per-row costs of shape ({len(y)}, "
+            f"{len(classes)}, {len(classes)}); got shape {costs.shape}. For one "
+            "matrix for every row use class_weight='cost'."
+        )
+    y_idx = label_indices(classes, y, name="y")
+    rows = np.arange(len(y))
+    own = costs[rows, y_idx]  # (n, K): what row r pays for each prediction
+    regret = np.maximum(own - own[rows, y_idx][:, None], 0.0)
+    weights = regret.sum(axis=1) / (len(classes) - 1)
+    if sample_weight is not None:
+        weights = weights * np.asarray(sample_weight, dtype=float)
+    total = weights.sum()
+    if not total > 0:
+        raise ValueError(
+            "cost_matrix gives every row a zero cost of misclassification, so "
+            "cost-proportionate weights are all 0; check the per-row costs "
+            "(rows = true class, columns = predicted class)."
+        )
+    return weights * len(weights) / total
+
+
+def class_weights_of_rows(row_weight, y_encoded, counts):
+    """Per-class weights implied by row weights: their mean within each class.
+
+    ``w_c = sum_{r in c} row_weight_r / counts_c``, so that ``w_c * counts_c`` is
+    the total training weight of class ``c``: the weights the prior correction
+    and the output bias use after cost-proportionate training.
+
+    Parameters
+    ----------
+    row_weight : ndarray of shape (n_samples,)
+        The training weight of each row (sample weight included).
+
+    y_encoded : ndarray of shape (n_samples,)
+        Class indices of the rows.
+
+    counts : ndarray of shape (n_classes,)
+        Per-class counts (summed sample weights).
+
+    Returns
+    -------
+    weights : ndarray of shape (n_classes,)
+        Positive, finite class weights.
+
+    Raises
+    ------
+    ValueError
+        If a class gets a total weight of 0.
+    """
+    totals = np.bincount(y_encoded, weights=row_weight, minlength=len(counts))
+    weights = totals / counts
+    if not np.all(np.isfinite(weights) & (weights > 0)):
+        empty = np.flatnonzero(~(np.isfinite(weights) & (weights > 0))).tolist()
+        raise ValueError(
+            f"cost_matrix gives the classes at positions {empty!r} a zero total "
+            "cost of misclassification, so cost-proportionate training would not "
+            "see them; every class needs rows whose errors cost something."
+        )
+    return weights
+
+
+def cost_proportionate_weights(
+    row_costs, y_encoded, classes, counts, *, class_weight=None, sample_weight=None
+):
+    """Row weights and class weights for training with per-row costs.
+
+    The row weights are :func:`row_cost_weights` (composed with
+    ``sample_weight``); the class weights, used by the prior correction and the
+    output bias, are their per-class means (:func:`class_weights_of_rows`).
+
+    Parameters
+    ----------
+    row_costs : array-like of shape (n_samples, n_classes, n_classes)
+        Each training row's costs, in the order of ``classes``.
+
+    y_encoded : ndarray of shape (n_samples,)
+        Class indices of the rows.
+
+    classes : ndarray of shape (n_classes,)
+        The class labels.
+
+    counts : ndarray of shape (n_classes,)
+        Per-class counts (summed sample weights).
+
+    class_weight : None or str, default=None
+        The estimator's ``class_weight``: per-row costs replace it, so only None
+        and ``"cost"`` are accepted.
+
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Row weights to compose with.
+
+    Returns
+    -------
+    row_weight : ndarray of shape (n_samples,)
+        A new array.
+
+    class_weights : ndarray of shape (n_classes,)
+    """
+    if not (class_weight is None or (isinstance(class_weight, str)
+                                     and class_weight == "cost")):
+        raise ValueError(
+            "per-row costs passed to fit train by cost-proportionate row weights, "
+            f"which replace class_weight, but class_weight={class_weight!r}; set "
+            "class_weight=None (or 'cost'), or do not pass cost_matrix to fit."
+        )
+    row_weight = row_cost_weights(
+        row_costs, classes[y_encoded], classes=classes, sample_weight=sample_weight
+    )
+    return row_weight, class_weights_of_rows(row_weight, y_encoded, counts)

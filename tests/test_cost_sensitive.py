@@ -12,6 +12,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import (
+    GridSearchCV,
     GroupKFold,
     StratifiedShuffleSplit,
     train_test_split,
@@ -25,8 +26,12 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from skweight._cost_sensitive import CostSensitiveClassifier
-from skweight._costs import mean_cost
+from skweight import (
+    CostSensitiveClassifier,
+    binary_cost_matrix,
+    make_cost_scorer,
+    mean_cost,
+)
 
 
 class LastClassCosts:
@@ -408,6 +413,30 @@ def test_prefit_needs_a_fitted_estimator(binary_data):
             r"sample_weight was passed but Pipeline.fit does not accept "
             r"sample_weight.*enable metadata routing",
         ),
+        (
+            {"cost_matrix": BINARY_COSTS},
+            {"sample_weight": np.r_[np.ones(1499), -100.0]},
+            ValueError,
+            r"sample_weight has negative weights at rows \[1499\]",
+        ),
+        (
+            {"cost_matrix": BINARY_COSTS},
+            {"cost_matrix": np.ones((3, 2, 2))},
+            ValueError,
+            r"holds 3 per-row cost matrices but X has 1500 rows",
+        ),
+        (
+            {"cost_matrix": BINARY_COSTS},
+            {"cost_matrix": BINARY_COSTS},
+            ValueError,
+            r"cost_matrix passed to fit gives each row its own costs",
+        ),
+        (
+            {"strategy": "tuned"},
+            {},
+            ValueError,
+            r"strategy='tuned' needs costs to tune on",
+        ),
     ],
 )
 def test_fit_errors(binary_data, params, fit_params, err_type, err_msg):
@@ -423,3 +452,172 @@ def test_one_class_error():
     clf = CostSensitiveClassifier(LogisticRegression(), cost_matrix=ZeroOneCosts())
     with pytest.raises(ValueError, match=r"at least 2 classes in y; got 1 class"):
         clf.fit(np.ones((5, 2)), ["a"] * 5)
+
+
+# --- Costs per row. ---
+
+
+@pytest.fixture(scope="module")
+def amount_data(binary_data):
+    """The binary data with a miss costing the row's amount, a false alarm 3."""
+    X_train, X_test, y_train, y_test = binary_data
+    rng = np.random.default_rng(0)
+    amount_train = rng.lognormal(2, 1, size=len(y_train))
+    amount_test = rng.lognormal(2, 1, size=len(y_test))
+    return (
+        X_train, X_test, y_train, y_test,
+        binary_cost_matrix(fp=3.0, fn=amount_train),
+        binary_cost_matrix(fp=3.0, fn=amount_test),
+    )
+
+
+def brute_force_labels(proba, costs, classes):
+    """The label of least expected cost of each row, by a loop over the labels."""
+    labels = []
+    for p, c in zip(proba, costs, strict=True):
+        expected = [sum(p[i] * c[i, j] for i in range(len(p))) for j in range(len(p))]
+        labels.append(classes[int(np.argmin(expected))])
+    return np.array(labels)
+
+
+@pytest.mark.parametrize("data_name", ["binary_data", "multiclass_data"])
+def test_per_row_bayes_rule_is_the_brute_force_minimum(request, data_name):
+    """Check predict(X, cost_matrix=...) against a loop over labels on random
+    per-row costs, and that decision_function agrees with it."""
+    X_train, X_test, y_train, _ = request.getfixturevalue(data_name)
+    clf = CostSensitiveClassifier(LogisticRegression()).fit(X_train, y_train)
+    n_classes = len(clf.classes_)
+    costs = np.random.default_rng(0).uniform(0, 10, (len(X_test), n_classes,
+                                                     n_classes))
+    kept = costs.copy()
+    y_pred = clf.predict(X_test, cost_matrix=costs)
+    expected = brute_force_labels(clf.predict_proba(X_test), costs, clf.classes_)
+    assert_array_equal(y_pred, expected)
+    scores = clf.decision_function(X_test, cost_matrix=costs)
+    if n_classes == 2:
+        assert_array_equal(y_pred == clf.classes_[1], scores > 0)
+    else:
+        assert_array_equal(y_pred, clf.classes_[np.argmax(scores, axis=1)])
+    assert_array_equal(costs, kept)
+    with pytest.raises(ValueError, match=r"predict needs each row's costs"):
+        clf.predict(X_test)
+
+
+def test_per_row_costs_override_the_matrix(amount_data):
+    """Check that per-row costs given to predict replace the fitted matrix, and that
+    without them predict is as before."""
+    X_train, X_test, y_train, _, _, costs_test = amount_data
+    clf = CostSensitiveClassifier(LogisticRegression(), cost_matrix=BINARY_COSTS)
+    clf.fit(X_train, y_train)
+    proba = clf.predict_proba(X_test)
+    assert_array_equal(
+        clf.predict(X_test),
+        clf.classes_[(proba[:, 1] * 10 > proba[:, 0]).astype(int)],
+    )
+    assert_array_equal(
+        clf.predict(X_test, cost_matrix=costs_test),
+        brute_force_labels(proba, costs_test, clf.classes_),
+    )
+
+
+def test_tuned_per_row_never_worse_than_plain_per_row_rule(amount_data):
+    """Check that the tuned correction on top of the per-row rule costs no more than
+    the plain per-row rule on its own folds, and is used by predict."""
+    X_train, X_test, y_train, _, costs_train, costs_test = amount_data
+    # Badly calibrated probabilities: a strongly regularised model.
+    clf = CostSensitiveClassifier(
+        LogisticRegression(C=1e-3), strategy="tuned", cv=3, random_state=0
+    ).fit(X_train, y_train, cost_matrix=costs_train)
+    # Measured: 0.89 against 1.00 per row for the plain per-row rule.
+    assert clf.best_cost_ < 0.95 * clf.cv_results_["plain_cost"]
+    assert clf.best_cost_ == pytest.approx(clf.cv_results_["cost"])
+    assert clf.row_offsets_.shape == (2,) and clf.row_offsets_[0] == 0
+    assert clf.row_offsets_[1] != 0
+    plain = CostSensitiveClassifier(LogisticRegression(C=1e-3)).fit(X_train, y_train)
+    assert not np.array_equal(
+            clf.predict(X_test, cost_matrix=costs_test),
+            plain.predict(X_test, cost_matrix=costs_test),
+        )
+
+
+def test_tuned_per_row_multiclass_and_prefit(multiclass_data):
+    """Check the multiclass correction and cv='prefit' as one more split."""
+    X_train, X_test, y_train, y_test = multiclass_data
+    rng = np.random.default_rng(1)
+    costs = rng.uniform(0, 5, (len(y_train), 3, 3)) * (1 - np.eye(3))
+    fitted = LogisticRegression().fit(X_train[:1000], y_train[:1000])
+    clf = CostSensitiveClassifier(fitted, strategy="tuned", cv="prefit")
+    clf.fit(X_train[1000:], y_train[1000:], cost_matrix=costs[1000:])
+    assert clf.estimator_ is fitted
+    assert clf.best_cost_ <= clf.cv_results_["plain_cost"]
+    assert clf.row_offsets_.shape == (3,)
+    proba = fitted.predict_proba(X_train[1000:])
+    y_idx = np.searchsorted(clf.classes_, y_train[1000:])
+    plain = mean_cost(
+        y_train[1000:],
+        brute_force_labels(proba, costs[1000:], clf.classes_),
+        cost_matrix=costs[1000:],
+    )
+    assert clf.cv_results_["plain_cost"] == pytest.approx(plain)
+    assert y_idx.shape == (len(y_train) - 1000,)
+
+
+def test_per_row_costs_reach_the_last_step_of_a_pipeline(amount_data):
+    """Check the routing recipe: Pipeline.predict(X, cost_matrix=...) and
+    GridSearchCV with the per-row scorer."""
+    X_train, X_test, y_train, y_test, costs_train, costs_test = amount_data
+    with sklearn.config_context(enable_metadata_routing=True):
+        step = CostSensitiveClassifier(LogisticRegression()).set_predict_request(
+            cost_matrix=True
+        ).set_fit_request(cost_matrix=False)
+        pipe = make_pipeline(StandardScaler(), step).fit(X_train, y_train)
+        direct = clf_direct = CostSensitiveClassifier(LogisticRegression())
+        clf_direct.fit(StandardScaler().fit(X_train).transform(X_train), y_train)
+        assert_array_equal(
+            pipe.predict(X_test, cost_matrix=costs_test),
+            direct.predict(
+                StandardScaler().fit(X_train).transform(X_test), cost_matrix=costs_test
+            ),
+        )
+        scorer = make_cost_scorer().set_score_request(cost_matrix=True)
+        search = GridSearchCV(
+            pipe, {"costsensitiveclassifier__estimator__C": [1e-4, 1.0]},
+            scoring=scorer, cv=3,
+        ).fit(X_train, y_train, cost_matrix=costs_train)
+    assert search.best_params_ == {"costsensitiveclassifier__estimator__C": 1.0}
+
+
+def test_labelled_dataframe_costs_in_cost_sensitive_classifier(binary_data):
+    """Check that a DataFrame cost matrix labelled in another order is read by label
+    (it was read by position, transposing the costs)."""
+    pd = pytest.importorskip("pandas")
+    X_train, X_test, y_train, _ = binary_data
+    frame = pd.DataFrame(
+        [[0, 10], [1, 0]], index=["pos", "neg"], columns=["pos", "neg"]
+    )
+    clf = CostSensitiveClassifier(LogisticRegression(), cost_matrix=frame)
+    clf.fit(X_train, y_train)
+    assert_array_equal(clf.cost_matrix_, BINARY_COSTS)
+    assert clf.threshold_ == pytest.approx(1 / 11)
+
+
+@pytest.mark.parametrize(
+    "cost_matrix, err_type, err_msg",
+    [
+        (np.ones((3, 2, 2)), ValueError, r"holds 3 per-row cost matrices but X has"),
+        (np.ones((500, 3, 3)), ValueError, r"example-dependent costs need shape"),
+        (-np.ones((500, 2, 2)), ValueError, r"negative costs in rows \[0, 1, 2"),
+        (np.full((500, 2, 2), np.nan), ValueError, r"non-finite costs in rows"),
+    ],
+)
+def test_predict_per_row_cost_errors(amount_data, cost_matrix, err_type, err_msg):
+    """Check the errors for bad per-row costs at predict time, and that the
+    caller's costs are unchanged after fit and predict."""
+    X_train, X_test, y_train, _, costs_train, _ = amount_data
+    kept = costs_train.copy()
+    clf = CostSensitiveClassifier(LogisticRegression(), strategy="tuned", cv=2)
+    clf.fit(X_train, y_train, cost_matrix=costs_train)
+    assert_array_equal(costs_train, kept)
+    for method in (clf.predict, clf.decision_function):
+        with pytest.raises(err_type, match=err_msg):
+            method(X_test, cost_matrix=cost_matrix)

@@ -108,3 +108,22 @@ def test_tuned_multiclass_stores_offsets(multiclass_data):
     costs = clf.cv_results_["costs"]
     assert clf.best_cost_ == pytest.approx(costs[-1])
     assert costs[-1] <= costs[0]
+
+
+@pytest.mark.parametrize("data_name", ["binary_data", "multiclass_data"])
+def test_per_row_costs_around_a_keras_network(request, data_name):
+    """Check the per-row rule on the network's probabilities against a loop over
+    labels, and the tuned per-row correction on out-of-fold probabilities."""
+    X, y = request.getfixturevalue(data_name)
+    n_classes = len(np.unique(y))
+    rng = np.random.default_rng(0)
+    costs = rng.uniform(0, 5, (len(y), n_classes, n_classes))
+    clf = CostSensitiveClassifier(WeightedKerasClassifier(**FAST)).fit(X, y)
+    proba = clf.predict_proba(X)
+    expected = clf.classes_[np.argmin(np.einsum("ni,nij->nj", proba, costs), axis=1)]
+    np.testing.assert_array_equal(clf.predict(X, cost_matrix=costs), expected)
+    tuned = CostSensitiveClassifier(
+        WeightedKerasClassifier(**FAST), strategy="tuned", cv=2, random_state=0
+    ).fit(X, y, cost_matrix=costs)
+    assert tuned.best_cost_ <= tuned.cv_results_["plain_cost"]
+    assert tuned.predict(X, cost_matrix=costs).shape == (len(y),)
