@@ -255,7 +255,7 @@ def _frame_entries(frame, where, categories=None):
         known = None if categories is None else categories.get(column)
         if isinstance(series.dtype, pd.CategoricalDtype) or known is not None:
             cats = tuple(series.cat.categories) if known is None else known
-            codes = pd.Categorical(series, categories=list(cats)).codes
+            codes = pd.Index(list(cats)).get_indexer(series.astype(object))
             unseen = series[(codes < 0) & series.notna().to_numpy()]
             if series.isna().any() or len(unseen):
                 what = "missing values" if not len(unseen) else (
