@@ -109,16 +109,32 @@ def make_forward(keras_model):
         return compiled_forward(keras_model)
 
     def forward(X):
-        z = X.astype(np.float64)
-        for kernel, bias, activation in plan:
-            if kernel is not None:
-                z = z @ kernel
-                if bias is not None:
-                    z = z + bias
-            z = activation(z)
+        # One BLAS thread: these products are small (a few million multiply-adds
+        # per batch), and a second thread costs more in hand-offs than it saves,
+        # several times more on a busy machine.
+        with _blas_controller().limit(limits=1, user_api="blas"):
+            z = X.astype(np.float64)
+            for kernel, bias, activation in plan:
+                if kernel is not None:
+                    z = z @ kernel
+                    if bias is not None:
+                        z += bias
+                z = activation(z)
         return z
 
     return forward
+
+
+_CONTROLLER = []
+
+
+def _blas_controller():
+    # Made once: inspecting the loaded libraries takes milliseconds.
+    if not _CONTROLLER:
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0]
 
 
 def bucket_size(n_rows):
