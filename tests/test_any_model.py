@@ -14,6 +14,9 @@ from sklearn.preprocessing import FunctionTransformer
 from skweight import CostSensitiveClassifier, WeightedKerasClassifier
 
 FAST = dict(epochs=2, learning_rate=0.01, random_state=0)
+# String tensors (TextVectorization, StringLookup) exist on TensorFlow only.
+TEXT = pytest.mark.skipif(keras.backend.backend() != "tensorflow",
+                          reason="string inputs need the TensorFlow backend")
 COSTS = np.array([[0.0, 1.0], [10.0, 0.0]])  # a missed positive costs 10 alarms
 
 
@@ -72,7 +75,7 @@ def _data(form, n=100):
     return two_inputs, X, y
 
 
-FORMS = ["images", "sequences", "text", "frame"]
+FORMS = ["images", "sequences", pytest.param("text", marks=TEXT), "frame"]
 
 
 @pytest.mark.parametrize("form", FORMS)

@@ -10,6 +10,9 @@ import pytest
 from skweight import WeightedKerasClassifier
 
 FAST = dict(epochs=2, learning_rate=0.01, random_state=0)
+# String tensors (TextVectorization, StringLookup) exist on TensorFlow only.
+TEXT = pytest.mark.skipif(keras.backend.backend() != "tensorflow",
+                          reason="string inputs need the TensorFlow backend")
 
 
 def cnn(meta, filters=2):
@@ -96,6 +99,7 @@ def test_images_one_row_equals_batch(fitted_cnn, images):
     np.testing.assert_allclose(one, fitted_cnn.predict_proba(X)[:1], rtol=1e-5)
 
 
+@TEXT
 def test_text_input(texts):
     """Check that raw strings (array, list, Series) feed a TextVectorization model."""
     X, y = texts
