@@ -208,8 +208,9 @@ def _numbers(array, where):
             f"{where} contains {bad} NaN or infinite value(s); the model needs "
             "finite numbers. Impute or drop them first."
         )
-    if array.dtype.kind == "f" and array.size and np.abs(array).max() > np.finfo(
-            np.float32).max:
+    # Only wider floats can exceed float32's range once finite.
+    if array.dtype.itemsize > 4 and array.dtype.kind == "f" and array.size and (
+            np.abs(array).max() > np.finfo(np.float32).max):
         raise ValueError(
             f"{where} has values beyond float32's range (max "
             f"{np.finfo(np.float32).max:.3g}); scale the inputs."
@@ -337,7 +338,7 @@ def read_inputs(estimator, X, *, reset):
 
 
 def _check_float32_range(X, where):
-    if X.size and np.abs(X).max() > np.finfo(np.float32).max:
+    if X.dtype.itemsize > 4 and X.size and np.abs(X).max() > np.finfo(np.float32).max:
         raise ValueError(
             f"{where} has values beyond float32's range (max "
             f"{np.finfo(np.float32).max:.3g}); scale the features (e.g. "

@@ -193,3 +193,29 @@ def test_imblearn_samplers_on_images():
         assert np.bincount(y_res)[0] == np.bincount(y_res)[1]
     clf = WeightedKerasClassifier(model=cnn, **{**FAST, "epochs": 1}).fit(X_res, y_res)
     assert clf.predict(X[:2]).shape == (2,)
+
+
+@pytest.mark.parametrize("form", ["images", pytest.param("text", marks=TEXT)])
+def test_pickle_loads_in_fresh_process(form, tmp_path):
+    """Check that a fitted custom model loads in a new process and predicts alike."""
+    import os
+    import subprocess
+    import sys
+
+    builder, X, y = _data(form)
+    clf = WeightedKerasClassifier(model=builder, **{**FAST, "epochs": 1}).fit(X, y)
+    path = tmp_path / "clf.pkl"
+    path.write_bytes(pickle.dumps(clf))
+    np.save(tmp_path / "X.npy", X, allow_pickle=True)
+    code = (
+        "import pickle, sys, numpy as np; "
+        f"clf = pickle.loads(open({str(path)!r}, 'rb').read()); "
+        f"X = np.load({str(tmp_path / 'X.npy')!r}, allow_pickle=True); "
+        f"np.save({str(tmp_path / 'proba.npy')!r}, clf.predict_proba(X))"
+    )
+    here = os.path.dirname(os.path.abspath(__file__))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [here, os.path.dirname(here), os.environ.get("PYTHONPATH", "")])}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
+    np.testing.assert_allclose(np.load(tmp_path / "proba.npy"), clf.predict_proba(X),
+                               rtol=1e-6)
