@@ -164,8 +164,10 @@ class _TensorFlowCall:
     # so closures of every fitted model would add up to a "retracing" warning.
     def __init__(self, keras_model):
         self.keras_model = keras_model
+        self.traces = 0  # Python runs only while TensorFlow traces
 
     def __call__(self, x):
+        self.traces += 1
         return self.keras_model(x, training=False)
 
 
@@ -218,12 +220,26 @@ def _compile_forward(keras_model):
         import tensorflow as tf
 
         signature = _input_signature(keras_model)
-        function = tf.function(_TensorFlowCall(keras_model), input_signature=signature,
+        call = _TensorFlowCall(keras_model)
+        function = tf.function(call, input_signature=signature,
                                reduce_retracing=signature is None)
+        if signature is None:  # a subclassed model: shapes known only when called
+            def forward(X):
+                return _to_numpy(function(X))
+
+            forward.call = call
+            return forward
+        # The traced graph itself: calling it skips binding the arguments to the
+        # signature, about a third of a one-row call.
+        concrete = function.get_concrete_function()
+        dtypes = tf.nest.map_structure(lambda spec: spec.dtype, signature[0])
 
         def forward(X):
-            return _to_numpy(function(X))
+            tensors = tf.nest.map_structure(
+                lambda x, dtype: tf.convert_to_tensor(x, dtype=dtype), X, dtypes)
+            return _to_numpy(concrete(tensors))
 
+        forward.call = call
         return forward
     if backend == "jax":
         import jax

@@ -64,8 +64,7 @@ def test_compiled_forward_traces_once():
     forward = compiled_forward(model)
     for n in (1, 3, 7, 64, 65):
         forward(np.zeros((n, 10, 3), dtype=np.float32))
-    function = forward.__closure__[0].cell_contents
-    assert function.experimental_get_tracing_count() == 1
+    assert forward.call.traces == 1
 
 
 def test_dense_stack_uses_numpy_and_is_batch_independent():
