@@ -48,6 +48,8 @@ def _to_numpy(value):
     """
     if keras.backend.backend() == "tensorflow":
         return np.asarray(keras.ops.convert_to_tensor(value).numpy(), dtype=np.float64)
+    if isinstance(value, keras.Variable):
+        value = value.value  # the backend array: a Variable's __array__ warns too
     return np.asarray(keras.ops.convert_to_numpy(value), dtype=np.float64)
 
 

