@@ -77,11 +77,14 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         ``dropout``. A callable is a builder ``model(meta=meta, **model_params)``
         returning a Keras model whose output is a probability (one sigmoid unit for
         two classes, else one softmax unit per class); ``meta`` is a dict of the
-        facts of the training data: ``n_features_in_``, ``classes_``,
+        facts of the training data: ``input_form_``, ``input_shapes_``,
+        ``input_dtypes_`` (per-sample shape and kind of each input),
+        ``n_features_in_``, ``classes_``,
         ``n_classes_``, ``n_outputs_``, ``class_counts_``, ``class_weight_``,
         ``priors_``, ``weighted_priors_``, ``output_bias_`` and
         ``random_state_``. A ``keras.Model`` is cloned (its weights are not
-        reused). The model is compiled by skweight.
+        reused). The model is compiled by skweight. A builder's model may take
+        N-D arrays, raw strings or named inputs (see "Your own network").
     hidden_layer_sizes : tuple of int, default=(100,)
         Hidden layers of the default MLP.
     activation : str, default="relu"
@@ -318,8 +321,12 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data (NumPy array or pandas DataFrame), finite numbers.
+        X : array-like of shape (n_samples, n_features) or (n_samples, ...), \
+                1-D array of str, dict or DataFrame
+            Training data, finite numbers: a 2-D table, an N-D array (images,
+            sequences), raw strings, or named inputs (a dict keyed by the
+            model's input names, or a DataFrame whose columns are those names);
+            see :mod:`skweight._inputs` for how the form is told apart.
         y : array-like of shape (n_samples,)
             Class labels (strings allowed), at least two classes.
         sample_weight : array-like of shape (n_samples,), default=None
