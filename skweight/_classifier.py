@@ -184,7 +184,9 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
     best_epoch_ : int or None
         With early stopping, the epoch whose weights were kept.
     n_features_in_ : int
-        Number of features seen in fit.
+        Number of features (columns) seen in fit, for a 2-D table or a
+        DataFrame; not set for N-D arrays, raw text or dicts, which have no flat
+        feature count (as scikit-learn's convention is for 2-D input only).
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names, when X has string column names.
 
