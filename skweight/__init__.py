@@ -1,47 +1,55 @@
 """skweight: class weights, output-bias initialisation and cost-based decisions
 for Keras classifiers, behind a scikit-learn estimator."""
 
-try:
-    import keras  # noqa: F401  (fails here when no backend framework is installed)
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        f"skweight needs Keras 3 with a backend, and importing keras failed ({exc}). "
-        "Install one, e.g. pip install 'skweight[tensorflow-cpu]' (or [jax], "
-        "[torch]) and set KERAS_BACKEND accordingly."
-    ) from exc
-
-from ._classifier import WeightedKerasClassifier
-from ._compare import compare_strategies, default_strategies
-from ._cost_sensitive import CostSensitiveClassifier
-from ._costs import (
-    UnreasonableCostWarning,
-    binary_cost_matrix,
-    check_cost_matrix,
-    mean_cost,
-    normalized_cost,
-    savings_score,
-)
-from ._scorers import CostScorer, make_cost_scorer, make_savings_scorer
-from ._weights import EffectiveNumber, compute_class_weights, row_cost_weights
+import importlib
 
 __version__ = "0.1.0.dev0"
 
-__all__ = [
-    "CostScorer",
-    "CostSensitiveClassifier",
-    "EffectiveNumber",
-    "UnreasonableCostWarning",
-    "WeightedKerasClassifier",
-    "__version__",
-    "binary_cost_matrix",
-    "check_cost_matrix",
-    "compare_strategies",
-    "compute_class_weights",
-    "default_strategies",
-    "make_cost_scorer",
-    "make_savings_scorer",
-    "mean_cost",
-    "normalized_cost",
-    "row_cost_weights",
-    "savings_score",
-]
+# Public names and the modules defining them, imported on first use: the
+# ``skweight`` command checks its arguments before Keras (and TensorFlow, with
+# its start-up log lines) is imported.
+_MODULES = {
+    "CostScorer": "._scorers",
+    "CostSensitiveClassifier": "._cost_sensitive",
+    "EffectiveNumber": "._weights",
+    "UnreasonableCostWarning": "._costs",
+    "WeightedKerasClassifier": "._classifier",
+    "binary_cost_matrix": "._costs",
+    "check_cost_matrix": "._costs",
+    "compare_strategies": "._compare",
+    "compute_class_weights": "._weights",
+    "default_strategies": "._strategies",
+    "make_cost_scorer": "._scorers",
+    "make_savings_scorer": "._scorers",
+    "mean_cost": "._costs",
+    "normalized_cost": "._costs",
+    "row_cost_weights": "._weights",
+    "savings_score": "._costs",
+}
+
+__all__ = sorted(["__version__", *_MODULES])
+
+
+def _import_keras():
+    try:
+        import keras  # noqa: F401  (fails here when no backend framework is installed)
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            f"skweight needs Keras 3 with a backend, and importing keras failed "
+            f"({exc}). Install one, e.g. pip install 'skweight[tensorflow-cpu]' (or "
+            "[jax], [torch]) and set KERAS_BACKEND accordingly."
+        ) from exc
+
+
+def __getattr__(name):
+    if name not in _MODULES:
+        raise AttributeError(f"module 'skweight' has no attribute {name!r}")
+    if name == "WeightedKerasClassifier":
+        _import_keras()
+    value = getattr(importlib.import_module(_MODULES[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted({*globals(), *_MODULES})

@@ -2,63 +2,66 @@
 
 Each strategy is a probabilistic classifier (a pipeline ending in
 :class:`~skweight.WeightedKerasClassifier`, or any estimator with
-``predict_proba``). It is fitted **once** per outer fold, and three decisions are
-derived from that one fit (DESIGN §4-5):
+``predict_proba``). It is cross-validated by
+:func:`sklearn.model_selection.cross_validate` **once**, wrapped in a
+:class:`~skweight.CostSensitiveClassifier`, and three decisions are read from
+each fitted fold (DESIGN §4-5):
 
-* ``"argmax"``: the estimator's own ``predict``. For a class-weighted network that is
-  the label its weighted output prefers, i.e. what the weighting is meant to do;
-  for an unweighted one, the argmax of the probabilities.
+* ``"argmax"``: the strategy's own ``predict``. For a class-weighted network that
+  is the label its weighted output prefers, i.e. what the weighting is meant to
+  do; for an unweighted one, the argmax of the probabilities.
 * ``"bayes"``: the Bayes minimum-risk rule (Elkan 2001) on ``predict_proba``,
-  ``argmin_j sum_i p(i|x) C[i, j]``, as ``WeightedKerasClassifier(cost_matrix=C)``
-  or ``CostSensitiveClassifier(strategy="bayes")`` would decide.
+  ``argmin_j sum_i p(i|x) C[i, j]``: ``CostSensitiveClassifier(strategy="bayes")``
+  around the fitted strategy.
 * ``"tuned"``: the threshold (binary) or per-class offsets (multiclass) of least
-  cost, chosen by ``CostSensitiveClassifier(strategy="tuned", cv="prefit")`` on a
-  stratified *tuning split* of the outer training fold that the model did not see.
+  cost, ``CostSensitiveClassifier(strategy="tuned", cv=<one stratified split>,
+  refit=False)``: the strategy is fitted on ``1 - tune_size`` of the training
+  fold and the decision tuned on the other ``tune_size`` (the *tuning split*).
 
-The tuning split (``tune_size`` of the training fold, never the outer test fold)
-is the one design choice to know: it costs no extra fit, but every decision of a
-strategy uses the same model, fitted on the remaining ``1 - tune_size`` of the
-training fold. All strategies lose the same rows, so the comparison stays fair,
-and the tuned decision gains nothing from seeing more data than the others. With
-``decisions`` lacking ``"tuned"``, models are fitted on the whole training fold.
+The tuning split is the one design choice to know: it costs no extra fit, but
+every decision of a strategy uses the same model, fitted on the remaining
+``1 - tune_size`` of the training fold. All strategies lose the same rows, so the
+comparison stays fair, and the tuned decision gains nothing from seeing more data
+than the others. With ``decisions`` lacking ``"tuned"``, models are fitted on the
+whole training fold.
 """
 
-import time
 import warnings
 from collections.abc import Mapping
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from sklearn.base import clone
 from sklearn.exceptions import FitFailedWarning
-from sklearn.metrics import (
-    average_precision_score,
-    balanced_accuracy_score,
-    log_loss,
-    roc_auc_score,
+from sklearn.model_selection import (
+    StratifiedKFold,
+    StratifiedShuffleSplit,
+    check_cv,
+    cross_validate,
 )
-from sklearn.model_selection import StratifiedKFold, check_cv, train_test_split
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler, label_binarize
 from sklearn.utils import Bunch, _safe_indexing, check_random_state, indexable
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import column_or_1d
 
-from ._classifier import WeightedKerasClassifier
-from ._cost_sensitive import CostSensitiveClassifier, _binary_threshold
-from ._costs import (
-    _label_indices,
-    bayes_predict_indices,
-    check_cost_matrix,
-    mean_cost,
-    normalized_cost,
+from ._cost_sensitive import CostSensitiveClassifier
+from ._costs import check_cost_matrix
+from ._fold_scores import (
+    DECISION_METRICS,
+    PROBA_METRICS,
+    FoldScorer,
+    decided,
+    predict_decided,
+    row_cost_scores,
 )
+from ._strategies import default_strategies
 
 DECISIONS = ("argmax", "bayes", "tuned")
+TUNE_SIZE = 0.25
 METRICS = (
     "cost",
+    "total_cost",
     "normalized_cost",
+    "savings",
     "average_precision",
     "roc_auc",
     "log_loss",
@@ -66,277 +69,117 @@ METRICS = (
     "balanced_accuracy",
     "fit_time",
 )
-NETWORK_DEFAULTS = {"hidden_layer_sizes": (32,), "epochs": 100}
-
-
-class CostRowSums:
-    """Class weights from a cost matrix: ``w_c ∝ sum_j C[c, j]`` (DESIGN §1).
-
-    A callable ``class_weight`` for :class:`~skweight.WeightedKerasClassifier`:
-    a class whose errors cost 10 times more weighs 10 times more. Unlike
-    ``class_weight="cost"``, it leaves ``cost_matrix`` unset, so the estimator's
-    ``predict`` stays the argmax of its weighted output.
-
-    Parameters
-    ----------
-    cost_matrix : array-like of shape (n_classes, n_classes), dict or callable
-        Costs, rows = true class, columns = predicted class, as accepted by
-        :class:`~skweight.CostSensitiveClassifier`.
-
-    Examples
-    --------
-    >>> from skweight._compare import CostRowSums
-    >>> CostRowSums([[0, 1], [20, 0]])(["a", "b", "b"])
-    array([ 1., 20.])
-    """
-
-    def __init__(self, cost_matrix):
-        self.cost_matrix = cost_matrix
-
-    def __call__(self, y):
-        matrix = check_cost_matrix(self.cost_matrix, np.unique(np.asarray(y)))
-        return matrix.sum(axis=1)
-
-    def __repr__(self):
-        return f"CostRowSums({np.asarray(self.cost_matrix).tolist()!r})"
-
-
-def default_strategies(
-    cost_matrix=None, random_state=None, *, preprocessor=None, network_params=None
-):
-    """The strategies :func:`compare_strategies` compares by default.
-
-    Parameters
-    ----------
-    cost_matrix : array-like of shape (n_classes, n_classes), dict, callable or \
-            None, default=None
-        The costs, rows = true class, columns = predicted class. When given and
-        not the same for every class, adds ``"cost-weights"``, class weights
-        ``w_c ∝ sum_j C[c, j]`` (the row sums of the costs).
-    random_state : int, RandomState instance or None, default=None
-        Seed of every network and resampler, for reproducible results.
-    preprocessor : transformer or None, default=None
-        First step of every pipeline (cloned for each); None is a
-        :class:`~sklearn.preprocessing.StandardScaler`. Pass a
-        :class:`~sklearn.compose.ColumnTransformer` for mixed tables.
-    network_params : dict, default=None
-        Parameters of every :class:`~skweight.WeightedKerasClassifier`, on top of
-        ``NETWORK_DEFAULTS`` (one hidden layer of 32 units, at most 100 epochs),
-        e.g. ``{"epochs": 5}`` for a quick run.
-
-    Returns
-    -------
-    strategies : dict
-        Ordered ``{name: estimator}``, every estimator a pipeline: the
-        preprocessor, then for ``"undersampling"`` and ``"smote"`` an
-        imbalanced-learn resampler, then a network:
-
-        - ``"no-weights"``: no class weights, output bias zeros;
-        - ``"prior-bias"``: no class weights, output bias from the priors;
-        - ``"balanced"``: balanced class weights, output bias zeros;
-        - ``"balanced+prior-bias"``: both (the bias from the unweighted priors);
-        - ``"cost-weights"``: see ``cost_matrix``;
-        - ``"focal"``: focal loss, gamma = 2, output bias from the priors
-          (Lin et al. 2017);
-        - ``"logit-adjusted"``: logit-adjusted loss, tau = 1 (Menon et al. 2021);
-        - ``"undersampling"``: :class:`~imblearn.under_sampling.RandomUnderSampler`;
-        - ``"smote"``: :class:`~imblearn.over_sampling.SMOTE`.
-
-        Add or remove entries freely: any estimator with ``predict_proba`` fits.
-
-    Examples
-    --------
-    >>> from skweight._compare import default_strategies
-    >>> list(default_strategies([[0, 1], [20, 0]], random_state=0))
-    ['no-weights', 'prior-bias', 'balanced', 'balanced+prior-bias', 'cost-weights',
-     'focal', 'logit-adjusted', 'undersampling', 'smote']
-    """
-    from imblearn.over_sampling import SMOTE
-    from imblearn.pipeline import make_pipeline as make_resampling_pipeline
-    from imblearn.under_sampling import RandomUnderSampler
-
-    seed = None
-    if random_state is not None:
-        seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
-    params = {**NETWORK_DEFAULTS, **(network_params or {}), "random_state": seed}
-    if preprocessor is None:
-        preprocessor = StandardScaler()
-
-    def net(**kwargs):
-        return make_pipeline(clone(preprocessor),
-                             WeightedKerasClassifier(**{**params, **kwargs}))
-
-    def resampled(sampler):
-        return make_resampling_pipeline(
-            clone(preprocessor), sampler, WeightedKerasClassifier(**params)
-        )
-
-    strategies = {
-        "no-weights": net(bias_init="zeros"),
-        "prior-bias": net(bias_init="prior"),
-        "balanced": net(class_weight="balanced", bias_init="zeros"),
-        "balanced+prior-bias": net(class_weight="balanced", bias_init="prior"),
-    }
-    if cost_matrix is not None and not _uniform_row_sums(cost_matrix):
-        strategies["cost-weights"] = net(class_weight=CostRowSums(cost_matrix),
-                                         bias_init="zeros")
-    strategies.update({
-        "focal": net(loss="focal", loss_params={"gamma": 2.0}, bias_init="prior"),
-        "logit-adjusted": net(loss="logit_adjusted", loss_params={"tau": 1.0}),
-        "undersampling": resampled(RandomUnderSampler(random_state=seed)),
-        "smote": resampled(SMOTE(random_state=seed)),
-    })
-    return strategies
-
-
-def _uniform_row_sums(cost_matrix):
-    if isinstance(cost_matrix, Mapping) or callable(cost_matrix):
-        return False
-    sums = np.asarray(cost_matrix, dtype=float).sum(axis=1)
-    return bool(np.allclose(sums, sums[0]))
-
-
-def _aligned_proba(method, X, estimator_classes, classes):
-    """``method(X)`` with one column per entry of ``classes``."""
-    proba = np.zeros((_num_rows(X), len(classes)))
-    columns = _label_indices(classes, estimator_classes, name="estimator.classes_")
-    proba[:, columns] = method(X)
-    return proba
-
-
-def _num_rows(X):
-    return X.shape[0] if hasattr(X, "shape") else len(X)
-
-
-def _raw_proba(estimator, X, classes):
-    """The network's probabilities before prior correction, or None.
-
-    Looks through a (scikit-learn or imbalanced-learn) pipeline for a final step
-    with ``predict_weighted_proba``; resamplers are skipped, as when predicting.
-    """
-    final, Xt = estimator, X
-    for _, step in getattr(estimator, "steps", [])[:-1]:
-        if step is None or step == "passthrough" or hasattr(step, "fit_resample"):
-            continue
-        Xt = step.transform(Xt)
-    if hasattr(estimator, "steps"):
-        final = estimator.steps[-1][1]
-    if not hasattr(final, "predict_weighted_proba"):
-        return None
-    return _aligned_proba(final.predict_weighted_proba, Xt, final.classes_, classes)
-
-
-def _fit_and_decide(task, estimator, X, y, train, test, *, classes, cost_matrix,
-                    decisions, tune_size, seed, error_score):
-    """Fit once on (part of) ``train``; predict ``test`` with every decision."""
-    result = {"task": task, "test": test, "error": None}
-    fit_rows, tune_rows = train, None
-    try:
-        if "tuned" in decisions:
-            fit_rows, tune_rows = train_test_split(
-                train, test_size=tune_size, stratify=_safe_indexing(y, train),
-                random_state=seed,
-            )
-        start = time.perf_counter()
-        estimator.fit(_safe_indexing(X, fit_rows), _safe_indexing(y, fit_rows))
-        result["fit_time"] = time.perf_counter() - start
-        X_test = _safe_indexing(X, test)
-        proba = _aligned_proba(estimator.predict_proba, X_test, estimator.classes_,
-                               classes)
-        result["proba"] = proba
-        result["raw_proba"] = _raw_proba(estimator, X_test, classes)
-        result["pred"], result["threshold"] = {}, {}
-        if "argmax" in decisions:
-            result["pred"]["argmax"] = np.asarray(estimator.predict(X_test))
-        if "bayes" in decisions:
-            result["pred"]["bayes"] = classes[bayes_predict_indices(proba,
-                                                                    cost_matrix)]
-        if "tuned" in decisions:
-            tuned = CostSensitiveClassifier(
-                estimator, cost_matrix=cost_matrix, strategy="tuned", cv="prefit"
-            ).fit(_safe_indexing(X, tune_rows), _safe_indexing(y, tune_rows))
-            result["pred"]["tuned"] = tuned.predict(X_test)
-            result["threshold"]["tuned"] = tuned.threshold_
-    except Exception as exc:
-        if isinstance(error_score, str):  # "raise"
-            raise
-        result["error"] = f"{type(exc).__name__}: {exc}"
-    return result
-
-
-def _brier(y_idx, proba):
-    """Binary: mean (p1 - y1)**2. Multiclass: mean squared norm of p - onehot(y)."""
-    onehot = np.eye(proba.shape[1])[y_idx]
-    squared = ((proba - onehot) ** 2).sum(axis=1)
-    return float(squared.mean() / (2 if proba.shape[1] == 2 else 1))
-
-
-def _fold_metrics(y_true, y_pred, proba, classes, cost_matrix):
-    """One fold's metrics; the probability metrics are shared by all decisions."""
-    y_idx = _label_indices(classes, y_true, name="y")
-    if len(classes) == 2:
-        ap = average_precision_score(y_idx, proba[:, 1])
-        auc = roc_auc_score(y_idx, proba[:, 1])
-    else:
-        onehot = label_binarize(y_idx, classes=np.arange(len(classes)))
-        ap = average_precision_score(onehot, proba, average="macro")
-        auc = roc_auc_score(y_idx, proba, multi_class="ovr",
-                            labels=np.arange(len(classes)))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # clipping of zero probability
-        loss = log_loss(y_idx, np.clip(proba, 1e-15, 1), labels=np.arange(len(classes)))
-    return {
-        "cost": mean_cost(y_true, y_pred, cost_matrix=cost_matrix, labels=classes),
-        "normalized_cost": normalized_cost(y_true, y_pred, cost_matrix=cost_matrix,
-                                           labels=classes),
-        "average_precision": float(ap),
-        "roc_auc": float(auc),
-        "log_loss": float(loss),
-        "brier": _brier(y_idx, proba),
-        "balanced_accuracy": float(balanced_accuracy_score(y_true, y_pred)),
-    }
-
-
+assert set(METRICS) == {*DECISION_METRICS, *PROBA_METRICS, "fit_time"}
 def _check_strategies(strategies):
     if not isinstance(strategies, Mapping) or not strategies:
         raise ValueError(
             "strategies must be a non-empty dict {name: estimator}; got "
-            f"{strategies!r}. Start from skweight.default_strategies(...) and add "
-            "or remove entries."
+            f"{strategies!r:.200}. Start from skweight.default_strategies(...) and "
+            "add or remove entries."
         )
     for name, estimator in strategies.items():
         if not all(hasattr(estimator, m) for m in ("fit", "predict_proba", "predict")):
             raise ValueError(
-                f"strategies[{name!r}] = {estimator!r} lacks fit, predict or "
+                f"strategies[{name!r}] = {estimator!r:.200} lacks fit, predict or "
                 "predict_proba; every strategy must be a classifier with all three."
             )
 
 
-def _check_decisions(decisions):
+def check_decisions(decisions):
+    """``decisions`` as a tuple, or a ValueError naming the valid ones."""
     decisions = (decisions,) if isinstance(decisions, str) else tuple(decisions)
     unknown = [d for d in decisions if d not in DECISIONS]
     if unknown or not decisions or len(set(decisions)) != len(decisions):
         raise ValueError(
-            f"decisions={decisions!r} is not valid; pass a non-empty selection, "
+            f"decisions={decisions!r:.200} is not valid; pass a non-empty selection, "
             f"without repeats, of {list(DECISIONS)}."
         )
     return decisions
 
 
-def _check_cv(cv, y, classes, y_idx, random_state):
-    if isinstance(cv, Integral) and not isinstance(cv, bool):
-        counts = np.bincount(y_idx, minlength=len(classes))
-        if cv < 2:
-            raise ValueError(f"cv={cv!r} must be at least 2 folds.")
-        if counts.min() < cv:
-            small = {c: int(n) for c, n in zip(classes.tolist(), counts, strict=True)
-                     if n < cv}
-            raise ValueError(
-                f"cv={cv} folds need at least {cv} rows of every class, but the "
-                f"classes {small!r} have fewer; lower cv or gather more rows."
-            )
+def check_folds(cv, classes, counts, decisions):
+    """Check that ``cv`` folds (and the tuning split) leave every class rows.
+
+    An int ``cv`` puts about ``count / cv`` rows of a class in each test fold
+    and the rest, at least ``floor(count * (cv - 1) / cv)``, in training; the
+    tuning split is stratified, so it needs 2 of those (one to fit, one to tune).
+    """
+    if cv < 2:
+        raise ValueError(f"cv={cv!r} must be at least 2 folds.")
+    enough = counts >= cv
+    if "tuned" in decisions:
+        enough &= np.floor(counts * (cv - 1) / cv) >= 2
+    if not enough.all():
+        small = {c: int(n) for c, n, ok in zip(classes.tolist(), counts, enough,
+                                               strict=True) if not ok}
+        need = f"{cv} rows (one per fold)"
+        if "tuned" in decisions:
+            need = (f"{cv} rows (one per test fold), and for the tuned decision 2 in "
+                    "every training fold (one to fit, one in the tuning split)")
+        raise ValueError(
+            f"cv={cv} folds need per class at least {need}, but the classes "
+            f"{small!r} have fewer; lower cv, leave out the tuned decision or "
+            "gather more rows."
+        )
+
+
+def _splitter(cv, y, classes, counts, random_state, decisions):
+    if isinstance(cv, Real) and not isinstance(cv, bool):
+        check_folds(cv, classes, counts, decisions)
         return StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state)
     return check_cv(cv, y, classifier=True)
+
+
+def _wrapped(estimator, matrix, decisions, tune_size, seed):
+    """The strategy as the CostSensitiveClassifier that cross_validate fits."""
+    if "tuned" not in decisions:
+        return CostSensitiveClassifier(estimator, cost_matrix=matrix, strategy="bayes")
+    tuning = StratifiedShuffleSplit(n_splits=1, test_size=tune_size,
+                                    random_state=seed)
+    return CostSensitiveClassifier(estimator, cost_matrix=matrix, strategy="tuned",
+                                   cv=tuning, refit=False)
+
+
+def _check_targets(X, y):
+    import pandas as pd
+
+    X, y = indexable(X, y)
+    y = column_or_1d(y, warn=True)
+    if pd.isna(pd.Series(y, dtype=object)).any():
+        raise ValueError("y has missing values; drop those rows before comparing.")
+    check_classification_targets(y)
+    classes, counts = np.unique(y, return_counts=True)
+    if len(classes) < 2:
+        raise ValueError(
+            f"y has 1 class ({classes.tolist()[0]!r:.100}); comparing classifiers "
+            "needs at least 2 classes."
+        )
+    return X, y, classes, counts
+
+
+def nd_obstacle(estimator, X, y, n_probe=20):
+    """Why ``estimator`` cannot take the N-D ``X``, or None.
+
+    A resampler (a step with ``fit_resample``, such as SMOTE) works on 2-D
+    tables only: the steps before it are fitted on the first ``n_probe`` rows to
+    see the shape it would receive. Other failures are left to the fit itself.
+    """
+    if np.ndim(X) <= 2 or not hasattr(estimator, "steps"):
+        return None
+    Xt, yt = _safe_indexing(X, np.arange(min(n_probe, len(y)))), y[:n_probe]
+    for name, step in estimator.steps[:-1]:
+        if step is None or step == "passthrough":
+            continue
+        if hasattr(step, "fit_resample"):
+            if np.ndim(Xt) > 2:
+                return (f"step {name!r} ({type(step).__name__}) resamples 2-D tables "
+                        f"only, and would receive rows of shape {np.shape(Xt)[1:]}")
+            continue
+        try:
+            Xt = clone(step).fit_transform(Xt, yt)
+        except Exception:  # the fit will fail, and say why
+            return None
+    return None
 
 
 def compare_strategies(
@@ -345,9 +188,10 @@ def compare_strategies(
     *,
     cost_matrix=None,
     strategies=None,
+    estimator=None,
     decisions=DECISIONS,
     cv=5,
-    tune_size=0.25,
+    tune_size=TUNE_SIZE,
     n_jobs=None,
     random_state=None,
     error_score="raise",
@@ -356,13 +200,18 @@ def compare_strategies(
 ):
     """Cross-validate imbalance strategies and tabulate their costs and scores.
 
-    Every strategy is fitted once per fold; each decision in ``decisions`` is
-    derived from that fit (see the module docstring for the tuning split).
+    Every strategy is cross-validated once by
+    :func:`~sklearn.model_selection.cross_validate`; each decision in
+    ``decisions`` is read from the same fitted folds (see the module docstring
+    for the tuning split).
 
     Parameters
     ----------
-    X : array-like or DataFrame of shape (n_samples, n_features)
+    X : array-like or DataFrame of shape (n_samples, ...)
         Features, as accepted by the strategies (the default ones scale them).
+        N-D arrays (images, sequences) are accepted; a strategy that cannot take
+        them (a resampler such as SMOTE on N-D rows) is skipped, with its reason
+        in ``table.attrs["skipped"]``.
     y : array-like of shape (n_samples,)
         Class labels (strings allowed), at least two classes.
     cost_matrix : array-like of shape (n_classes, n_classes), dict, callable or \
@@ -374,23 +223,28 @@ def compare_strategies(
     strategies : dict or None, default=None
         ``{name: estimator}``, each estimator with ``fit``, ``predict`` and
         ``predict_proba`` (cloned for each fold). None uses
-        :func:`default_strategies` ``(cost_matrix, random_state)``.
+        :func:`default_strategies` ``(cost_matrix, random_state,
+        estimator=estimator)``.
+    estimator : WeightedKerasClassifier or None, default=None
+        With ``strategies=None``, the network the default strategies start from
+        (e.g. with your own ``model`` builder); see :func:`default_strategies`.
     decisions : sequence of {"argmax", "bayes", "tuned"}, default=all three
         The decisions evaluated for every strategy.
     cv : int or cross-validation splitter, default=5
         An int is a :class:`~sklearn.model_selection.StratifiedKFold` with
         ``shuffle=True`` and ``random_state``.
-    tune_size : float, default=0.25
+    tune_size : float, default=TUNE_SIZE (0.25)
         Share of each training fold held out to tune the ``"tuned"`` decision.
     n_jobs : int, default=None
-        Number of (strategy, fold) fits run in parallel; None means 1.
+        Folds fitted in parallel (``cross_validate``'s ``n_jobs``); None means 1.
     random_state : int, RandomState instance or None, default=None
         Seeds the folds, the tuning splits and the default strategies.
     error_score : "raise" or float, default="raise"
         A failing fit raises, or with a number (e.g. ``numpy.nan``) gives that
-        number as its metrics and a ``FitFailedWarning``.
+        number as its metrics and a ``FitFailedWarning`` naming the strategy and
+        the reason, also in ``table.attrs["failed"]``.
     progress : callable or None, default=None
-        Called as ``progress(n_done, n_total)`` after each fit.
+        Called as ``progress(n_done, n_total)`` after each strategy.
     return_predictions : bool, default=False
         Also return the out-of-fold probabilities and predictions.
 
@@ -402,10 +256,11 @@ def compare_strategies(
         ``GridSearchCV.cv_results_``) for ``cost`` (:func:`~skweight.mean_cost`),
         ``normalized_cost`` (:func:`~skweight.normalized_cost`),
         ``average_precision`` and ``roc_auc`` (macro one-vs-rest for more than two
-        classes), ``log_loss``, ``brier`` (binary: mean of ``(p1 - y1)**2``;
-        multiclass: mean of ``||p - onehot(y)||**2``), ``balanced_accuracy``, and
-        ``fit_time`` in seconds (of the shared fit). ``table.attrs`` holds
-        ``classes``, ``cost_matrix``, ``n_splits`` and ``tune_size``.
+        classes), ``log_loss``, ``brier`` (:func:`~sklearn.metrics.brier_score_loss`),
+        ``balanced_accuracy``, and ``fit_time`` in seconds (the fit of the
+        wrapped strategy, tuning included). ``table.attrs`` holds ``classes``,
+        ``cost_matrix``, ``n_splits``, ``tune_size``, ``failed`` and ``skipped``
+        (``{strategy: reason}``).
     predictions : Bunch
         Only with ``return_predictions=True``: ``classes``, ``cost_matrix``,
         ``y`` (the labels), ``fold`` (each row's test fold, -1 if none),
@@ -434,111 +289,161 @@ def compare_strategies(
     """
     import pandas as pd
 
-    X, y = indexable(X, y)
-    y = column_or_1d(y, warn=True)
-    if pd.isna(pd.Series(y, dtype=object)).any():
-        raise ValueError("y has missing values; drop those rows before comparing.")
-    check_classification_targets(y)
-    classes, y_idx = np.unique(y, return_inverse=True)
-    if len(classes) < 2:
-        raise ValueError(
-            f"y has 1 class ({classes.tolist()[0]!r}); comparing classifiers needs "
-            "at least 2 classes."
-        )
+    X, y, classes, counts = _check_targets(X, y)
     if cost_matrix is None:
         cost_matrix = 1.0 - np.eye(len(classes))
-    matrix = check_cost_matrix(cost_matrix, classes)
+    matrix = check_cost_matrix(cost_matrix, classes, n_samples=len(y))
+    per_row = matrix.ndim == 3
     if strategies is None:
-        strategies = default_strategies(cost_matrix, random_state)
+        strategies = default_strategies(matrix, random_state, estimator=estimator)
     _check_strategies(strategies)
-    decisions = _check_decisions(decisions)
+    decisions = check_decisions(decisions)
     if not isinstance(tune_size, Real) or not 0 < tune_size < 1:
-        raise ValueError(f"tune_size={tune_size!r} must be a float in (0, 1).")
+        raise ValueError(f"tune_size={tune_size!r:.100} must be a float in (0, 1).")
     if not (error_score == "raise" or isinstance(error_score, Real)):
-        raise ValueError(f"error_score={error_score!r} must be 'raise' or a number.")
-    splitter = _check_cv(cv, y, classes, y_idx, random_state)
-    splits = list(splitter.split(X, y))
+        raise ValueError(f"error_score={error_score!r:.100} must be 'raise' or a "
+                         "number.")
+    splitter = _splitter(cv, y, classes, counts, random_state, decisions)
     tune_seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
-    tasks = [(name, k) for name in strategies for k in range(len(splits))]
-    jobs = (
-        delayed(_fit_and_decide)(
-            i, clone(strategies[name]), X, y, *splits[k], classes=classes,
-            cost_matrix=matrix, decisions=decisions, tune_size=tune_size,
-            seed=tune_seed + k, error_score=error_score,
-        )
-        for i, (name, k) in enumerate(tasks)
-    )
-    results = [None] * len(tasks)
-    parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
-    for n_done, result in enumerate(parallel(jobs), start=1):
-        results[result["task"]] = result
+    scorer = FoldScorer(classes, matrix, decisions)
+    details = Bunch(classes=classes, cost_matrix=matrix, y=y,
+                    fold=np.full(len(y), -1), proba={}, raw_proba={}, y_pred={},
+                    thresholds={})
+    rows, failed, skipped = [], {}, {}
+    for n_done, (name, strategy) in enumerate(strategies.items(), start=1):
+        reason = nd_obstacle(strategy, X, y)
+        if reason is not None:
+            skipped[name] = reason
+        else:
+            result, failure = _cross_validate(
+                _wrapped(strategy, None if per_row else matrix, decisions, tune_size,
+                         tune_seed), X, y, splitter, scorer, n_jobs, error_score,
+                {"cost_matrix": matrix} if per_row else {})
+            if per_row and result is not None:
+                row_cost_scores(result, X, y, matrix, classes, decisions)
+            if failure:
+                failed[name] = failure
+                warnings.warn(f"strategy {name!r} failed and scores {error_score!r}: "
+                              f"{failure}", FitFailedWarning, stacklevel=2)
+            rows += _table_rows(name, decisions, result, error_score)
+            if return_predictions and result is not None:
+                _collect(details, name, decisions, X, result)
         if progress is not None:
-            progress(n_done, len(tasks))
-
-    rows, fold_of = [], np.full(len(y), -1)
-    for k, (_, test) in enumerate(splits):
-        fold_of[test] = k
-    details = Bunch(classes=classes, cost_matrix=matrix, y=y, fold=fold_of,
-                    proba={}, raw_proba={}, y_pred={}, thresholds={})
-    for name in strategies:
-        per_fold = {d: [] for d in decisions}
-        for k in range(len(splits)):
-            result = results[tasks.index((name, k))]
-            if result["error"] is not None:
-                warnings.warn(
-                    f"strategy {name!r} failed on fold {k} and scores "
-                    f"{error_score!r}: {result['error']}",
-                    FitFailedWarning,
-                    stacklevel=2,
-                )
-                for d in decisions:
-                    per_fold[d].append(dict.fromkeys(METRICS, float(error_score)))
-                continue
-            test = result["test"]
-            y_test = _safe_indexing(y, test)
-            for d in decisions:
-                metrics = _fold_metrics(y_test, result["pred"][d], result["proba"],
-                                        classes, matrix)
-                per_fold[d].append({**metrics, "fit_time": result["fit_time"]})
-            if return_predictions:
-                _collect(details, name, decisions, result, len(y), len(classes),
-                         matrix)
-        for d in decisions:
-            row = {"strategy": name, "decision": d}
-            for metric in METRICS:
-                values = np.array([fold[metric] for fold in per_fold[d]])
-                row[f"{metric}_mean"] = float(np.mean(values))
-                row[f"{metric}_std"] = float(np.std(values))
-            rows.append(row)
-    table = pd.DataFrame(rows)
+            progress(n_done, len(strategies))
+    columns = ["strategy", "decision", *(f"{m}_{s}" for m in METRICS
+                                         for s in ("mean", "std"))]
+    table = pd.DataFrame(rows, columns=columns)
     table.attrs.update(classes=classes.tolist(), cost_matrix=matrix.tolist(),
-                       n_splits=len(splits), tune_size=float(tune_size))
+                       n_splits=splitter.get_n_splits(X, y), tune_size=float(tune_size),
+                       failed=failed, skipped=skipped)
     return (table, details) if return_predictions else table
 
 
-def _collect(details, name, decisions, result, n_rows, n_classes, matrix):
-    """Place one fold's out-of-fold outputs into the full-length arrays."""
-    test = result["test"]
-    if name not in details.proba:
-        details.proba[name] = np.full((n_rows, n_classes), np.nan)
-        details.raw_proba[name] = (
-            None if result["raw_proba"] is None
-            else np.full((n_rows, n_classes), np.nan)
-        )
-        for d in decisions:
-            details.y_pred[name, d] = np.empty(n_rows, dtype=details.y.dtype)
-            details.thresholds[name, d] = []
-    details.proba[name][test] = result["proba"]
-    if details.raw_proba[name] is not None and result["raw_proba"] is not None:
-        details.raw_proba[name][test] = result["raw_proba"]
+def _cross_validate(model, X, y, splitter, scorer, n_jobs, error_score, params):
+    """``cross_validate`` of one strategy, and why its failed folds failed."""
+    result, reasons = None, []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = cross_validate(model, X, y, cv=splitter, scoring=scorer,
+                                    n_jobs=n_jobs, error_score=error_score,
+                                    params=params, return_estimator=True,
+                                    return_indices=True)
+        except ValueError as exc:  # every fit failed: cross_validate always raises
+            if error_score == "raise" or "fits failed" not in str(exc):
+                raise
+            reasons = failure_reasons(str(exc))
+    for warning in caught:
+        text = str(warning.message)
+        if issubclass(warning.category, FitFailedWarning) or "Scoring failed" in text:
+            reasons += failure_reasons(text)
+        else:
+            warnings.warn_explicit(warning.message, warning.category,
+                                   warning.filename, warning.lineno)
+    return result, "; ".join(dict.fromkeys(reasons))
+
+
+def failure_reasons(message):
+    """The last line of each traceback in a scikit-learn fit-failure warning."""
+    reasons = []
+    for chunk in message.split("Traceback (most recent call last):")[1:]:
+        lines = [line.strip() for line in chunk.split("\n--------")[0].splitlines()]
+        reasons += [line for line in lines if line][-1:]
+    return [reason[:300] for reason in reasons] or [message.strip()[:300]]
+
+
+def _table_rows(name, decisions, result, error_score):
+    """One row per decision: mean and std over folds of every metric."""
+    rows = []
+    for decision in decisions:
+        row = {"strategy": name, "decision": decision}
+        if result is None:  # every fold failed
+            rows.append(row | {f"{m}_{s}": error_score for m in METRICS
+                               for s in ("mean", "std")})
+            continue
+        for metric in METRICS:
+            key = ("fit_time" if metric == "fit_time" else f"test_{metric}"
+                   if metric in PROBA_METRICS else f"test_{decision}:{metric}")
+            # Without one successful fold, cross_validate has no per-metric keys.
+            values = np.asarray(result.get(key, error_score), dtype=float)
+            row[f"{metric}_mean"] = float(np.mean(values))
+            row[f"{metric}_std"] = float(np.std(values))
+        rows.append(row)
+    return rows
+
+
+def _aligned_proba(method, X, estimator_classes, classes):
+    """``method(X)`` with one column per entry of ``classes``."""
+    proba = np.zeros((len(X), len(classes)))
+    proba[:, np.searchsorted(classes, estimator_classes)] = method(X)
+    return proba
+
+
+def _raw_proba(estimator, X, classes):
+    """The network's probabilities before prior correction, or None.
+
+    Looks through a (scikit-learn or imbalanced-learn) pipeline for a final step
+    with ``predict_weighted_proba``; resamplers are skipped, as when predicting.
+    """
+    final, Xt = estimator, X
+    for _, step in getattr(estimator, "steps", [])[:-1]:
+        if step is None or step == "passthrough" or hasattr(step, "fit_resample"):
+            continue
+        Xt = step.transform(Xt)
+    if hasattr(estimator, "steps"):
+        final = estimator.steps[-1][1]
+    if not hasattr(final, "predict_weighted_proba"):
+        return None
+    return _aligned_proba(final.predict_weighted_proba, Xt, final.classes_, classes)
+
+
+def _collect(details, name, decisions, X, result):
+    """Out-of-fold outputs of one strategy, from its fitted folds."""
+    n_rows, classes = len(details.y), details.classes
+    details.proba[name] = np.full((n_rows, len(classes)), np.nan)
+    details.raw_proba[name] = None
     for d in decisions:
-        details.y_pred[name, d][test] = result["pred"][d]
-        if n_classes == 2:
-            if d == "tuned":
-                threshold = result["threshold"]["tuned"]
-            elif d == "bayes":
-                threshold = _binary_threshold(matrix)
-            else:
-                threshold = None
-            details.thresholds[name, d].append(threshold)
+        details.y_pred[name, d] = np.empty(n_rows, dtype=details.y.dtype)
+        details.thresholds[name, d] = []
+    tests = result["indices"]["test"]
+    scored = np.isfinite(result.get(f"test_{decisions[0]}:cost", np.nan)) & np.ones(
+        len(tests), dtype=bool)
+    for k, (fitted, test) in enumerate(zip(result["estimator"], tests, strict=True)):
+        details.fold[test] = k
+        if not scored[k]:  # a failed fit, or a fold that could not be scored
+            continue
+        X_test, model = _safe_indexing(X, test), fitted.estimator_
+        details.proba[name][test] = _aligned_proba(model.predict_proba, X_test,
+                                                   model.classes_, classes)
+        raw = _raw_proba(model, X_test, classes)
+        if raw is not None:
+            if details.raw_proba[name] is None:
+                details.raw_proba[name] = np.full((n_rows, len(classes)), np.nan)
+            details.raw_proba[name][test] = raw
+        for d in decisions:
+            costs = details.cost_matrix[test] if details.cost_matrix.ndim == 3 else None
+            details.y_pred[name, d][test] = predict_decided(fitted, d, X_test, costs)
+            if len(classes) == 2:
+                threshold = getattr(decided(fitted, d), "threshold_", None)
+                details.thresholds[name, d].append(threshold)

@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -69,10 +70,14 @@ def test_compare_run_writes_table_and_figures(small_csv, tmp_path):
     out = tmp_path / "report"
     assert sorted(p.name for p in out.iterdir()) == [
         "compare.csv", "compare.json", "cost_vs_threshold.png",
-        "precision_recall.png", "reliability.png",
+        "precision_recall.png", "reliability.png", "report.html",
     ]
+    page = (out / "report.html").read_text()
+    assert "<th class=\"l\">churn</th><td>0.0</td><td>5.0</td>" in page
+    assert page.count("data:image/png;base64,") == 3
+    assert "http" not in page  # opens with no network
     table = pd.read_csv(out / "compare.csv")
-    assert table.shape == (6, 18)
+    assert table.shape == (6, 22)
     assert set(table["strategy"]) == {"no-weights", "balanced"}
     assert table["normalized_cost_mean"].is_monotonic_increasing
     document = json.loads((out / "compare.json").read_text())
@@ -89,6 +94,16 @@ def test_bad_input_in_a_subprocess(tmp_path):
     assert result.returncode == 2
     assert result.stderr.splitlines() == ["skweight: error: missing.csv: no such file"]
     assert result.stdout == ""
+
+
+def _rare_rows():
+    """Two rows of class b: 2 folds leave 1 per training fold, none to tune on."""
+    return "x,y\n" + "".join(f"{i},{'b' if i < 2 else 'a'}\n" for i in range(40))
+
+
+def _wide_header():
+    """A 100,000-character column name, as a malformed file may hold."""
+    return "x," + "h" * 100_000 + "\n1,2\n3,4\n"
 
 
 def _write(path, content):
@@ -119,26 +134,81 @@ def _write(path, content):
                          "--target", "x"], "cannot read .*bad.parquet as Parquet"),
         (lambda d, csv: ["compare", csv, "--target", "x1"], "looks continuous"),
         (lambda d, csv: ["compare", csv, "--target", "label", "--strategies", "best"],
-         "unknown \\['best'\\]; choose among no-weights,"),
+         "--strategies: got 'best': unknown or repeated \\['best'\\]; choose "
+         "strategies among no-weights,"),
         (lambda d, csv: ["compare", csv, "--target", "label", "--cv", "500"],
-         "--cv 500: needs"),
+         "--cv 500: cv=500 folds need per class at least 500 rows"),
+        (lambda d, csv: ["compare", "--n-jobs", "0"],
+         "--n-jobs: got '0'; .* -1 for every core"),
+        (lambda d, csv: ["compare", "--random-state", "-1"],
+         "--random-state: got '-1'; pass a seed between 0 and 2\\*\\*32 - 1"),
+        (lambda d, csv: ["compare", "--epochs", "0"], "--epochs: got '0'"),
+        (lambda d, csv: ["compare", "--cv", "1"], "--cv: got '1'; pass at least 2"),
+        (lambda d, csv: ["compare", "--hidden", "8,0"], "--hidden: got '8,0'"),
+        (lambda d, csv: ["compare", "--decisions", "bayes,bayes"],
+         "--decisions: got 'bayes,bayes': unknown or repeated"),
+        (lambda d, csv: ["compare", "--cost-matrix", ""],
+         "--cost-matrix '' is empty .*\"0,1;1,0\""),
+        (lambda d, csv: ["compare", "--cost-matrix", "0,1;1,0", "--strategies",
+                         "cost-weights"], "same total cost"),
+        (lambda d, csv: ["compare", "--out", _write(d / "file.txt", "x")],
+         "exists and is not a folder"),
+        (lambda d, csv: ["compare", "--out", "/proc/skweight-out"],
+         "'/proc' is not writable"),
+        (lambda d, csv: ["compare", _write(d / "rare.csv", _rare_rows()),
+                         "--target", "y", "--cv", "2"],
+         "--cv 2: .*tuning split.*\\{'b': 2\\}"),
+        (lambda d, csv: ["compare", _write(d / "wide.csv", _wide_header()),
+                         "--target", "nope"], "is not a column of"),
+        (lambda d, csv: ["compare", csv, "--target", "label", "--fn-cost-column",
+                         "x1", "--fp-cost", "1", "--cost-matrix", "0,1;1,0"],
+         "--cost-matrix and per-row costs .* both given"),
+        (lambda d, csv: ["compare", csv, "--target", "label", "--fn-cost-column",
+                         "amout", "--fp-cost", "1"],
+         "--fn-cost-column 'amout' is not a feature column; columns: x1, x2"),
+        (lambda d, csv: ["compare", csv, "--target", "label", "--fn-cost-column",
+                         "x1", "--fp-cost", "1"],
+         "--fn-cost-column 'x1' has .* rows that are not a finite number >= 0"),
+        (lambda d, csv: ["compare", csv, "--target", "label", "--fn-cost", "5",
+                         "--fp-cost", "1"], "alone are one cost matrix"),
+        (lambda d, csv: ["compare", csv, "--target", "label", "--fn-cost-column",
+                         "x2"], "need the cost of a false alarm too"),
+        (lambda d, csv: ["compare", "--fp-cost", "-1"], "--fp-cost: got '-1'"),
+        (lambda d, csv: ["compare", csv, "--target", "label", "--fn-cost-column",
+                         "x2", "--fp-cost", "1", "--positive", "yes"],
+         "--positive 'yes' is not a label of the target; the labels: \\['churn', "),
         (lambda d, csv: ["compare", csv, "--target", "label", "--bogus"],
          "unrecognized arguments: --bogus"),
     ],
     ids=["missing-file", "unknown-target", "no-target", "one-class", "cost-shape",
          "cost-number", "unreadable-csv", "unreadable-parquet", "continuous",
-         "unknown-strategy", "too-many-folds", "unknown-option"],
+         "unknown-strategy", "too-many-folds", "n-jobs-0", "negative-seed",
+         "no-epochs", "one-fold", "empty-layer", "repeated-decision",
+         "empty-cost-matrix", "uniform-cost-weights", "out-is-a-file",
+         "out-not-writable", "folds-ignore-tuning-split", "huge-header",
+         "row-costs-and-matrix", "unknown-cost-column", "negative-cost-column",
+         "no-cost-column", "no-false-alarm-cost", "negative-fixed-cost",
+         "unknown-positive",
+         "unknown-option"],
 )
 def test_bad_input(make_args, expected, small_csv, tmp_path, capsys):
-    """Check each bad input: exit status 2, one line on stderr naming the problem."""
-    status = main(make_args(tmp_path, str(small_csv)))
+    """Check each bad input: exit status 2, one line on stderr naming the problem,
+    the caller's files unchanged, no --out folder, and a readable length."""
+    args = make_args(tmp_path, str(small_csv))
+    if "--out" not in args:
+        args += ["--out", str(tmp_path / "out")]
+    before = {p: p.read_bytes() for p in [small_csv, *tmp_path.iterdir()]}
+    status = main(args)
     captured = capsys.readouterr()
     assert status == 2
     assert captured.out == ""
     lines = captured.err.splitlines()
     assert len(lines) == 1 and lines[0].startswith("skweight: error: ")
     assert re.search(expected, lines[0]), lines[0]
+    assert len(lines[0]) < 1500
     assert "Traceback" not in captured.err
+    assert {p: p.read_bytes() for p in before} == before
+    assert not (tmp_path / "out").exists()
 
 
 def test_help_explains_the_cost_matrix(capsys):
@@ -165,4 +235,123 @@ def test_parquet_cost_file_and_multiclass(tmp_path, capsys):
     assert "[[0.0, 1.0, 1.0], [2.0, 0.0, 1.0], [4.0, 2.0, 0.0]]" in captured.out
     # precision-recall and cost-threshold figures are for two classes only
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "compare.csv", "compare.json", "reliability.png"]
+        "compare.csv", "compare.json", "reliability.png", "report.html"]
+
+
+def test_bad_input_is_quiet_before_tensorflow(tmp_path):
+    """Check that bad input prints its one line and no TensorFlow log line: the
+    arguments are checked before Keras is imported."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TF_")}
+    package_parent = str(Path(skweight.__file__).resolve().parent.parent)
+    result = subprocess.run(
+        [sys.executable, "-m", "skweight", "compare", "--n-jobs", "0"], cwd=tmp_path,
+        env={**env, "PYTHONPATH": package_parent}, capture_output=True, text=True,
+        timeout=120)
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert result.stderr.startswith("skweight: error: argument --n-jobs: got '0'")
+
+
+def test_every_fit_failing_is_an_error(tmp_path, capsys):
+    """Check that when no strategy can be fitted (a feature holds inf) the command
+    says which failed and why, exits 1 and writes nothing."""
+    table = _small_table(n=120)
+    table.loc[3, "x2"] = np.inf
+    path = tmp_path / "inf.csv"
+    table.to_csv(path, index=False)
+    status = main(["compare", str(path), "--target", "label", *QUICK,
+                   "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert re.search(r"every strategy failed, nothing was written \(no-weights: "
+                     r"ValueError: .*infinity.*; balanced: ValueError", err), err
+    assert "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_some_fits_failing_are_listed(tmp_path, capsys):
+    """Check that a strategy that cannot run is named with its reason, and the
+    others are ranked: SMOTE needs more minority rows than a fold holds."""
+    path = tmp_path / "rare.csv"
+    rng = np.random.default_rng(0)
+    rows = pd.DataFrame({"x": rng.normal(size=60),
+                         "y": ["b"] * 8 + ["a"] * 52})
+    rows.to_csv(path, index=False)
+    status = main(["compare", str(path), "--target", "y", "--strategies",
+                   "no-weights,smote", "--cv", "2", "--epochs", "2", "--hidden", "4"])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    assert re.search(r"warning: strategy 'smote' failed and scores nan: "
+                     r"ValueError: Expected n_neighbors <= n_samples", captured.err)
+    assert "(1 failed: see the warnings)" in captured.out
+    assert " no-weights " in captured.out and " smote " not in captured.out
+
+
+def test_ctrl_c_ends_with_one_line_and_no_output(tmp_path):
+    """Check that SIGINT during the fits ends with exit 130, one line and no
+    --out folder (fault injection on a real run)."""
+    package_parent = str(Path(skweight.__file__).resolve().parent.parent)
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": package_parent}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "skweight", "compare", "--strategies",
+         "no-weights,balanced,focal", "--cv", "2", "--epochs", "30", "--hidden", "4",
+         "--out", "out"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    for line in process.stderr:  # the progress line of the first strategy
+        if line.startswith("cross-validated 1/3"):
+            break
+    process.send_signal(signal.SIGINT)
+    out, rest = process.communicate(timeout=120)
+    assert process.returncode == 130
+    assert rest.splitlines() == ["skweight: interrupted; nothing was written"]
+    assert not (tmp_path / "out").exists()
+    assert not list(tmp_path.iterdir())
+
+
+def test_costs_per_row_from_a_column(tmp_path, capsys):
+    """Check --fn-cost-column/--fp-cost: stated in the header and the report,
+    ranked by savings, with total cost and savings in the table."""
+    table = _small_table(n=200).dropna()
+    table["amount"] = np.random.default_rng(2).uniform(0, 50, size=len(table))
+    path = tmp_path / "amounts.csv"
+    table.to_csv(path, index=False)
+    status = main(["compare", str(path), "--target", "label", *QUICK,
+                   "--fn-cost-column", "amount", "--fp-cost", "5",
+                   "--out", str(tmp_path / "out")])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    stated = ("costs per row: a miss (true 'stay', predicted 'churn') costs column "
+              "'amount' (mean ")
+    assert stated in captured.out
+    assert "a false alarm (true 'churn', predicted 'stay') costs 5;" in captured.out
+    assert "ranked by savings" in captured.out
+    lines = captured.out.splitlines()
+    head = next(line for line in lines if line.startswith("rank"))
+    assert head.split()[3:8] == ["cost", "±", "std", "total", "savings"]
+    rows = [line.split() for line in lines[lines.index(head) + 1:][:6]]
+    savings = [float(row[7]) for row in rows]
+    assert savings == sorted(savings, reverse=True)
+    page = (tmp_path / "out" / "report.html").read_text()
+    assert stated in page.replace("&#x27;", "'")
+
+
+def test_positive_class_of_row_costs():
+    """Check --positive: a miss is the positive class predicted negative, in the
+    sorted order of the labels whichever label is positive."""
+    import argparse
+
+    from skweight._compare_data import row_costs
+
+    X = pd.DataFrame({"amount": [10.0, 20.0, 30.0]})
+    y = np.array(["churn", "stay", "churn"])
+    args = argparse.Namespace(cost_matrix=None, fn_cost=None, fn_cost_column="amount",
+                              fp_cost=5.0, fp_cost_column=None, positive=None)
+    stay, text = row_costs(X, y, args)  # positive: 'stay', the second label
+    assert "a miss (true 'stay', predicted 'churn') costs column 'amount'" in text
+    np.testing.assert_array_equal(stay[:, 1, 0], [10, 20, 30])  # true stay, said churn
+    np.testing.assert_array_equal(stay[:, 0, 1], [5, 5, 5])
+    args.positive = "churn"
+    churn, text = row_costs(X, y, args)
+    assert "a miss (true 'churn', predicted 'stay') costs column 'amount'" in text
+    np.testing.assert_array_equal(churn[:, 0, 1], [10, 20, 30])  # true churn, said stay
+    np.testing.assert_array_equal(churn[:, 1, 0], [5, 5, 5])

@@ -11,15 +11,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score, log_loss
 from sklearn.model_selection import StratifiedKFold
 
-from skweight import WeightedKerasClassifier
-from skweight._compare import (
-    DECISIONS,
-    METRICS,
-    CostRowSums,
-    compare_strategies,
-    default_strategies,
-)
+from skweight import WeightedKerasClassifier, compare_strategies, default_strategies
+from skweight._compare import DECISIONS, METRICS
 from skweight._costs import mean_cost, normalized_cost
+from skweight._strategies import cost_class_weights
 
 COST = [[0.0, 1.0], [5.0, 0.0]]
 
@@ -158,33 +153,40 @@ def test_error_score(data):
     strategies = {"fails": _FailsOnFit(), "logistic": LogisticRegression()}
     with pytest.raises(RuntimeError, match="boom"):
         compare_strategies(X, y, strategies=strategies, cv=2)
-    with pytest.warns(FitFailedWarning, match="strategy 'fails' failed on fold"):
+    with pytest.warns(FitFailedWarning,
+                      match="strategy 'fails' failed and scores nan: RuntimeError"):
         table = compare_strategies(X, y, strategies=strategies, cv=2,
                                    error_score=np.nan)
     assert table.loc[table.strategy == "fails", "cost_mean"].isna().all()
     assert table.loc[table.strategy == "logistic", "cost_mean"].notna().all()
+    assert table.attrs["failed"] == {"fails": "RuntimeError: boom"}
 
 
 def test_progress_is_reported(data):
-    """Check that progress(n_done, n_total) is called once per fit."""
+    """Check that progress(n_done, n_total) is called once per strategy."""
     X, y = data
     calls = []
     compare_strategies(X, y, strategies={"a": LogisticRegression(),
                                          "b": DummyClassifier()},
                        cv=2, progress=lambda done, total: calls.append((done, total)))
-    assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    assert calls == [(1, 2), (2, 2)]
 
 
 @pytest.mark.parametrize(
     "y, params, err_msg",
     [
         (["a"] * 10, {}, "1 class"),
-        (["a"] * 8 + ["b"] * 2, {"cv": 3}, r"cv=3 folds need at least 3 rows .*'b'"),
+        (["a"] * 8 + ["b"] * 2, {"cv": 3}, r"cv=3 folds need per class .*'b'"),
+        # 2 folds of 2 minority rows leave 1 in training: none left after tuning
+        (["a"] * 8 + ["b"] * 2, {"cv": 2},
+         r"cv=2 folds need .*tuning split.*\{'b': 2\}"),
         (["a"] * 5 + ["b"] * 5, {"cost_matrix": [[0, 1]]}, r"shape \(1, 2\)"),
         (["a"] * 5 + ["b"] * 5, {"strategies": {}}, "non-empty dict"),
         (["a"] * 5 + ["b"] * 5, {"strategies": {"x": object()}}, "predict_proba"),
         (["a"] * 5 + ["b"] * 5, {"decisions": ["best"]}, "decisions="),
         (["a"] * 5 + ["b"] * 5, {"tune_size": 1.5}, "tune_size=1.5"),
+        (["a"] * 5 + ["b"] * 5, {"decisions": ["bayes"], "cv": 6},
+         r"cv=6 folds need per class at least 6 rows \(one per fold\)"),
         (["a"] * 4 + [None] + ["b"] * 5, {}, "missing values"),
     ],
 )
@@ -212,7 +214,9 @@ def test_default_strategies():
         assert network.random_state == costly["no-weights"][-1].random_state
     assert costly["smote"].steps[1][1].random_state == network.random_state
     assert "cost-weights" not in default_strategies([[0, 2], [2, 0]])
-    assert_allclose(CostRowSums({"x": {"y": 3}, "y": {"x": 1}})(["x", "y"]), [3, 1])
+    weights = cost_class_weights(["x", "y", "y"],
+                                 cost_matrix={"x": {"y": 3}, "y": {"x": 1}})
+    assert_allclose(list(weights.values()), np.array([3, 1]) * 3 / 5)
 
 
 def test_default_strategies_run_on_networks(data):
@@ -228,3 +232,114 @@ def test_default_strategies_run_on_networks(data):
     raw, corrected = details.raw_proba["balanced"], details.proba["balanced"]
     assert raw is not None and not np.allclose(raw, corrected)
     assert_allclose(details.raw_proba["undersampling"], details.proba["undersampling"])
+
+
+def _flatten(X):
+    return X.reshape(len(X), -1)
+
+
+def test_nd_input_skips_what_cannot_take_it():
+    """Check that N-D rows go to a strategy that flattens them, and that one
+    whose resampler would receive N-D rows is skipped with its reason."""
+    from imblearn.over_sampling import SMOTE
+    from imblearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    X, y = make_classification(n_samples=120, n_features=16, weights=[0.8, 0.2],
+                               random_state=0)
+    images = X.reshape(-1, 4, 4, 1)
+    flatten = FunctionTransformer(_flatten)
+    strategies = {
+        "flat": make_pipeline(flatten, LogisticRegression()),
+        "flat+smote": make_pipeline(flatten, SMOTE(random_state=0),
+                                    LogisticRegression()),
+        "smote": make_pipeline(SMOTE(random_state=0), LogisticRegression()),
+    }
+    table = compare_strategies(images, y, cost_matrix=COST, strategies=strategies,
+                               cv=3, random_state=0)
+    assert table.attrs["skipped"] == {
+        "smote": "step 'smote' (SMOTE) resamples 2-D tables only, and would "
+                 "receive rows of shape (4, 4, 1)"}
+    assert set(table["strategy"]) == {"flat", "flat+smote"}
+    flat = compare_strategies(X, y, cost_matrix=COST, cv=3, random_state=0,
+                              strategies={"flat": LogisticRegression()})
+    assert_allclose(table.loc[table.strategy == "flat", "cost_mean"],
+                    flat["cost_mean"])
+
+
+def test_per_row_costs_checked_by_hand():
+    """Check per-row costs (a miss costs the row's amount, a false alarm 1) on a
+    constant model: p(pos) = 0.2, so the per-row Bayes rule says "pos" exactly
+    where 0.2 > 1 / (1 + amount), i.e. amount > 4; argmax always says "neg"."""
+    from sklearn.model_selection import StratifiedKFold
+
+    from skweight import binary_cost_matrix
+
+    X = np.arange(100, dtype=float).reshape(-1, 1)
+    y = np.array(["neg"] * 80 + ["pos"] * 20)
+    amount = np.random.default_rng(0).uniform(0, 10, size=100)
+    costs = binary_cost_matrix(fp=1.0, fn=amount)
+    table = compare_strategies(
+        X, y, cost_matrix=costs, strategies={"prior": DummyClassifier()}, cv=5,
+        decisions=["argmax", "bayes"], random_state=0,
+    ).set_index("decision")
+    pos = y == "pos"
+    per_row = {"argmax": np.where(pos, amount, 0.0),
+               "bayes": np.where(pos, np.where(amount > 4, 0.0, amount),
+                                 (amount > 4).astype(float))}
+    folds = StratifiedKFold(5, shuffle=True, random_state=0).split(X, y)
+    tests = [test for _, test in folds]
+    for decision, cost in per_row.items():
+        assert_allclose(table.loc[decision, "cost_mean"],
+                        np.mean([cost[t].mean() for t in tests]))
+        assert_allclose(table.loc[decision, "total_cost_mean"],
+                        np.mean([cost[t].sum() for t in tests]))
+    # the best constant policy of each fold: all "neg" (its misses) or all "pos"
+    best = [min(amount[t][pos[t]].sum(), (~pos[t]).sum()) for t in tests]
+    assert_allclose(table.loc["bayes", "savings_mean"],
+                    np.mean([1 - per_row["bayes"][t].sum() / b
+                             for t, b in zip(tests, best, strict=True)]))
+    assert_allclose(table["savings_mean"], 1 - table["normalized_cost_mean"])
+
+
+def test_per_row_costs_with_the_tuned_decision(data):
+    """Check that the tuned decision runs on per-row costs, never worse in its
+    own tuning than the per-row rule, and that the predictions use each row's
+    costs: a row whose miss costs nothing is never called positive by bayes."""
+    from skweight import binary_cost_matrix
+
+    X, y = data
+    amount = np.where(np.arange(len(y)) % 2 == 0, 0.0, 50.0)
+    costs = binary_cost_matrix(fp=1.0, fn=amount)
+    table, details = compare_strategies(
+        X, y, cost_matrix=costs, cv=3, random_state=0, return_predictions=True,
+        strategies={"logistic": LogisticRegression()})
+    assert table.shape[0] == 3 and table["cost_mean"].notna().all()
+    assert not (details.y_pred["logistic", "bayes"][amount == 0] == "pos").any()
+
+
+def test_users_network_on_images(data):
+    """Check the default strategies built on the user's own network: images
+    flattened by the preprocessor reach every strategy, SMOTE included; with
+    "passthrough" the N-D rows reach the resamplers, which are skipped."""
+    from sklearn.preprocessing import FunctionTransformer
+
+    X, y = data
+    images = np.repeat(X[:, :4], 4, axis=1).reshape(-1, 4, 4, 1)
+    network = WeightedKerasClassifier(hidden_layer_sizes=(4,), epochs=2)
+    flat = default_strategies(COST, random_state=0, estimator=network,
+                              preprocessor=FunctionTransformer(_flatten))
+    assert flat["balanced"][-1].hidden_layer_sizes == (4,)
+    table = compare_strategies(images, y, cost_matrix=COST, cv=2, random_state=0,
+                               decisions=["bayes"],
+                               strategies={k: flat[k] for k in ("balanced", "smote")})
+    assert table.attrs["skipped"] == {} and table["cost_mean"].notna().all()
+    raw = default_strategies(COST, random_state=0, estimator=network,
+                             preprocessor="passthrough")
+    table = compare_strategies(images, y, cost_matrix=COST, cv=2, random_state=0,
+                               decisions=["bayes"], error_score=np.nan,
+                               strategies={k: raw[k] for k in ("undersampling",
+                                                               "smote")})
+    assert set(table.attrs["skipped"]) == {"undersampling", "smote"}
+    assert "RandomUnderSampler) resamples 2-D tables only" in \
+        table.attrs["skipped"]["undersampling"]

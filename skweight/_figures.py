@@ -1,0 +1,144 @@
+"""The figures of ``skweight compare``, drawn from out-of-fold predictions.
+
+scikit-learn's displays where one fits
+(:class:`~sklearn.metrics.PrecisionRecallDisplay`,
+:class:`~sklearn.calibration.CalibrationDisplay`); the cost against the
+threshold has no display and is drawn here. Every function takes the
+``predictions`` Bunch of :func:`~skweight.compare_strategies`.
+"""
+
+import numpy as np
+
+
+def _colors(names):
+    from matplotlib import colormaps
+
+    cmap = colormaps["tab10"]
+    return {name: cmap(i % 10) for i, name in enumerate(names)}
+
+
+def _scored(details, name):
+    """Rows with out-of-fold predictions (every row, unless the cv skips some)."""
+    return np.all(np.isfinite(details.proba[name]), axis=1)
+
+
+MARKERS = {"argmax": "o", "bayes": "s", "tuned": "^"}
+
+
+def precision_recall(figure, details):
+    """Precision-recall curves with each decision's operating point."""
+    from sklearn.metrics import PrecisionRecallDisplay, precision_score, recall_score
+
+    ax = figure.subplots()
+    positive = details.classes[1]
+    colors = _colors(details.proba)
+    for name, proba in details.proba.items():
+        rows = _scored(details, name)
+        y_true = details.y[rows] == positive
+        shown = PrecisionRecallDisplay.from_predictions(
+            y_true, proba[rows, 1], name=name, ax=ax,
+            curve_kwargs={"color": colors[name], "lw": 1.2})
+        # The pooled AP it adds to the label differs from the table's mean over
+        # folds: name the curve only.
+        shown.line_.set_label(name)
+        for decision, marker in MARKERS.items():
+            if (name, decision) in details.y_pred:
+                y_pred = details.y_pred[name, decision][rows] == positive
+                ax.plot(recall_score(y_true, y_pred),
+                        precision_score(y_true, y_pred, zero_division=0.0),
+                        marker=marker, color=colors[name], ms=7, mec="black",
+                        ls="none")
+    for decision, marker in MARKERS.items():
+        ax.plot([], [], marker=marker, color="grey", mec="black", ls="none",
+                label=f"decision: {decision}")
+    ax.set(xlabel=f"recall (class {details.classes.tolist()[1]!r})",
+           ylabel="precision", xlim=(0, 1.01), ylim=(0, 1.02),
+           title="Precision-recall (out of fold) and each decision's operating point")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
+
+
+def cost_vs_threshold(figure, details):
+    """Mean out-of-fold cost against the threshold on p(positive | x)."""
+    ax = figure.subplots()
+    c = details.cost_matrix
+    thresholds = np.geomspace(1e-3, 1, 300)
+    colors = _colors(details.proba)
+    for name, proba in details.proba.items():
+        rows = _scored(details, name)
+        y_idx = np.searchsorted(details.classes, details.y[rows])
+        row_c = c[rows] if c.ndim == 3 else np.broadcast_to(c, (len(y_idx), *c.shape))
+        said = row_c[np.arange(len(y_idx)), y_idx]  # cost of saying each class
+        above = proba[rows, 1][:, None] > thresholds[None, :]
+        costs = np.where(above, said[:, 1:2], said[:, 0:1]).mean(axis=0)
+        ax.plot(thresholds, costs, color=colors[name], lw=1.2, label=name)
+        tuned = details.thresholds.get((name, "tuned"))
+        if tuned and all(t is not None for t in tuned):
+            t = float(np.median(tuned))
+            ax.plot(t, np.interp(t, thresholds, costs), marker="^", color=colors[name],
+                    mec="black", ls="none")
+    bayes = next((ts[0] for (_, d), ts in details.thresholds.items()
+                  if d == "bayes" and ts and ts[0] is not None), None)
+    if bayes is not None:
+        ax.axvline(bayes, color="black", ls="--", lw=1,
+                   label=f"Bayes threshold {bayes:.3g}")
+    ax.plot([], [], marker="^", color="grey", mec="black", ls="none",
+            label="tuned threshold (median over folds)")
+    ax.set_xscale("log")
+    ax.set(xlabel=f"threshold on p(class {details.classes.tolist()[1]!r} | x)",
+           ylabel="mean cost per row (out of fold)",
+           title="Cost against the decision threshold")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
+
+
+def reliability(figure, details):
+    """Reliability diagrams before and after prior correction."""
+    from sklearn.calibration import CalibrationDisplay
+
+    axes = figure.subplots(1, 2, sharex=True, sharey=True)
+    colors = _colors(details.proba)
+    binary = len(details.classes) == 2
+    for ax, corrected in zip(axes, (False, True), strict=True):
+        for name, proba in details.proba.items():
+            rows = _scored(details, name)
+            raw = details.raw_proba.get(name)
+            p = proba if corrected or raw is None else raw
+            y_idx = np.searchsorted(details.classes, details.y[rows])
+            if binary:
+                score, hit = p[rows, 1], y_idx == 1
+            else:  # top-label: confidence of the argmax against its accuracy
+                score, hit = p[rows].max(axis=1), p[rows].argmax(axis=1) == y_idx
+            shown = CalibrationDisplay.from_predictions(
+                hit, score, n_bins=10, strategy="quantile", name=name, ax=ax,
+                ref_line=False, color=colors[name], lw=1.2, marker=".")
+            # Log axes: bins without a hit (frequency 0) are left out.
+            kept = (shown.prob_true > 0) & (shown.prob_pred > 0)
+            shown.line_.set_data(shown.prob_pred[kept], shown.prob_true[kept])
+        ax.plot([1e-3, 1], [1e-3, 1], color="black", ls=":", lw=1)
+        ax.set(xscale="log", yscale="log")  # rare classes live near 0
+        ax.set(xlabel="predicted probability" if binary else "top-label confidence",
+               ylabel="", title="as trained (before prior correction)"
+               if not corrected else "predict_proba (prior-corrected)")
+        ax.get_legend().remove()
+    axes[0].set_ylabel("observed frequency" if binary else "observed accuracy")
+    axes[1].legend(fontsize=7)
+    figure.suptitle("Reliability, out of fold (deciles of the predicted probability;"
+                    " bins without a hit are not drawn on log axes)")
+
+
+def figures(details):
+    """``{file name: matplotlib Figure}``, or {} without matplotlib."""
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        return {}
+    draw = {"reliability.png": (reliability, (11, 4.8))}
+    if len(details.classes) == 2 and details.proba:
+        draw = {"precision_recall.png": (precision_recall, (7, 5.2)),
+                "cost_vs_threshold.png": (cost_vs_threshold, (8.5, 5.2)), **draw}
+    if not details.proba:
+        return {}
+    made = {}
+    for name, (function, size) in draw.items():
+        made[name] = Figure(figsize=size, layout="constrained")
+        function(made[name], details)
+    return made
