@@ -353,7 +353,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         with seeded(seed):
             meta = self._meta(seed)
             self.model_ = self._build(meta)
-            self._input_spec, X = bind_model(self, self._input_spec, X, self.model_)
+            self._input_spec, X = bind_model(self._input_spec, X, self.model_)
             train = (X, y_encoded, row_weight)
             validation = None
             if self.early_stopping:
@@ -400,8 +400,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         with seeded(seed):
             if first_call:
                 self.model_ = self._build(self._meta(seed))
-                self._input_spec, X = bind_model(self, self._input_spec, X,
-                                                 self.model_)
+                self._input_spec, X = bind_model(self._input_spec, X, self.model_)
                 self.history_ = {"loss": []}
                 self.n_iter_ = 0
                 self.best_epoch_ = None

@@ -70,9 +70,6 @@ class InputEntry:
     kind: str
     categories: tuple = None
 
-    def describe(self):
-        return {"shape": self.shape, "dtype": self.kind}
-
 
 @dataclass(frozen=True)
 class InputSpec:
@@ -391,18 +388,32 @@ def model_input_names(keras_model):
     return [getattr(tensor, "name", None) for tensor in inputs]
 
 
-def bind_model(estimator, spec, X_model, keras_model):
+def bind_model(spec, X_model, keras_model):
     """Match the fit spec to the built model; return the final spec and inputs.
 
     Decides whether a DataFrame is a table or named inputs (named when the
     model's input names are column names, else a table of numbers), checks the
     named inputs against the model's, and casts integer inputs.
+
+    Parameters
+    ----------
+    spec : InputSpec
+        The spec of :func:`read_inputs`.
+    X_model : ndarray or dict of ndarray
+        The inputs :func:`read_inputs` returned.
+    keras_model : keras.Model
+        The built model.
+
+    Returns
+    -------
+    spec : InputSpec
+    X_model : ndarray or dict of ndarray
     """
     names = model_input_names(keras_model)
     if spec.form == "named" and spec.from_frame:
         columns = list(spec.columns)
         if not set(names) & set(columns):
-            return _frame_as_table(estimator, spec, X_model, names)
+            return _frame_as_table(spec, X_model)
     if spec.form == "named":
         _check_names(spec.names, names, spec.from_frame)
         X_model = _order_like_model(X_model, keras_model)
@@ -416,7 +427,7 @@ def bind_model(estimator, spec, X_model, keras_model):
     return spec, _cast_for_model(X_model, keras_model)
 
 
-def _frame_as_table(estimator, spec, X_model, names):
+def _frame_as_table(spec, X_model):
     text = [entry.name for entry in spec.entries if entry.kind == "text"]
     if text:
         column = text[0]
