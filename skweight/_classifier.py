@@ -12,11 +12,9 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 from sklearn_compat.base import _fit_context
-from sklearn_compat.utils.validation import validate_data
 
 from ._atomic import atomic_fit
 from ._checks import (
-    as_float32,
     check_callbacks,
     check_layer_sizes,
     check_metrics,
@@ -29,6 +27,14 @@ from ._checks import (
 )
 from ._costs import bayes_predict_indices, check_cost_matrix, decision_scores
 from ._forward import make_forward, predict_in_batches
+from ._inputs import (
+    bind_model,
+    check_inputs,
+    n_samples,
+    require_table,
+    take_rows,
+    validate_fit_inputs,
+)
 from ._losses import (
     is_loss,
     optimizer_config,
@@ -90,11 +96,14 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         ``dropout``. A callable is a builder ``model(meta=meta, **model_params)``
         returning a Keras model whose output is a probability (one sigmoid unit for
         two classes, else one softmax unit per class); ``meta`` is a dict of the
-        facts of the training data: ``n_features_in_``, ``classes_``,
+        facts of the training data: ``input_form_``, ``input_shapes_``,
+        ``input_dtypes_`` (per-sample shape and kind of each input),
+        ``n_features_in_``, ``classes_``,
         ``n_classes_``, ``n_outputs_``, ``class_counts_``, ``class_weight_``,
         ``priors_``, ``weighted_priors_``, ``output_bias_`` and
         ``random_state_``. A ``keras.Model`` is cloned (its weights are not
-        reused). The model is compiled by skweight.
+        reused). The model is compiled by skweight. A builder's model may take
+        N-D arrays, raw strings or named inputs (see "Your own network").
     hidden_layer_sizes : tuple of int, default=(100,)
         Hidden layers of the default MLP.
     activation : str, default="relu"
@@ -208,7 +217,9 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
     best_epoch_ : int or None
         With early stopping, the epoch whose weights were kept.
     n_features_in_ : int
-        Number of features seen in fit.
+        Number of features (columns) seen in fit, for a 2-D table or a
+        DataFrame; not set for N-D arrays, raw text or dicts, which have no flat
+        feature count (as scikit-learn's convention is for 2-D input only).
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names, when X has string column names.
 
@@ -345,6 +356,9 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = False
         tags.input_tags.allow_nan = False
+        # N-D arrays and dicts of named inputs, for a model built for them.
+        tags.input_tags.three_d_array = True
+        tags.input_tags.dict = True
         return tags
 
     # ------------------------------------------------------------------ fit
@@ -356,8 +370,12 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data (NumPy array or pandas DataFrame), finite numbers.
+        X : array-like of shape (n_samples, n_features) or (n_samples, ...), \
+                1-D array of str, dict or DataFrame
+            Training data, finite numbers: a 2-D table, an N-D array (images,
+            sequences), raw strings, or named inputs (a dict keyed by the
+            model's input names, or a DataFrame whose columns are those names);
+            see :mod:`skweight._inputs` for how the form is told apart.
         y : array-like of shape (n_samples,)
             Class labels (strings allowed), at least two classes.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -393,17 +411,22 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         row_weight = row_weight / row_weight.max()
         row_weight /= row_weight.mean()
         seed = integer_seed(self.random_state)
-        train = (X, y_encoded, row_weight)
-        validation = None
-        if self.early_stopping:
-            train, validation = self._split(*train, sample_weight, seed)
-        n_rows = train[0].shape[0]
         with seeded(seed):
             if warm:  # train on, with the optimizer state of the last fit
-                self._train(self.model_, train, validation, seed, self.model_.loss)
+                keras_model, meta = self.model_, None
             else:
                 meta = self._meta(seed)
-                self.model_ = self._build(meta)
+                keras_model = self._build(meta)
+            self._input_spec, X = bind_model(self._input_spec, X, keras_model)
+            train = (X, y_encoded, row_weight)
+            validation = None
+            if self.early_stopping:
+                train, validation = self._split(*train, sample_weight, seed)
+            n_rows = n_samples(train[0])
+            if warm:
+                self._train(self.model_, train, validation, seed, self.model_.loss)
+            else:
+                self.model_ = keras_model
                 loss_fn = self._compile(self.model_, n_rows)
                 with trainer_for(self.model_, self._trainer_key(self.model_),
                                  partial(self._new_trainer, meta, n_rows)) as trainer:
@@ -449,10 +472,11 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         with seeded(seed):
             if first_call:
                 self.model_ = self._build(self._meta(seed))
+                self._input_spec, X = bind_model(self._input_spec, X, self.model_)
                 self.history_ = {"loss": []}
                 self.n_iter_ = 0
                 self.best_epoch_ = None
-                self._compile(self.model_, X.shape[0])
+                self._compile(self.model_, n_samples(X))
             history = self._run_epochs(self.model_, X, y_encoded, row_weight, 1, seed)
         for key, values in history.items():
             self.history_.setdefault(key, []).extend(values)
@@ -485,8 +509,15 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         self._check_params()
         reject_indicator_targets(y)
         reject_missing_labels(y)
-        X, y = validate_data(self, X, y, dtype=[np.float32, np.float64],
-                             reset=(fitting and not warm_start) or first_call)
+        new_spec = (fitting and not warm_start) or first_call
+        spec, X, y = validate_fit_inputs(
+            self, X, y, spec=None if new_spec else self._input_spec,
+            keras_model=None if new_spec else self.model_,
+        )
+        if new_spec:
+            if self.model is None:
+                require_table(spec)
+            self._input_spec = spec
         check_classification_targets(y)
         if fitting:
             previous = self.classes_ if warm_start else None
@@ -500,8 +531,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
                 )
         else:
             y_encoded = self._partial_fit_classes(y, classes, first_call)
-        X = as_float32(X, "X")
-        sample_weight = check_row_weights(sample_weight, X.shape[0])
+        sample_weight = check_row_weights(sample_weight, n_samples(X))
         reject_negative_weights(sample_weight)
         counts = class_counts(y_encoded, len(self.classes_), sample_weight)
         if fitting:
@@ -607,7 +637,9 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
     def _meta(self, seed):
         counts = self._counts
         return {
-            "n_features_in_": self.n_features_in_,
+            # Not set for N-D arrays, text and dicts (see skweight._inputs).
+            "n_features_in_": getattr(self, "n_features_in_", None),
+            **self._input_spec.meta(),
             "classes_": self.classes_,
             "n_classes_": len(self.classes_),
             "n_outputs_": self._n_outputs(),
@@ -657,8 +689,9 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
                 " Pass early_stopping=False or gather more rows."
             )
         try:
-            parts = train_test_split(
-                X, y_encoded, row_weight, sample_weight,
+            # Split row indices: X may be N-D, text or a dict of named inputs.
+            fit_rows, val_rows = train_test_split(
+                np.arange(len(y_encoded)),
                 test_size=self.validation_fraction,
                 stratify=y_encoded,
                 random_state=seed,
@@ -670,8 +703,11 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
                 f"{len(self.classes_)} classes ({exc}); raise validation_fraction "
                 "or pass early_stopping=False."
             ) from exc
-        X_fit, X_val, y_fit, y_val, rw_fit, rw_val, _, sw_val = parts
-        return (X_fit, y_fit, rw_fit), (X_val, y_val, rw_val, sw_val)
+        return (
+            (take_rows(X, fit_rows), y_encoded[fit_rows], row_weight[fit_rows]),
+            (take_rows(X, val_rows), y_encoded[val_rows], row_weight[val_rows],
+             sample_weight[val_rows]),
+        )
 
     def _batch_size(self, n_rows):
         return min(200, n_rows) if self.batch_size == "auto" else self.batch_size
@@ -763,7 +799,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         try:
             with fit_inputs(
                 X, targets, row_weight.astype(np.float32),
-                self._batch_size(X.shape[0]), seed, epochs,
+                self._batch_size(n_samples(X)), seed, epochs,
                 keras_model.steps_per_execution,
             ) as inputs, no_retracing_warning():
                 history = keras_model.fit(
@@ -788,7 +824,8 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
                 "(training diverged in its last steps); the model is unusable. "
                 + divergence_advice(self.model_)
             )
-        check_probabilities(make_forward(self.model_)(X[:200]))
+        first_rows = take_rows(X, np.arange(min(200, n_samples(X))))
+        check_probabilities(make_forward(self.model_)(first_rows))
 
     def __getstate__(self):
         state = dict(super().__getstate__())  # may be self.__dict__ itself
@@ -809,8 +846,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
 
     def _validated_features(self, X):
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float32, np.float64])
-        return as_float32(X, "X")
+        return check_inputs(self, self._input_spec, X, self.model_)
 
     def predict_weighted_proba(self, X):
         """Probabilities of the network as trained, before prior correction.

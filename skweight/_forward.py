@@ -1,12 +1,13 @@
-"""Fast inference: a NumPy forward pass for plain stacks of Dense layers.
+"""Fast inference: a NumPy forward pass for plain stacks of Dense layers, and a
+compiled call, traced a bounded number of times, for any other model.
 
-``Model.predict`` spends tens of milliseconds per call in set-up, and every new
-model's compiled predict function is one more trace, which TensorFlow reports as
-"retracing" once a few estimators have been fitted in one process. For the common
-case, a ``Sequential`` or functional chain of ``Dense``, ``Dropout`` and
-``Activation`` layers, skweight runs the forward pass itself in NumPy (float64,
-microseconds for a row). Any other architecture is called eagerly through Keras,
-which traces nothing either.
+``Model.predict`` spends tens of milliseconds per call in set-up, and its
+compiled predict function retraces, which TensorFlow reports as "retracing" once
+a few estimators have been fitted in one process. For the common case, a
+``Sequential`` or functional chain of ``Dense``, ``Dropout`` and ``Activation``
+layers, skweight runs the forward pass itself in NumPy (float64, microseconds for
+a row). Any other architecture (convolutions, recurrent layers, text layers,
+several inputs) runs through :func:`compiled_forward`.
 """
 
 import keras
@@ -37,10 +38,19 @@ ACTIVATIONS = {
 _PASS_THROUGH = (keras.layers.InputLayer, keras.layers.Dropout)
 
 
-def _to_numpy(variable):
-    # float64: the result must not depend on the batch size, and float32 BLAS
-    # kernels round differently for one row than for many.
-    return np.asarray(keras.ops.convert_to_numpy(variable), dtype=np.float64)
+def _to_numpy(value):
+    """A float64 NumPy copy of a Keras variable or backend tensor.
+
+    float64: the result must not depend on the batch size, and float32 BLAS
+    kernels round differently for one row than for many. On TensorFlow,
+    ``tensor.numpy()``: NumPy 2 warns (DeprecationWarning) on ``np.array`` of
+    TensorFlow tensors and variables, whose ``__array__`` takes no ``copy``.
+    """
+    if keras.backend.backend() == "tensorflow":
+        return np.asarray(keras.ops.convert_to_tensor(value).numpy(), dtype=np.float64)
+    if isinstance(value, keras.Variable):
+        value = value.value  # the backend array: a Variable's __array__ warns too
+    return np.asarray(keras.ops.convert_to_numpy(value), dtype=np.float64)
 
 
 def _activation_name(activation):
@@ -80,7 +90,10 @@ def _numpy_plan(keras_model):
 
 
 def make_forward(keras_model):
-    """A function ``X (float32 ndarray) -> outputs (float64 ndarray)`` for inference.
+    """A function ``X -> outputs (float64 ndarray)`` for inference.
+
+    A plain chain of ``Dense`` layers runs in NumPy; any other model through a
+    compiled call (:func:`compiled_forward`).
 
     Parameters
     ----------
@@ -90,32 +103,193 @@ def make_forward(keras_model):
     Returns
     -------
     forward : callable
+        Takes what the model takes (an array or a dict of arrays keyed by input
+        name).
     """
     plan = _numpy_plan(keras_model)
     if plan is None:
-        def forward(X):
-            outputs = keras_model(X, training=False)
-            return np.asarray(keras.ops.convert_to_numpy(outputs), dtype=np.float64)
-        return forward
+        return compiled_forward(keras_model)
 
     def forward(X):
-        z = X.astype(np.float64)
-        for kernel, bias, activation in plan:
-            if kernel is not None:
-                z = z @ kernel
-                if bias is not None:
-                    z = z + bias
-            z = activation(z)
+        # One BLAS thread: these products are small (a few million multiply-adds
+        # per batch), and a second thread costs more in hand-offs than it saves,
+        # several times more on a busy machine.
+        with _blas_controller().limit(limits=1, user_api="blas"):
+            z = X.astype(np.float64)
+            for kernel, bias, activation in plan:
+                if kernel is not None:
+                    z = z @ kernel
+                    if bias is not None:
+                        z += bias
+                z = activation(z)
         return z
 
     return forward
 
 
+_CONTROLLER = []
+
+
+def _blas_controller():
+    # Made once: inspecting the loaded libraries takes milliseconds.
+    if not _CONTROLLER:
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0]
+
+
+def bucket_size(n_rows):
+    """The padded batch size of ``n_rows``: the next of 1, 4, 16, ... (powers of 4).
+
+    JAX compiles once per input shape; padding to these sizes bounds the
+    compilations of a model to ``len(BUCKETS)`` whatever the batch sizes asked.
+    """
+    for size in BUCKETS:
+        if n_rows <= size:
+            return size
+    return n_rows
+
+
+BUCKETS = tuple(4 ** k for k in range(7)) + (8192,)  # predict_in_batches' batch
+
+
+def _pad(x, size):
+    if x.shape[0] == size:
+        return x
+    padding = np.repeat(x[:1], size - x.shape[0], axis=0)
+    return np.concatenate([x, padding])
+
+
+class _TensorFlowCall:
+    # A callable object, not a closure: TensorFlow counts traces per code object,
+    # so closures of every fitted model would add up to a "retracing" warning.
+    def __init__(self, keras_model):
+        self.keras_model = keras_model
+        self.traces = 0  # Python runs only while TensorFlow traces
+
+    def __call__(self, x):
+        self.traces += 1
+        return self.keras_model(x, training=False)
+
+
+def _input_signature(keras_model):
+    import tensorflow as tf
+
+    inputs = getattr(keras_model, "inputs", None)
+    if not inputs:
+        return None
+    specs = [tf.TensorSpec((None, *tensor.shape[1:]), dtype=tensor.dtype)
+             for tensor in inputs]
+    if len(specs) == 1:
+        return [specs[0]]
+    return [{tensor.name: spec for tensor, spec in zip(inputs, specs, strict=True)}]
+
+
+def compiled_forward(keras_model):
+    """A compiled inference call of any Keras model, traced a bounded number of times.
+
+    TensorFlow: one ``tf.function`` per model with the batch dimension left
+    unknown, traced once. JAX: ``jax.jit`` of the model's stateless call on
+    inputs padded to a few bucket sizes (:func:`bucket_size`). torch: an eager
+    call without gradients (Keras compiles nothing on torch).
+
+    Parameters
+    ----------
+    keras_model : keras.Model
+        A built model; the weights are read at each call.
+
+    Returns
+    -------
+    forward : callable
+    """
+    # One compiled call per model, kept on the model (early stopping asks for it
+    # every epoch). object.__setattr__: Keras would track the attribute as state;
+    # Keras' pickling and saving ignore it.
+    cached = vars(keras_model).get(_CACHE_ATTRIBUTE)
+    if cached is None:
+        cached = _compile_forward(keras_model)
+        object.__setattr__(keras_model, _CACHE_ATTRIBUTE, cached)
+    return cached
+
+
+_CACHE_ATTRIBUTE = "_skweight_compiled_forward"
+
+
+def _compile_forward(keras_model):
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        signature = _input_signature(keras_model)
+        call = _TensorFlowCall(keras_model)
+        function = tf.function(call, input_signature=signature,
+                               reduce_retracing=signature is None)
+        if signature is None:  # a subclassed model: shapes known only when called
+            def forward(X):
+                return _to_numpy(function(X))
+
+            forward.call = call
+            return forward
+        # The traced graph itself: calling it skips binding the arguments to the
+        # signature, about a third of a one-row call.
+        concrete = function.get_concrete_function()
+        dtypes = tf.nest.map_structure(lambda spec: spec.dtype, signature[0])
+
+        def forward(X):
+            tensors = tf.nest.map_structure(
+                lambda x, dtype: tf.convert_to_tensor(x, dtype=dtype), X, dtypes)
+            return _to_numpy(concrete(tensors))
+
+        forward.call = call
+        return forward
+    if backend == "jax":
+        import jax
+
+        def stateless(trainable, non_trainable, x):
+            outputs, _ = keras_model.stateless_call(trainable, non_trainable, x,
+                                                    training=False)
+            return outputs
+
+        jitted = jax.jit(stateless)
+
+        def forward(X):
+            n_rows = len(next(iter(X.values()))) if isinstance(X, dict) else len(X)
+            size = bucket_size(n_rows)
+            padded = ({name: _pad(value, size) for name, value in X.items()}
+                      if isinstance(X, dict) else _pad(X, size))
+            outputs = jitted([v.value for v in keras_model.trainable_variables],
+                             [v.value for v in keras_model.non_trainable_variables],
+                             padded)
+            return _to_numpy(outputs)[:n_rows]
+
+        return forward
+
+    def forward(X):
+        if backend == "torch":
+            import torch
+
+            with torch.no_grad():
+                return _to_numpy(keras_model(X, training=False))
+        return _to_numpy(keras_model(X, training=False))
+
+    return forward
+
+
 def predict_in_batches(forward, X, n_outputs, batch_size=8192):
-    """Run ``forward`` over ``X`` in batches, bounding the memory of large inputs."""
-    if X.shape[0] <= batch_size:
-        return forward(X) if X.shape[0] else np.empty((0, n_outputs))
-    return np.concatenate(
-        [forward(X[start : start + batch_size])
-         for start in range(0, X.shape[0], batch_size)]
-    )
+    """Run ``forward`` over ``X`` in batches, bounding the memory of large inputs.
+
+    ``X`` is an array or a dict of arrays with one row count.
+    """
+    n_rows = len(next(iter(X.values()))) if isinstance(X, dict) else X.shape[0]
+    if n_rows <= batch_size:
+        return forward(X) if n_rows else np.empty((0, n_outputs))
+
+    def rows(start):
+        if isinstance(X, dict):
+            return {name: value[start : start + batch_size]
+                    for name, value in X.items()}
+        return X[start : start + batch_size]
+
+    return np.concatenate([forward(rows(start))
+                           for start in range(0, n_rows, batch_size)])

@@ -4,8 +4,14 @@ A model builder is any callable ``model(meta=meta, **model_params)`` returning a
 model whose output is a probability: one sigmoid unit for a binary problem, or one
 softmax unit per class. ``meta`` is a dict with
 
+``input_form_``
+    how ``X`` feeds the model: ``"table"``, ``"array"`` (N-D), ``"text"`` or
+    ``"named"`` (a dict or DataFrame columns; see :mod:`skweight._inputs`);
+``input_shapes_``, ``input_dtypes_``
+    per-sample shape and kind (``"number"`` or ``"text"``) of the input, or, for
+    named inputs, dicts of them keyed by input name;
 ``n_features_in_``
-    number of input features;
+    number of columns of a 2-D table or DataFrame, None for other forms;
 ``classes_``, ``n_classes_``
     class labels (sorted) and their number;
 ``n_outputs_``
@@ -30,7 +36,7 @@ import keras
 
 
 def build_mlp(meta, *, hidden_layer_sizes=(100,), activation="relu", dropout=0.0):
-    """Build the default multi-layer perceptron.
+    """Build the default multi-layer perceptron, for 2-D tables only.
 
     Parameters
     ----------

@@ -92,6 +92,9 @@ def fit_inputs(X, y, sample_weight, batch_size, seed, epochs, steps_per_call):
     iterator per fit instead of one per epoch (about 10 ms each). On the other
     backends, the arrays, which Keras shuffles with NumPy's (JAX) or PyTorch's
     (torch) generator, which :func:`skweight._random.seeded` scopes.
+
+    ``X`` is an array (numbers, or an object array of strings) or a dict of
+    arrays keyed by the model's input names; each batch keeps that structure.
     """
     if keras.backend.backend() != "tensorflow":
         yield dict(x=X, y=y, sample_weight=sample_weight, batch_size=batch_size,
@@ -99,17 +102,21 @@ def fit_inputs(X, y, sample_weight, batch_size, seed, epochs, steps_per_call):
         return
     import tensorflow as tf
 
-    batches = ShuffledBatches((X, y, sample_weight), batch_size, seed)
+    names = list(X) if isinstance(X, dict) else None
+    x_arrays = tuple(X.values()) if names is not None else (X,)
+    batches = ShuffledBatches((*x_arrays, y, sample_weight), batch_size, seed)
     per_pass = batches.batches_per_pass
     one_stream = per_pass % steps_per_call == 0
-    dtypes = tuple(tf.as_dtype(array.dtype) for array in batches.arrays)
+    dtypes = tuple(_tf_dtype(array) for array in batches.arrays)
     shapes = tuple((None, *array.shape[1:]) for array in batches.arrays)
 
     def read(step):
         tensors = tf.numpy_function(batches, [step], dtypes)
         for tensor, shape in zip(tensors, shapes, strict=True):
             tensor.set_shape(shape)
-        return tensors
+        *x, y_batch, w_batch = tensors
+        x = dict(zip(names, x, strict=True)) if names is not None else x[0]
+        return x, y_batch, w_batch
 
     dataset = (
         tf.data.Dataset.range(per_pass * (epochs if one_stream else 1))
@@ -147,6 +154,13 @@ def no_retracing_warning():
         yield
     finally:
         logger.removeFilter(log_filter)
+
+
+def _tf_dtype(array):
+    import tensorflow as tf
+
+    # Object arrays hold strings (raw text inputs); tf.data carries them as bytes.
+    return tf.string if array.dtype == object else tf.as_dtype(array.dtype)
 
 
 def keras_targets(y_encoded, n_outputs, one_hot=False):

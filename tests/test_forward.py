@@ -1,0 +1,109 @@
+"""The inference paths: NumPy for Dense stacks, a compiled call for any model."""
+
+import logging
+import warnings
+
+import keras
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification
+
+from skweight import WeightedKerasClassifier
+from skweight._forward import (
+    BUCKETS,
+    bucket_size,
+    compiled_forward,
+    make_forward,
+    predict_in_batches,
+)
+
+
+def conv1d(meta):
+    """A tiny Conv1D over sequences (n, t, f)."""
+    inputs = keras.Input(meta["input_shapes_"])
+    hidden = keras.layers.Conv1D(2, 3, activation="relu")(inputs)
+    hidden = keras.layers.GlobalMaxPooling1D()(hidden)
+    return keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(hidden))
+
+
+def test_forward_pass_emits_no_array_deprecation_warning():
+    """Check that reading weights and running inference warn nothing about __array__."""
+    dense = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, "relu"),
+                              keras.layers.Dense(1, "sigmoid")])
+    sequences = conv1d({"input_shapes_": (10, 3)})
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*__array__.*")
+        make_forward(dense)(np.zeros((2, 4), dtype=np.float32))
+        make_forward(sequences)(np.zeros((2, 10, 3), dtype=np.float32))
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow",
+    reason="on JAX, Keras' own Optimizer.get_config converts its learning-rate "
+           "Variable with np.array, which warns outside skweight's forward pass",
+)
+def test_fit_emits_no_array_deprecation_warning():
+    """Check that fit and predict emit no NumPy DeprecationWarning about __array__."""
+    X, y = make_classification(n_samples=80, n_features=4, random_state=0)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*__array__.*")
+        clf = WeightedKerasClassifier(epochs=1, hidden_layer_sizes=(4,),
+                                      random_state=0).fit(X, y)
+        clf.predict_proba(X)
+
+
+def test_buckets_bound_the_shapes():
+    """Check that every batch size maps to one of a few bucket sizes."""
+    sizes = {bucket_size(n) for n in range(1, 8193)}
+    assert sizes == set(BUCKETS)
+    assert all(bucket_size(n) >= n for n in (1, 5, 17, 1000, 8192))
+
+
+def test_compiled_forward_matches_the_model():
+    """Check that the compiled call equals the model's own call, for any batch size."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(37, 10, 3)).astype(np.float32)
+    model = conv1d({"input_shapes_": (10, 3)})
+    forward = compiled_forward(model)
+    expected = keras.ops.convert_to_numpy(model(X, training=False))
+    for n in (1, 2, 5, 37):
+        np.testing.assert_allclose(forward(X[:n]), expected[:n], rtol=1e-5,
+                                   atol=1e-6)
+    assert compiled_forward(model) is forward  # one compiled call per model
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow",
+                    reason="counts TensorFlow traces")
+def test_compiled_forward_traces_once():
+    """Check that new batch sizes do not retrace the TensorFlow function."""
+    model = conv1d({"input_shapes_": (10, 3)})
+    forward = compiled_forward(model)
+    for n in (1, 3, 7, 64, 65):
+        forward(np.zeros((n, 10, 3), dtype=np.float32))
+    assert forward.call.traces == 1
+
+
+def test_dense_stack_uses_numpy_and_is_batch_independent():
+    """Check that a Dense stack runs in NumPy with row results independent of batch."""
+    model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(8, "relu"),
+                              keras.layers.Dense(3, "softmax")])
+    forward = make_forward(model)
+    X = np.random.default_rng(0).normal(size=(300, 5)).astype(np.float32)
+    full = predict_in_batches(forward, X, 3, batch_size=128)
+    # float64: equal to rounding, as scikit-learn's subset-invariance check asks.
+    np.testing.assert_allclose(forward(X[:1]), full[:1], rtol=1e-12)
+    assert full.dtype == np.float64
+
+
+def test_many_models_no_retracing_warning(caplog):
+    """Check that fitting several custom models logs no TensorFlow retracing warning."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 10, 3)).astype(np.float32)
+    y = (X[:, 0, 0] > 0).astype(int)
+    with caplog.at_level(logging.WARNING, logger="tensorflow"):
+        for _ in range(6):
+            clf = WeightedKerasClassifier(model=conv1d, epochs=1, random_state=0)
+            clf.fit(X, y)
+            for n in (1, 2, 5, 40):
+                clf.predict_proba(X[:n])
+    assert "retracing" not in caplog.text
