@@ -320,7 +320,9 @@ def compare_strategies(
             result, failure = _cross_validate(
                 _wrapped(strategy, None if per_row else matrix, decisions, tune_size,
                          tune_seed), X, y, splitter, scorer, n_jobs, error_score,
-                {"cost_matrix": matrix} if per_row else {})
+                # Per-row costs in fit only tune a correction; the Bayes rule
+                # gets each test row's costs in row_cost_scores.
+                {"cost_matrix": matrix} if per_row and "tuned" in decisions else {})
             if per_row and result is not None:
                 row_cost_scores(result, X, y, matrix, classes, decisions)
             if failure:
