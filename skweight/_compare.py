@@ -43,8 +43,8 @@ from sklearn.utils import Bunch, _safe_indexing, check_random_state, indexable
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
+from ._cost_matrix import check_cost_matrix
 from ._cost_sensitive import CostSensitiveClassifier
-from ._costs import check_cost_matrix
 from ._fold_scores import (
     DECISION_METRICS,
     PROBA_METRICS,

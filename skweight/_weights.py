@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from ._costs import check_cost_matrix, label_indices
+from ._cost_matrix import check_cost_matrix, label_indices
 
 SCHEMES = (
     "balanced",
