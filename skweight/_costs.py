@@ -171,7 +171,12 @@ def predict_indices_from_scores(scores):
 
 
 def _row_costs(y_true, y_pred, cost_matrix, labels, sample_weight):
-    """Cost of each row for each possible prediction, and the rows' weights."""
+    """Cost of each row for each possible prediction and for its prediction.
+
+    Returns ``(per_class, paid, weights)``: ``per_class[n, j]`` is what row ``n``
+    would cost if ``j`` were predicted, ``paid[n]`` what its prediction costs, and
+    ``weights`` the rows' weights (ones when ``sample_weight`` is None).
+    """
     y_true = column_or_1d(y_true)
     y_pred = column_or_1d(y_pred)
     check_consistent_length(y_true, y_pred, sample_weight)
@@ -214,7 +219,8 @@ def _row_costs(y_true, y_pred, cost_matrix, labels, sample_weight):
         weights = np.ones(len(y_true))
     else:
         weights = np.asarray(sample_weight, dtype=float)
-    return per_class, pred_idx, weights
+    paid = per_class[np.arange(len(pred_idx)), pred_idx]
+    return per_class, paid, weights
 
 
 def mean_cost(y_true, y_pred, *, cost_matrix, labels=None, sample_weight=None):
@@ -262,11 +268,8 @@ def mean_cost(y_true, y_pred, *, cost_matrix, labels=None, sample_weight=None):
     >>> mean_cost([1, 0, 0, 1], [0, 0, 1, 1], cost_matrix={0: {1: 1}, 1: {0: 5}})
     1.5
     """
-    per_class, pred_idx, weights = _row_costs(
-        y_true, y_pred, cost_matrix, labels, sample_weight
-    )
-    costs = per_class[np.arange(len(pred_idx)), pred_idx]
-    return float(np.average(costs, weights=weights))
+    _, paid, weights = _row_costs(y_true, y_pred, cost_matrix, labels, sample_weight)
+    return float(np.average(paid, weights=weights))
 
 
 def normalized_cost(y_true, y_pred, *, cost_matrix, labels=None, sample_weight=None):
@@ -311,10 +314,10 @@ def normalized_cost(y_true, y_pred, *, cost_matrix, labels=None, sample_weight=N
     ...                 cost_matrix=[[0, 1], [5, 0]])
     0.125
     """
-    per_class, pred_idx, weights = _row_costs(
+    per_class, paid, weights = _row_costs(
         y_true, y_pred, cost_matrix, labels, sample_weight
     )
-    cost = np.average(per_class[np.arange(len(pred_idx)), pred_idx], weights=weights)
+    cost = np.average(paid, weights=weights)
     best_constant = np.min(np.average(per_class, axis=0, weights=weights))
     if best_constant == 0:
         warnings.warn(
