@@ -1,7 +1,7 @@
 """Decisions from costs (the Bayes minimum-risk rule) and the cost of decisions.
 
 The cost matrices themselves (their forms, validation and convention) are in
-:mod:`skweight._cost_matrix`: ``cost_matrix[i, j]`` is the cost of predicting class
+``skweight._cost_matrix``: ``cost_matrix[i, j]`` is the cost of predicting class
 ``j`` when the true class is ``i``, one matrix or one per row.
 
 The Bayes minimum-risk rule (Elkan 2001) predicts the class of least expected cost,
