@@ -44,8 +44,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 from sklearn_compat.utils._indexing import _safe_indexing
 
+from ._cost_matrix import check_cost_matrix
 from ._cost_sensitive import CostSensitiveClassifier
-from ._costs import check_cost_matrix
 from ._fold_scores import (
     DECISION_METRICS,
     PROBA_METRICS,

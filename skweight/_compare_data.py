@@ -103,7 +103,7 @@ def split_target(data, target, path):
 
 def parse_cost_matrix(spec, classes):
     """The ``--cost-matrix`` text (or file) as a validated matrix."""
-    from ._costs import check_cost_matrix
+    from ._cost_matrix import check_cost_matrix
 
     order = f"class order (rows and columns): {classes.tolist()!r}"
     if not spec.strip():
@@ -205,7 +205,7 @@ def row_costs(X, y, args):
                 getattr(args, f"{outcome}_cost_column") is None:
             raise InputError(f"per-row costs need the cost of a {what} too: pass "
                              f"--{outcome}-cost X or --{outcome}-cost-column COL")
-    from ._costs import binary_cost_matrix
+    from ._cost_matrix import binary_cost_matrix
 
     negative, positive = classes.tolist()
     if args.positive is not None:

@@ -33,12 +33,8 @@ from sklearn_compat.base import _fit_context
 from sklearn_compat.utils._indexing import _safe_indexing
 from sklearn_compat.utils.metadata_routing import _raise_for_params, process_routing
 
-from ._costs import (
-    check_cost_matrix,
-    decision_scores,
-    label_indices,
-    predict_indices_from_scores,
-)
+from ._cost_matrix import check_cost_matrix, label_indices
+from ._costs import decision_scores, predict_indices_from_scores
 from ._thresholds import (
     best_cut,
     binary_threshold,

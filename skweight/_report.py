@@ -149,7 +149,7 @@ def show_warnings(caught, skipped=None, stream=None):
     """Print, once each, the warnings worth a user's attention, one line each."""
     from sklearn.exceptions import FitFailedWarning
 
-    from ._costs import UnreasonableCostWarning
+    from ._cost_matrix import UnreasonableCostWarning
 
     stream = sys.stderr if stream is None else stream
     lines = [str(w.message).strip().splitlines()[0][:500] for w in caught

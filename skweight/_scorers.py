@@ -16,7 +16,8 @@ from sklearn import get_config
 from sklearn.utils.metadata_routing import MetadataRequest
 from sklearn.utils.multiclass import unique_labels
 
-from ._costs import mean_cost, savings_score, validate_cost_matrix
+from ._cost_matrix import validate_cost_matrix
+from ._costs import mean_cost, savings_score
 
 # Sentinel of ``set_score_request``: leave a request as it is.
 _UNCHANGED = "$UNCHANGED$"

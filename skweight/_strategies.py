@@ -14,7 +14,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 
-from ._costs import check_cost_matrix
+from ._cost_matrix import check_cost_matrix
 from ._weights import compute_class_weights
 
 NETWORK_DEFAULTS = {"hidden_layer_sizes": (32,), "epochs": 100}

@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from ._costs import check_cost_matrix, label_indices
+from ._cost_matrix import check_cost_matrix, label_indices
 
 SCHEMES = (
     "balanced",

@@ -22,15 +22,15 @@ from sklearn.model_selection import (
 
 from skweight import (
     CostSensitiveClassifier,
+    UnreasonableCostWarning,
     binary_cost_matrix,
+    check_cost_matrix,
     make_cost_scorer,
     make_savings_scorer,
     savings_score,
 )
 from skweight._costs import (
-    UnreasonableCostWarning,
     bayes_predict_indices,
-    check_cost_matrix,
     decision_scores,
     expected_costs,
     mean_cost,
