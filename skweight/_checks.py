@@ -13,6 +13,8 @@ import pandas as pd
 from sklearn.utils import check_array
 from sklearn.utils.multiclass import type_of_target
 
+from ._messages import short_repr
+
 
 def check_two_classes(classes, param="y", y=None):
     if len(classes) >= 2:
@@ -29,11 +31,6 @@ def check_two_classes(classes, param="y", y=None):
         "e.g. classes=numpy.unique(y_all)."
     )
 
-
-def short_repr(value, limit=80):
-    """``repr(value)`` cut to a readable length."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 5] + " ...]"
 
 
 def as_float32(X, param):
@@ -75,16 +72,6 @@ def check_row_weights(sample_weight, n_rows):
             "weight > 0."
         )
     return sample_weight
-
-
-def reject_negative_weights(sample_weight):
-    negative = np.flatnonzero(sample_weight < 0)
-    if len(negative):
-        raise ValueError(
-            f"sample_weight has {len(negative)} negative value(s) (e.g. "
-            f"{float(sample_weight[negative[0]])!r} at row {negative[0]}); row weights "
-            "must be >= 0. Drop those rows, or give them weight 0."
-        )
 
 
 def reject_missing_labels(y):

@@ -22,10 +22,9 @@ from ._checks import (
     check_two_classes,
     reject_indicator_targets,
     reject_missing_labels,
-    reject_negative_weights,
-    short_repr,
 )
-from ._costs import bayes_predict_indices, check_cost_matrix, decision_scores
+from ._cost_matrix import check_cost_matrix
+from ._costs import bayes_predict_indices, decision_scores
 from ._forward import make_forward, predict_in_batches
 from ._inputs import (
     bind_model,
@@ -43,6 +42,7 @@ from ._losses import (
     resolve_optimizer,
     wants_one_hot,
 )
+from ._messages import short_repr
 from ._model import instantiate_model, set_output_bias
 from ._persist import PicklableNetwork
 from ._priors import (
@@ -67,6 +67,7 @@ from ._weights import (
     EffectiveNumber,
     class_counts,
     cost_proportionate_weights,
+    reject_negative_weights,
     resolve_class_weight,
 )
 

@@ -15,7 +15,8 @@ import time
 import warnings
 
 from ._compare import DECISIONS, TUNE_SIZE
-from ._compare_data import InputError, first_line, quote
+from ._compare_data import InputError, first_line
+from ._messages import short_repr as quote
 from ._strategies import NETWORK_DEFAULTS, STRATEGY_NAMES
 
 EPILOG = """\

@@ -13,17 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ._messages import short_repr as quote
+
 
 class InputError(Exception):
     """Bad input, reported on one line with exit status 2."""
-
-
-def quote(value, limit=80):
-    """``repr(value)``, cut to about ``limit`` characters."""
-    text = repr(value)
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit]}... ({len(text)} characters)"
 
 
 def _did_you_mean(name, data):

@@ -17,6 +17,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from ._messages import short_repr
+
 
 class UnreasonableCostWarning(UserWarning):
     """Warning for a cost matrix that contradicts itself.
@@ -157,10 +159,6 @@ def _warn_if_unreasonable(matrix, classes, param_name):
                 break
 
 
-def _short_repr(value, limit=80):
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 5] + " ...>"
-
 
 def _is_frame(value):
     """A pandas DataFrame, recognised without importing pandas."""
@@ -183,8 +181,8 @@ def _matrix_from_frame(frame, classes, param_name):
         map(repr, columns)
     ) != sorted(map(repr, labels)):
         raise ValueError(
-            f"{param_name} is a DataFrame with index {_short_repr(index)} and "
-            f"columns {_short_repr(columns)}, but the classes are {labels!r}; label "
+            f"{param_name} is a DataFrame with index {short_repr(index)} and "
+            f"columns {short_repr(columns)}, but the classes are {labels!r}; label "
             "its index (true class) and columns (predicted class) with exactly "
             "these classes, or pass a plain array in the order of the classes."
         )
@@ -219,14 +217,14 @@ def _check_row_costs(costs, classes, n_samples, param_name, n_name):
     if len(bad_rows):
         raise ValueError(
             f"{param_name} has non-finite costs in rows "
-            f"{_short_repr(bad_rows.tolist())}; every cost must be a finite number "
+            f"{short_repr(bad_rows.tolist())}; every cost must be a finite number "
             ">= 0."
         )
     bad_rows = np.flatnonzero(np.any(costs < 0, axis=(1, 2)))
     if len(bad_rows):
         raise ValueError(
             f"{param_name} has negative costs in rows "
-            f"{_short_repr(bad_rows.tolist())}; costs must be >= 0 (state a benefit "
+            f"{short_repr(bad_rows.tolist())}; costs must be >= 0 (state a benefit "
             "as a cost of 0 and a larger cost for the other decision)."
         )
     return costs
@@ -266,7 +264,7 @@ def validate_cost_matrix(
                 f"{param_name} must be {expected} of numbers, a dict "
                 "{true_label: {predicted_label: cost}}, a callable of the classes, "
                 "or an array of shape (n_samples, n_classes, n_classes) of per-row "
-                f"costs; got {_short_repr(cost_matrix)}."
+                f"costs; got {short_repr(cost_matrix)}."
             ) from exc
         if matrix.ndim == 3:
             return _check_row_costs(matrix, classes, n_samples, param_name, n_name)
@@ -390,7 +388,7 @@ def _binary_cost_part(value, name):
     except (TypeError, ValueError) as exc:
         raise ValueError(
             f"{name} must be a number or a 1-d array of per-row costs; got "
-            f"{_short_repr(value)}."
+            f"{short_repr(value)}."
         ) from exc
     if part.ndim > 1:
         raise ValueError(
@@ -399,7 +397,7 @@ def _binary_cost_part(value, name):
         )
     if not np.all(np.isfinite(part)) or np.any(part < 0):
         bad = np.flatnonzero(~(np.isfinite(part) & (part >= 0)).ravel())
-        where = "" if part.ndim == 0 else f" in rows {_short_repr(bad.tolist())}"
+        where = "" if part.ndim == 0 else f" in rows {short_repr(bad.tolist())}"
         raise ValueError(
             f"{name} has negative or non-finite costs{where}; costs must be finite "
             "numbers >= 0."

@@ -43,6 +43,7 @@ from ._thresholds import (
     tune_offsets,
     tune_row_offsets,
 )
+from ._weights import reject_negative_weights
 
 
 def check_sample_weight_non_negative(sample_weight, X):
@@ -63,15 +64,7 @@ def check_sample_weight_non_negative(sample_weight, X):
     if sample_weight is None:
         return None
     weights = _check_sample_weight(sample_weight, X, dtype=float, copy=True)
-    negative = np.flatnonzero(weights < 0)
-    if len(negative):
-        shown = negative[:5].tolist()
-        raise ValueError(
-            f"sample_weight has negative weights at rows {shown!r}"
-            f"{' ...' if len(negative) > 5 else ''} (e.g. "
-            f"{float(weights[negative[0]])!r}); weights must be >= 0. Drop such rows "
-            "or give them weight 0."
-        )
+    reject_negative_weights(weights)
     return weights
 
 

@@ -24,11 +24,7 @@ from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.utils import check_consistent_length, column_or_1d
 from sklearn.utils.multiclass import unique_labels
 
-from ._cost_matrix import (
-    check_cost_matrix,  # noqa: F401  (re-exported: _classifier.py imports it from here)
-    label_indices,
-    validate_cost_matrix,
-)
+from ._cost_matrix import label_indices, validate_cost_matrix
 
 
 def expected_costs(proba, cost_matrix):

@@ -37,15 +37,10 @@ from sklearn.utils.validation import check_consistent_length, column_or_1d
 from sklearn_compat.utils.validation import validate_data
 
 from ._checks import as_float32
+from ._messages import short_repr
 
 FORMS = ("table", "array", "text", "named")
-_REPR_LIMIT = 80
 
-
-def short_repr(value, limit=_REPR_LIMIT):
-    """``repr(value)`` cut to ``limit`` characters."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @dataclass(frozen=True)
@@ -678,4 +673,4 @@ def require_table(spec):
 
 __all__ = ["FORMS", "InputEntry", "InputSpec", "bind_model", "check_inputs",
            "model_input_names", "n_samples", "read_inputs", "require_table",
-           "short_repr", "take_rows", "validate_fit_inputs"]
+           "take_rows", "validate_fit_inputs"]

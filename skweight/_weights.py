@@ -80,6 +80,25 @@ class EffectiveNumber:
         return (1.0 - beta) / (1.0 - np.power(beta, counts))
 
 
+def reject_negative_weights(sample_weight):
+    """Raise unless every row weight is >= 0, naming the first offending rows.
+
+    Parameters
+    ----------
+    sample_weight : ndarray of shape (n_samples,)
+        Validated, finite row weights.
+    """
+    negative = np.flatnonzero(sample_weight < 0)
+    if len(negative):
+        shown = negative[:5].tolist()
+        raise ValueError(
+            f"sample_weight has negative weights at rows {shown!r}"
+            f"{' ...' if len(negative) > 5 else ''} (e.g. "
+            f"{float(sample_weight[negative[0]])!r}); weights must be >= 0. Drop "
+            "such rows or give them weight 0."
+        )
+
+
 def class_counts(y_encoded, n_classes, sample_weight=None):
     """Number of rows of each class, or their share of the sample weight.
 

@@ -21,10 +21,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 from sklearn.utils._param_validation import InvalidParameterError
-from sklearn.utils.estimator_checks import (
-    check_classifiers_train,
-    parametrize_with_checks,
-)
+from sklearn.utils.estimator_checks import check_classifiers_train
 
 from skweight import (
     CostSensitiveClassifier,
@@ -32,22 +29,6 @@ from skweight import (
     make_cost_scorer,
     mean_cost,
 )
-
-
-class LastClassCosts:
-    """Costs for any set of classes: missing the last class costs 3, other errors 1.
-
-    A callable ``cost_matrix`` lets one estimator instance be fitted on targets with
-    any classes, as scikit-learn's estimator checks do.
-    """
-
-    def __call__(self, classes):
-        costs = 1.0 - np.eye(len(classes))
-        costs[-1, :-1] = 3.0
-        return costs
-
-    def __repr__(self):
-        return "LastClassCosts()"
 
 
 class ZeroOneCosts:
@@ -74,25 +55,7 @@ class ConstantProba(ClassifierMixin, BaseEstimator):
         return np.tile(np.asarray(self.proba, dtype=float), (len(X), 1))
 
 
-# The reason scikit-learn gives for FixedThresholdClassifier and
-# TunedThresholdClassifierCV: the check wants predict == argmax(predict_proba).
-EXPECTED_FAILED_CHECKS = {
-    "check_classifiers_train": "Threshold at probability 0.5 does not hold",
-}
-
-
-@parametrize_with_checks(
-    [
-        CostSensitiveClassifier(LogisticRegression(), cost_matrix=LastClassCosts()),
-        CostSensitiveClassifier(
-            LogisticRegression(), cost_matrix=LastClassCosts(), strategy="tuned", cv=3
-        ),
-    ],
-    expected_failed_checks=lambda estimator: EXPECTED_FAILED_CHECKS,
-)
-def test_sklearn_compatible_estimator(estimator, check):
-    """Check that the estimator passes scikit-learn's estimator checks."""
-    check(estimator)
+# scikit-learn's estimator checks of CostSensitiveClassifier run in test_common.py.
 
 
 def test_zero_one_costs_pass_check_classifiers_train():
