@@ -175,7 +175,7 @@ FIT = [
     ("y with None", X, Y_NONE, {}, ValueError, "missing label(s) (None or NaN"),
     ("y with NaN", X, Y_NAN, {}, ValueError, "missing label(s)"),
     ("sample_weight negative", X, Y, {"sample_weight": _weights(r4=-100.0)},
-     ValueError, "-100.0 at row 4"),
+     ValueError, "negative weights at rows [4] (e.g. -100.0)"),
     ("sample_weight NaN", X, Y, {"sample_weight": _weights(r4=np.nan)}, ValueError,
      "sample_weight contains NaN"),
     ("sample_weight inf", X, Y, {"sample_weight": _weights(r4=np.inf)}, ValueError,
