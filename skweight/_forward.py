@@ -151,7 +151,10 @@ def bucket_size(n_rows):
     return n_rows
 
 
-BUCKETS = tuple(4 ** k for k in range(7)) + (8192,)  # predict_in_batches' batch
+# Rows per call of the NumPy path (its float64 activations are the memory) and
+# of JAX's compiled call (its largest bucket).
+BATCH_ROWS = 8192
+BUCKETS = tuple(4 ** k for k in range(7)) + (BATCH_ROWS,)
 
 
 def _pad(x, size):
@@ -230,6 +233,7 @@ def _compile_forward(keras_model):
                 return _to_numpy(function(X))
 
             forward.call = call
+            forward.max_batch_bytes = MAX_BATCH_BYTES
             return forward
         # The traced graph itself: calling it skips binding the arguments to the
         # signature, about a third of a one-row call.
@@ -242,6 +246,7 @@ def _compile_forward(keras_model):
             return _to_numpy(concrete(tensors))
 
         forward.call = call
+        forward.max_batch_bytes = MAX_BATCH_BYTES
         return forward
     if backend == "jax":
         import jax
@@ -276,14 +281,34 @@ def _compile_forward(keras_model):
     return forward
 
 
-def predict_in_batches(forward, X, n_outputs, batch_size=8192):
+# Input bytes per call of TensorFlow's compiled call: a 10k-row batch of small
+# images in one call, as Model.predict_on_batch would take it.
+MAX_BATCH_BYTES = 2**25
+
+
+def _row_bytes(X):
+    if isinstance(X, dict):
+        return sum(value[0].nbytes for value in X.values())
+    return X[0].nbytes
+
+
+def predict_in_batches(forward, X, n_outputs, batch_size=None):
     """Run ``forward`` over ``X`` in batches, bounding the memory of large inputs.
 
-    ``X`` is an array or a dict of arrays with one row count.
+    ``X`` is an array or a dict of arrays with one row count. ``batch_size=None``
+    takes :data:`BATCH_ROWS` rows per call, or, for a forward pass that states its
+    ``max_batch_bytes``, as many rows as that many bytes of input hold (at least
+    :data:`BATCH_ROWS`).
     """
     n_rows = len(next(iter(X.values()))) if isinstance(X, dict) else X.shape[0]
+    if not n_rows:
+        return np.empty((0, n_outputs))
+    if batch_size is None:
+        budget = getattr(forward, "max_batch_bytes", None)
+        batch_size = (BATCH_ROWS if budget is None
+                      else max(BATCH_ROWS, budget // max(1, _row_bytes(X))))
     if n_rows <= batch_size:
-        return forward(X) if n_rows else np.empty((0, n_outputs))
+        return forward(X)
 
     def rows(start):
         if isinstance(X, dict):

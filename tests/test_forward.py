@@ -107,3 +107,26 @@ def test_many_models_no_retracing_warning(caplog):
             for n in (1, 2, 5, 40):
                 clf.predict_proba(X[:n])
     assert "retracing" not in caplog.text
+
+
+@pytest.mark.parametrize("n_rows, expected_calls", [(9000, 1), (40000, 2)])
+def test_compiled_call_batches_by_input_bytes(n_rows, expected_calls):
+    """Check that the compiled call of a model takes up to MAX_BATCH_BYTES of input
+    per call (one call for 9000 sequences of 10x30 float32, 11 MB; two for
+    40000, 48 MB), where the NumPy path of Dense stacks keeps 8192 rows, and
+    that the batched result equals the one-call result."""
+    model = conv1d({"input_shapes_": (10, 30)})
+    forward = compiled_forward(model)
+    calls = []
+
+    def counted(X):
+        calls.append(len(X))
+        return forward(X)
+
+    counted.max_batch_bytes = forward.max_batch_bytes
+    X = np.random.default_rng(0).normal(size=(n_rows, 10, 30)).astype(np.float32)
+    budget_rows = forward.max_batch_bytes // X[0].nbytes
+    assert len(calls) == 0 and budget_rows >= 8192
+    outputs = predict_in_batches(counted, X, 1)
+    assert len(calls) == -(-n_rows // budget_rows) == expected_calls
+    np.testing.assert_allclose(outputs, forward(X), rtol=1e-6)
