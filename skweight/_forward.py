@@ -50,6 +50,9 @@ def _to_numpy(value):
         return np.asarray(keras.ops.convert_to_tensor(value).numpy(), dtype=np.float64)
     if isinstance(value, keras.Variable):
         value = value.value  # the backend array: a Variable's __array__ warns too
+    if keras.backend.backend() == "torch":
+        # Keras' convert_to_numpy calls np.array on the tensor, which warns too.
+        return value.detach().cpu().numpy().astype(np.float64)
     return np.asarray(keras.ops.convert_to_numpy(value), dtype=np.float64)
 
 

@@ -109,6 +109,8 @@ def test_many_models_no_retracing_warning(caplog):
     assert "retracing" not in caplog.text
 
 
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow",
+                    reason="the input-bytes budget is TensorFlow's compiled call's")
 @pytest.mark.parametrize("n_rows, expected_calls", [(9000, 1), (40000, 2)])
 def test_compiled_call_batches_by_input_bytes(n_rows, expected_calls):
     """Check that the compiled call of a model takes up to MAX_BATCH_BYTES of input
