@@ -53,7 +53,12 @@ from ._priors import (
 )
 from ._random import integer_seed, seeded
 from ._reuse import trainer_for, trainer_key
-from ._stopping import divergence_advice, is_nan_loss_error, stopping_callbacks
+from ._stopping import (
+    divergence_advice,
+    has_finite_weights,
+    is_nan_loss_error,
+    stopping_callbacks,
+)
 from ._training import (
     check_probabilities,
     fit_inputs,
@@ -808,7 +813,9 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
                     callbacks=callbacks
                 )
         except RuntimeError as exc:
-            if not is_nan_loss_error(exc):
+            # TerminateOnNaN's error, or the backend's own on NaN outputs (torch's
+            # cross-entropy refuses inputs outside [0, 1]).
+            if not is_nan_loss_error(exc) and has_finite_weights(keras_model):
                 raise
             epoch = len(keras_model.history.history.get("loss", [])) + 1
             raise FloatingPointError(
@@ -819,7 +826,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
 
     def _check_trained(self, X):
         """Raise unless the trained network is finite and outputs probabilities."""
-        if not all(np.all(np.isfinite(w)) for w in self.model_.get_weights()):
+        if not has_finite_weights(self.model_):
             raise FloatingPointError(
                 f"the network's weights are not finite after epoch {self.n_iter_} "
                 "(training diverged in its last steps); the model is unusable. "

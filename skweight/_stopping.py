@@ -129,6 +129,11 @@ def is_nan_loss_error(exc):
     return isinstance(exc, RuntimeError) and str(exc).startswith(_NAN_LOSS_MESSAGE)
 
 
+def has_finite_weights(keras_model):
+    """Whether every weight of ``keras_model`` is a finite number."""
+    return all(np.all(np.isfinite(w)) for w in keras_model.get_weights())
+
+
 def divergence_advice(keras_model):
     """What to change when training diverged, with the learning rate in use."""
     try:

@@ -68,6 +68,12 @@ def _assert_same_state(before, after):
 # ------------------------------------------------------------------ divergence
 
 
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow",
+    reason="inputs of 1e30 overflow to NaN weights in TensorFlow's float32 kernels; "
+    "JAX and torch may end finite (then the fit is valid). Weights made NaN at "
+    "the last epoch are tested on every backend below.",
+)
 def test_divergence_in_the_last_steps_raises(binary):
     """Check that a fit whose last update makes the weights NaN raises."""
     X, y = binary
