@@ -277,9 +277,9 @@ MAX_BATCH_BYTES = 2**25
 
 
 def _row_bytes(X):
-    if isinstance(X, dict):
-        return sum(value[0].nbytes for value in X.values())
-    return X[0].nbytes
+    # Per row of the array(s): object arrays of text count their pointers.
+    arrays = X.values() if isinstance(X, dict) else [X]
+    return sum(array.nbytes // max(1, len(array)) for array in arrays)
 
 
 def predict_in_batches(forward, X, n_outputs, batch_size=None):
