@@ -34,7 +34,7 @@ from sklearn_compat.utils._indexing import _safe_indexing
 from sklearn_compat.utils.metadata_routing import _raise_for_params, process_routing
 
 from ._cost_matrix import check_cost_matrix, label_indices
-from ._costs import decision_scores, predict_indices_from_scores
+from ._costs import check_finite_proba, decision_scores, predict_indices_from_scores
 from ._thresholds import (
     best_cut,
     binary_threshold,
@@ -75,7 +75,10 @@ def _fit_predict_fold(estimator, X, y, train, test, fit_params, classes):
         estimator.fit(_safe_indexing(X, train), _safe_indexing(y, train), **fit_params)
     proba = np.zeros((len(test), len(classes)))
     columns = label_indices(classes, estimator.classes_, name="estimator.classes_")
-    proba[:, columns] = estimator.predict_proba(_safe_indexing(X, test))
+    proba[:, columns] = check_finite_proba(
+        estimator.predict_proba(_safe_indexing(X, test)),
+        "the estimator's out-of-fold predict_proba",
+    )
     return estimator, proba
 
 
@@ -580,7 +583,7 @@ class CostSensitiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
             offsets_`` for ``"tuned"``).
         """
         check_is_fitted(self, "cost_matrix_")
-        proba = self.estimator_.predict_proba(X)
+        proba = check_finite_proba(self.estimator_.predict_proba(X))
         if cost_matrix is not None:
             cost_matrix = check_cost_matrix(
                 cost_matrix, self.classes_, n_samples=len(proba)

@@ -27,6 +27,40 @@ from sklearn.utils.multiclass import unique_labels
 from ._cost_matrix import label_indices, validate_cost_matrix
 
 
+def check_finite_proba(proba, source="the estimator's predict_proba"):
+    """``proba`` as a float array, or an error naming the rows that are not finite.
+
+    A decision taken on NaN probabilities is no decision: ``argmin`` over NaN
+    costs returns class 0 for every such row.
+
+    Parameters
+    ----------
+    proba : array-like of shape (n_samples, n_classes)
+        Class probabilities.
+    source : str, default="the estimator's predict_proba"
+        What produced them, for the message.
+
+    Returns
+    -------
+    proba : ndarray of shape (n_samples, n_classes)
+
+    Raises
+    ------
+    FloatingPointError
+        If any row holds a NaN or an infinite value.
+    """
+    proba = np.asarray(proba, dtype=float)
+    finite = np.isfinite(proba).all(axis=1)
+    if not finite.all():
+        rows = np.flatnonzero(~finite)
+        raise FloatingPointError(
+            f"{source} is not finite for {len(rows)} of {len(proba)} rows (first: "
+            f"row {rows[0]}, {proba[rows[0]].tolist()!r}); no label is given for "
+            "them. Check those input rows and the fitted classifier."
+        )
+    return proba
+
+
 def expected_costs(proba, cost_matrix):
     """Expected cost of predicting each class, with one matrix or one per row.
 

@@ -590,3 +590,26 @@ def test_predict_per_row_cost_errors(amount_data, cost_matrix, err_type, err_msg
     for method in (clf.predict, clf.decision_function):
         with pytest.raises(err_type, match=err_msg):
             method(X_test, cost_matrix=cost_matrix)
+
+
+@pytest.mark.parametrize("strategy", ["bayes", "tuned"])
+def test_non_finite_probabilities_never_become_labels(strategy):
+    """Check that NaN probabilities of the wrapped classifier raise, at predict
+    (both strategies, with one cost matrix or per-row costs) and when tuning on
+    out-of-fold probabilities, instead of becoming classes_[0]."""
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    y = np.r_[np.zeros(20), np.ones(20)]
+    fine = CostSensitiveClassifier(ConstantProba(), cost_matrix=[[0, 1], [5, 0]],
+                                   strategy=strategy, cv=2).fit(X, y)
+    fine.estimator_.proba = (np.nan, np.nan)
+    for kwargs in ({}, {"cost_matrix": np.ones((3, 2, 2))}):
+        for method in (fine.predict, fine.decision_function):
+            with pytest.raises(FloatingPointError, match="not finite for 3 of 3"):
+                method(X[:3], **kwargs)
+    if strategy == "tuned":
+        broken = CostSensitiveClassifier(ConstantProba((np.nan, np.nan)),
+                                         cost_matrix=[[0, 1], [5, 0]],
+                                         strategy="tuned", cv=2)
+        with pytest.raises(FloatingPointError, match="not finite"):
+            broken.fit(X, y)
+        assert not hasattr(broken, "estimator_")
