@@ -454,8 +454,9 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            A batch of training rows.
+        X : array-like, dict or DataFrame
+            A batch of training rows, in any form :meth:`fit` takes; every call
+            after the first must give the form of the first.
         y : array-like of shape (n_samples,)
             Their labels.
         classes : array-like of shape (n_classes,), default=None
@@ -504,7 +505,8 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
 
         Returns
         -------
-        X : ndarray of float32
+        X : ndarray or dict of ndarray
+            The validated input, in the form the Keras model takes.
         y_encoded : ndarray of int
             Indices into ``classes_``.
         row_weight : ndarray of float64
@@ -864,8 +866,10 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Input rows.
+        X : array-like, dict or DataFrame
+            Input rows in the form ``fit`` was given (a table, an N-D array, raw
+            strings or named inputs), checked against it: per-sample shape,
+            dtype kind and input names.
 
         Returns
         -------
@@ -881,8 +885,10 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Input rows.
+        X : array-like, dict or DataFrame
+            Input rows in the form ``fit`` was given (a table, an N-D array, raw
+            strings or named inputs), checked against it: per-sample shape,
+            dtype kind and input names.
 
         Returns
         -------
@@ -899,8 +905,10 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Input rows.
+        X : array-like, dict or DataFrame
+            Input rows in the form ``fit`` was given (a table, an N-D array, raw
+            strings or named inputs), checked against it: per-sample shape,
+            dtype kind and input names.
 
         Returns
         -------
@@ -926,8 +934,10 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Input rows.
+        X : array-like, dict or DataFrame
+            Input rows in the form ``fit`` was given (a table, an N-D array, raw
+            strings or named inputs), checked against it: per-sample shape,
+            dtype kind and input names.
         cost_matrix : array-like of shape (n_samples, n_classes, n_classes), \
                 default=None
             Each row's own costs, for the per-row Bayes rule (see :meth:`predict`).
@@ -951,8 +961,10 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Input rows.
+        X : array-like, dict or DataFrame
+            Input rows in the form ``fit`` was given (a table, an N-D array, raw
+            strings or named inputs), checked against it: per-sample shape,
+            dtype kind and input names.
         cost_matrix : array-like of shape (n_samples, n_classes, n_classes), \
                 default=None
             Each row's own costs (rows = true class, columns = predicted class,

@@ -306,7 +306,7 @@ class CostSensitiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, ...)
             Training data, as accepted by ``estimator``.
 
         y : array-like of shape (n_samples,)
@@ -565,7 +565,7 @@ class CostSensitiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, ...)
             The samples, as accepted by ``estimator.predict_proba``.
 
         cost_matrix : array-like of shape (n_samples, n_classes, n_classes), \
@@ -612,7 +612,7 @@ class CostSensitiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, ...)
             The samples, as accepted by ``estimator.predict_proba``.
 
         cost_matrix : array-like of shape (n_samples, n_classes, n_classes), \
@@ -632,7 +632,7 @@ class CostSensitiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, ...)
             The samples, as accepted by ``estimator.predict_proba``.
 
         Returns
@@ -649,7 +649,7 @@ class CostSensitiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, ...)
             The samples, as accepted by ``estimator.predict_log_proba``.
 
         Returns
