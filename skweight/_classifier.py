@@ -987,3 +987,28 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         else:
             indices = np.argmax(self.predict_weighted_proba(X), axis=1)
         return self.classes_[indices]
+
+    def score(self, X, y, sample_weight=None):
+        """Accuracy of :meth:`predict`'s labels on (X, y).
+
+        With a cost matrix these are the labels of least expected cost, which
+        trade accuracy for cost by design; to select models by cost, score them
+        with :func:`~skweight.make_cost_scorer` instead.
+
+        Parameters
+        ----------
+        X : array-like, dict or DataFrame
+            Input rows in the form ``fit`` was given (a table, an N-D array, raw
+            strings or named inputs), checked against it: per-sample shape,
+            dtype kind and input names.
+        y : array-like of shape (n_samples,)
+            True labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each row in the accuracy.
+
+        Returns
+        -------
+        score : float
+            The (weighted) fraction of rows whose label is right.
+        """
+        return super().score(X, y, sample_weight=sample_weight)

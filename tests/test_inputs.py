@@ -89,7 +89,6 @@ def test_images_fit_and_predict(fitted_cnn, images):
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
     assert set(fitted_cnn.predict(X)) <= {0, 1}
     assert not hasattr(fitted_cnn, "n_features_in_")
-    assert fitted_cnn.score(X, y) >= 0.0
 
 
 def test_images_one_row_equals_batch(fitted_cnn, images):
@@ -194,6 +193,21 @@ def fitted_two_inputs(frame):
             "city": X["city"].cat.codes.to_numpy().reshape(-1, 1)}
     clf = WeightedKerasClassifier(model=two_inputs, **{**FAST, "epochs": 1})
     return clf.fit(data, y), data
+
+
+def test_score_is_weighted_accuracy_of_predict(frame):
+    """Check score on named inputs: the accuracy of the cost rule's labels."""
+    X, y = frame
+    data = {"amount": X["amount"].to_numpy().reshape(-1, 1),
+            "city": X["city"].cat.codes.to_numpy().reshape(-1, 1)}
+    # A missed positive costs 20 false alarms: the rule flags many rows.
+    clf = WeightedKerasClassifier(model=two_inputs, cost_matrix=[[0, 1], [20, 0]],
+                                  **FAST).fit(data, y)
+    weight = np.linspace(0.5, 2.0, len(y))
+    labels = clf.predict(data)
+    assert (labels != np.argmax(clf.predict_proba(data), axis=1)).any()
+    assert clf.score(data, y, sample_weight=weight) == pytest.approx(
+        np.average(labels == y, weights=weight))
 
 
 @pytest.mark.parametrize(
