@@ -12,6 +12,7 @@ _MODULES = {
     "CostScorer": "._scorers",
     "CostSensitiveClassifier": "._cost_sensitive",
     "EffectiveNumber": "._weights",
+    "RowSampler": "._resample",
     "UnreasonableCostWarning": "._cost_matrix",
     "WeightedKerasClassifier": "._classifier",
     "binary_cost_matrix": "._cost_matrix",

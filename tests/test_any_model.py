@@ -172,27 +172,40 @@ def test_cost_sensitive_on_images(strategy):
     assert set(clf.predict(X)) <= {0, 1}
 
 
-def test_imblearn_samplers_on_images():
-    """Check the documented recipe for imbalanced-learn's samplers on N-D input.
-
-    imbalanced-learn's samplers take 2-D X only ("Found array with dim 4"); the
-    recipe of docs/own_network.rst flattens, resamples and reshapes back, and the
-    resampled images then fit.
-    """
+def test_imblearn_samplers_refuse_images():
+    """Check why RowSampler exists: imbalanced-learn's samplers take 2-D X only."""
     pytest.importorskip("imblearn")
-    from imblearn.over_sampling import RandomOverSampler
     from imblearn.under_sampling import RandomUnderSampler
 
     _, X, y = _data("images", n=90)
-    for sampler in (RandomUnderSampler(random_state=0),
-                    RandomOverSampler(random_state=0)):
-        with pytest.raises(ValueError, match="Found array with dim 4"):
-            sampler.fit_resample(X, y)
-        X_flat, y_res = sampler.fit_resample(X.reshape(len(X), -1), y)
-        X_res = X_flat.reshape(-1, *X.shape[1:])
-        assert np.bincount(y_res)[0] == np.bincount(y_res)[1]
-    clf = WeightedKerasClassifier(model=cnn, **{**FAST, "epochs": 1}).fit(X_res, y_res)
-    assert clf.predict(X[:2]).shape == (2,)
+    with pytest.raises(ValueError, match="Found array with dim 4"):
+        RandomUnderSampler(random_state=0).fit_resample(X, y)
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize("sampler", ["under", "over"])
+def test_row_sampler_in_imblearn_pipeline(form, sampler):
+    """Check RowSampler before a custom network, for every input form.
+
+    The network is fitted on balanced rows (its priors are equal), and at predict
+    time the pipeline passes every row through.
+    """
+    pytest.importorskip("imblearn")
+    from imblearn.over_sampling import RandomOverSampler
+    from imblearn.pipeline import make_pipeline as make_resampling_pipeline
+    from imblearn.under_sampling import RandomUnderSampler
+
+    from skweight import RowSampler
+
+    builder, X, y = _data(form)
+    chooser = (RandomUnderSampler if sampler == "under" else RandomOverSampler)(
+        random_state=0)
+    pipe = make_resampling_pipeline(
+        RowSampler(chooser),
+        WeightedKerasClassifier(model=builder, **{**FAST, "epochs": 1}),
+    ).fit(X, y)
+    np.testing.assert_allclose(pipe[-1].priors_, [0.5, 0.5])
+    assert pipe.predict_proba(X).shape == (len(y), 2)
 
 
 @pytest.mark.parametrize("form", ["images", pytest.param("text", marks=TEXT)])

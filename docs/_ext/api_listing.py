@@ -29,6 +29,10 @@ SECTIONS = [
      "skweight", ["check_cost_matrix", "binary_cost_matrix", "mean_cost",
                   "normalized_cost", "savings_score", "make_cost_scorer",
                   "make_savings_scorer", "CostScorer", "UnreasonableCostWarning"]),
+    ("Resampling",
+     "Random under- and over-sampling of rows of any input form, as a step of "
+     "an imbalanced-learn pipeline.",
+     "skweight", ["RowSampler"]),
     ("Comparing strategies",
      "Cross-validated comparison of imbalance strategies under the user's costs.",
      "skweight", ["compare_strategies", "default_strategies"]),
