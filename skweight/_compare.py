@@ -54,6 +54,7 @@ from ._fold_scores import (
     predict_decided,
     row_cost_scores,
 )
+from ._resample import RowSampler, row_choosers
 from ._strategies import default_strategies
 
 DECISIONS = ("argmax", "bayes", "tuned")
@@ -162,8 +163,9 @@ def nd_obstacle(estimator, X, y, n_probe=20):
     """Why ``estimator`` cannot take the N-D ``X``, or None.
 
     A resampler (a step with ``fit_resample``, such as SMOTE) works on 2-D
-    tables only: the steps before it are fitted on the first ``n_probe`` rows to
-    see the shape it would receive. Other failures are left to the fit itself.
+    tables only, unless it is a :class:`~skweight.RowSampler`: the steps before
+    it are fitted on the first ``n_probe`` rows to see the shape it would
+    receive. Other failures are left to the fit itself.
     """
     if np.ndim(X) <= 2 or not hasattr(estimator, "steps"):
         return None
@@ -172,9 +174,12 @@ def nd_obstacle(estimator, X, y, n_probe=20):
         if step is None or step == "passthrough":
             continue
         if hasattr(step, "fit_resample"):
-            if np.ndim(Xt) > 2:
+            if np.ndim(Xt) > 2 and not isinstance(step, RowSampler):
+                hint = ("; skweight.RowSampler resamples rows of any shape with it"
+                        if isinstance(step, row_choosers()) else "")
                 return (f"step {name!r} ({type(step).__name__}) resamples 2-D tables "
-                        f"only, and would receive rows of shape {np.shape(Xt)[1:]}")
+                        f"only, and would receive rows of shape {np.shape(Xt)[1:]}"
+                        + hint)
             continue
         try:
             Xt = clone(step).fit_transform(Xt, yt)

@@ -96,7 +96,8 @@ def default_strategies(
         - ``"focal"``: focal loss, gamma = 2, output bias from the priors
           (Lin et al. 2017);
         - ``"logit-adjusted"``: logit-adjusted loss, tau = 1 (Menon et al. 2021);
-        - ``"undersampling"``: :class:`~imblearn.under_sampling.RandomUnderSampler`;
+        - ``"undersampling"``: :class:`~imblearn.under_sampling.RandomUnderSampler`,
+          in a :class:`~skweight.RowSampler` (rows of any shape);
         - ``"smote"``: :class:`~imblearn.over_sampling.SMOTE`.
 
         Add or remove entries freely: any estimator with ``predict_proba`` fits.
@@ -113,6 +114,7 @@ def default_strategies(
     from imblearn.under_sampling import RandomUnderSampler
 
     from ._classifier import WeightedKerasClassifier
+    from ._resample import RowSampler
 
     seed = None
     if random_state is not None:
@@ -149,7 +151,8 @@ def default_strategies(
     strategies.update({
         "focal": net(loss="focal", loss_params={"gamma": 2.0}, bias_init="prior"),
         "logit-adjusted": net(loss="logit_adjusted", loss_params={"tau": 1.0}),
-        "undersampling": resampled(RandomUnderSampler(random_state=seed)),
+        # RowSampler picks the rows RandomUnderSampler would, for any input form.
+        "undersampling": resampled(RowSampler(RandomUnderSampler(random_state=seed))),
         "smote": resampled(SMOTE(random_state=seed)),
     })
     return strategies

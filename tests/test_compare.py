@@ -327,7 +327,8 @@ def test_per_row_costs_with_the_tuned_decision(data):
 def test_users_network_on_images(data):
     """Check the default strategies built on the user's own network: images
     flattened by the preprocessor reach every strategy, SMOTE included; with
-    "passthrough" the N-D rows reach the resamplers, which are skipped."""
+    "passthrough" and a CNN the N-D rows are undersampled (RowSampler) and
+    SMOTE, which needs a table, is skipped with its reason."""
     from sklearn.preprocessing import FunctionTransformer
 
     X, y = data
@@ -342,12 +343,41 @@ def test_users_network_on_images(data):
                                decisions=["bayes"],
                                strategies={k: flat[k] for k in ("balanced", "smote")})
     assert table.attrs["skipped"] == {} and table["cost_mean"].notna().all()
-    raw = default_strategies(COST, random_state=0, estimator=network,
+    cnn = WeightedKerasClassifier(model=_tiny_cnn, epochs=1, random_state=0)
+    raw = default_strategies(COST, random_state=0, estimator=cnn,
                              preprocessor="passthrough")
     table = compare_strategies(images, y, cost_matrix=COST, cv=2, random_state=0,
                                decisions=["bayes"], error_score=np.nan,
                                strategies={k: raw[k] for k in ("undersampling",
                                                                "smote")})
-    assert set(table.attrs["skipped"]) == {"undersampling", "smote"}
-    assert "RandomUnderSampler) resamples 2-D tables only" in \
-        table.attrs["skipped"]["undersampling"]
+    assert set(table.attrs["skipped"]) == {"smote"}
+    assert "step 'smote' (SMOTE) resamples 2-D tables only, and would receive " \
+        "rows of shape (4, 4, 1)" == table.attrs["skipped"]["smote"]
+    assert table.loc[table["strategy"] == "undersampling", "cost_mean"].notna().all()
+
+
+def test_random_sampler_on_images_is_skipped_with_the_fix(data):
+    """Check that a bare RandomUnderSampler facing images is skipped, and the
+    reason points to RowSampler."""
+    from imblearn.pipeline import make_pipeline as make_resampling_pipeline
+    from imblearn.under_sampling import RandomUnderSampler
+
+    X, y = data
+    images = np.repeat(X[:, :4], 4, axis=1).reshape(-1, 4, 4, 1)
+    pipe = make_resampling_pipeline(
+        RandomUnderSampler(random_state=0),
+        WeightedKerasClassifier(model=_tiny_cnn, epochs=1, random_state=0))
+    table = compare_strategies(images, y, cost_matrix=COST, cv=2, random_state=0,
+                               decisions=["bayes"], error_score=np.nan,
+                               strategies={"under": pipe})
+    assert table.attrs["skipped"]["under"].endswith(
+        "; skweight.RowSampler resamples rows of any shape with it")
+
+
+def _tiny_cnn(meta):
+    import keras
+
+    inputs = keras.Input(meta["input_shapes_"])
+    hidden = keras.layers.Conv2D(2, 2, activation="relu")(inputs)
+    hidden = keras.layers.GlobalAveragePooling2D()(hidden)
+    return keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(hidden))
