@@ -39,10 +39,11 @@ class RowSampler(BaseEstimator):
     Samplers that make or pick rows from the features (SMOTE, NearMiss, ...)
     need a table: flatten the rows first, if that is meaningful for them.
 
-    The network after it learns the class frequencies of the resampled rows,
-    and its ``predict_proba`` is prior-corrected to those, not to the data's own
-    frequencies: class weights (``class_weight="balanced"``) give the same
-    emphasis on the rare class and keep the probabilities those of the data.
+    A network after it in the pipeline learns the class frequencies of the
+    resampled rows, and its ``predict_proba`` is prior-corrected to those, not
+    to the data's own frequencies: class weights (``class_weight="balanced"``)
+    give the same emphasis on the rare class and keep the probabilities those
+    of the data.
 
     Parameters
     ----------
