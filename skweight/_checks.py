@@ -53,8 +53,11 @@ def as_float32(X, param):
     return X32
 
 
-def check_row_weights(sample_weight, n_rows):
-    """``sample_weight`` as finite float64 row weights (a scalar: every row)."""
+def check_row_weights(sample_weight, n_rows, n_name="X"):
+    """``sample_weight`` as finite float64 row weights (a scalar: every row).
+
+    ``n_name`` names the data whose ``n_rows`` rows the weights must match.
+    """
     if sample_weight is None:
         return np.ones(n_rows)
     if isinstance(sample_weight, Real):
@@ -63,12 +66,12 @@ def check_row_weights(sample_weight, n_rows):
                                 input_name="sample_weight")
     if sample_weight.shape != (n_rows,):
         raise ValueError(
-            f"sample_weight has shape {sample_weight.shape} but X has {n_rows} "
+            f"sample_weight has shape {sample_weight.shape} but {n_name} has {n_rows} "
             f"rows; pass one weight per row, shape ({n_rows},)."
         )
     if not sample_weight.any():
         raise ValueError(
-            "sample_weight is zero on every row; give the rows to learn from a "
+            "sample_weight is zero on every row; give the rows that count a "
             "weight > 0."
         )
     return sample_weight
