@@ -7,7 +7,6 @@ is trained; none modifies its input.
 
 from numbers import Integral, Real
 
-import keras
 import numpy as np
 import pandas as pd
 from sklearn.utils import check_array
@@ -123,6 +122,8 @@ def check_layer_sizes(hidden_layer_sizes):
 
 def check_callbacks(callbacks):
     """Raise unless ``callbacks`` is None, a Keras callback or a list of them."""
+    import keras  # here, so that the weight checks work without Keras loaded
+
     if callbacks is None or isinstance(callbacks, keras.callbacks.Callback):
         return
     bad = [cb for cb in callbacks if not isinstance(cb, keras.callbacks.Callback)]
@@ -136,6 +137,8 @@ def check_callbacks(callbacks):
 
 def check_metrics(metrics):
     """Raise unless every metric name is one Keras knows."""
+    import keras
+
     for metric in metrics or []:
         if not isinstance(metric, str) or metric in ("accuracy", "acc"):
             continue  # objects are Keras' to check; accuracy depends on the targets

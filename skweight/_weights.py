@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
+from ._checks import check_row_weights
 from ._cost_matrix import check_cost_matrix, label_indices
 
 SCHEMES = (
@@ -121,8 +122,6 @@ def checked_sample_weight(sample_weight, n_rows, n_name="y"):
     sample_weight : ndarray of shape (n_rows,)
         A new array.
     """
-    from ._checks import check_row_weights  # imports Keras: only when called
-
     weights = check_row_weights(sample_weight, n_rows, n_name=n_name)
     reject_negative_weights(weights)
     return weights
