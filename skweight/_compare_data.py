@@ -224,15 +224,17 @@ def check_features(X, path):
     values whose mean or spread overflow float64 scale to NaN: either way every
     fit would fail, after the work of the others.
     """
-    for column in X.select_dtypes(include=np.number).columns:
-        values = X[column].to_numpy(dtype=float)
+    numeric = X.select_dtypes(include=np.number)
+    for i, column in enumerate(numeric.columns):  # by position: names may repeat
+        values = numeric.iloc[:, i].to_numpy(dtype=float, na_value=np.nan)
         infinite = np.flatnonzero(np.isinf(values))
         if len(infinite):
             raise InputError(
                 f"column {quote(column)} of {path} has {len(infinite)} infinite "
                 f"value{'s' if len(infinite) > 1 else ''} (first at row "
-                f"{int(X.index[infinite[0]])}); the imputer fills only empty cells: "
-                "replace them by a number or leave them empty, or drop those rows")
+                f"{str(X.index[infinite[0]])[:100]}); the imputer fills only empty "
+                "cells: replace them by a number or leave them empty, or drop those "
+                "rows")
         finite = values[np.isfinite(values)]
         with np.errstate(over="ignore", invalid="ignore"):
             spread = np.std(finite - np.mean(finite)) if len(finite) else 0.0
