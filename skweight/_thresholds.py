@@ -127,9 +127,9 @@ def best_cut(scores, cost_above, cost_below, *, low, high, reference):
     cuts = (points[:-1] + points[1:]) / 2
     order = np.argsort(scores, kind="stable")
     n_below = np.searchsorted(scores[order], cuts, side="right")
-    cum_below = np.concatenate([[0.0], np.cumsum(cost_below[order])])
-    cum_above = np.concatenate([[0.0], np.cumsum(cost_above[order])])
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):  # checked below
+        cum_below = np.concatenate([[0.0], np.cumsum(cost_below[order])])
+        cum_above = np.concatenate([[0.0], np.cumsum(cost_above[order])])
         totals = cum_below[n_below] + cum_above[-1] - cum_above[n_below]
     if not np.isfinite(totals).all():
         # Weighted costs whose sum overflows: every cut would look alike.

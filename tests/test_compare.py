@@ -400,7 +400,7 @@ def test_default_strategies_take_images_without_the_table_scaler():
     from sklearn.datasets import load_digits
 
     digits = load_digits()
-    rows = np.arange(0, len(digits.target), 6)  # 300 images, about 10 % nines
+    rows = np.arange(0, len(digits.target), 12)  # 150 images, about 10 % nines
     images = digits.images[rows, :, :, None] / 16.0
     y = np.where(digits.target[rows] == 9, "nine", "other")
     cnn = WeightedKerasClassifier(model=_digit_cnn, epochs=1, random_state=0)
