@@ -34,6 +34,8 @@ prior-based bias too.
 
 import keras
 
+from ._input_spec import sample_batch
+
 
 def build_mlp(meta, *, hidden_layer_sizes=(100,), activation="relu", dropout=0.0):
     """Build the default multi-layer perceptron, for 2-D tables only.
@@ -136,9 +138,45 @@ def instantiate_model(model, meta, model_params):
     return built
 
 
+def output_width(keras_model, meta):
+    """The width of the model's output, building a subclassed model if need be.
+
+    A functional or ``Sequential`` model states it; a ``keras.Model`` subclass
+    (layers in ``__init__``, the graph in ``call``) has no symbolic outputs and
+    may not be built yet: it is called once on a batch of zeros (empty strings
+    for text) of ``meta``'s input shapes, which builds its layers.
+
+    Parameters
+    ----------
+    keras_model : keras.Model
+    meta : dict
+        The builder's meta (``input_form_``, ``input_shapes_``, ``input_dtypes_``).
+
+    Returns
+    -------
+    width : int or None
+    """
+    try:
+        outputs = keras_model.outputs
+    except (AttributeError, ValueError):
+        outputs = None
+    if outputs:
+        return outputs[0].shape[-1]
+    try:
+        output = keras_model(sample_batch(meta), training=False)
+    except Exception as exc:  # the model's own error, restated
+        raise ValueError(
+            f"model {type(keras_model).__name__} could not be called on a batch of "
+            f"the input's shape {meta['input_shapes_']!r} ({exc}); its call must "
+            "take X as fit receives it (see meta['input_form_'])."
+        ) from exc
+    if isinstance(output, (list, tuple, dict)):
+        return None
+    return output.shape[-1]
+
+
 def _check_output_width(keras_model, meta):
-    shape = keras_model.outputs[0].shape if keras_model.outputs else None
-    width = None if shape is None else shape[-1]
+    width = output_width(keras_model, meta)
     expected = meta["n_outputs_"]
     if width != expected:
         n_classes = meta["n_classes_"]
