@@ -299,10 +299,9 @@ def frame_entries(frame, where, categories=None):
         is_categorical = isinstance(series.dtype, pd.CategoricalDtype)
         if is_categorical and categories is not None and known is None:
             raise ValueError(
-                f"{name} is a pandas Categorical, but held "
-                f"{'text' if is_text_array(series.cat.categories.to_numpy()) else 'numbers'}"
-                " at fit: its category codes would be fed in place of the values. "
-                f"Pass the values, e.g. X[{column!r}].astype(float)."
+                f"{name} is a pandas Categorical but was not one at fit: its "
+                "category codes would be fed in place of the values. Pass the "
+                f"values as at fit, e.g. X[{column!r}].astype(float) for numbers."
             )
         if is_categorical or known is not None:
             cats = tuple(series.cat.categories) if known is None else known
