@@ -263,3 +263,13 @@ def test_embedding_id_out_of_range(at_fit):
         clf.fit(good, _labels())
         with pytest.raises(ValueError, match=message):
             clf.predict(bad)
+
+
+def test_frame_of_named_inputs_in_grid_search():
+    """Check that named inputs as a DataFrame go through GridSearchCV's splits."""
+    from sklearn.model_selection import GridSearchCV
+
+    X = pd.DataFrame({"b": np.linspace(0, 1, 40), "a": np.linspace(1, 0, 40)})
+    search = GridSearchCV(WeightedKerasClassifier(model=two_named, **FAST),
+                          {"epochs": [1, 2]}, cv=2).fit(X, _labels())
+    assert search.predict_proba(X).shape == (40, 2)
