@@ -135,8 +135,10 @@ def _check_names(given, expected, from_frame):
 
 def _order_like_model(X_model, keras_model):
     names = model_input_names(keras_model)
-    if not names:
-        return X_model  # a subclassed model takes the dict as given
+    if not names or not isinstance(X_model, dict):
+        # A subclassed model takes the dict as given; an array is bound already
+        # (a warm start binds the spec of the last fit again).
+        return X_model
     if len(names) == 1:
         # A one-input model is traced with one tensor, not a dict of one.
         return X_model[names[0]]

@@ -319,7 +319,7 @@ def frame_entries(frame, where, categories=None):
             continue
         values = series.to_numpy()
         if is_text_array(values) or pd.api.types.is_string_dtype(series.dtype):
-            arrays[column] = text_values(values, name).reshape(-1, 1)
+            arrays[column] = text_values(values, f"{where}[{column!r}]").reshape(-1, 1)
             entries.append(InputEntry(column, (1,), "text"))
         else:
             arrays[column] = numbers(values, name).reshape(-1, 1)

@@ -273,3 +273,29 @@ def test_frame_of_named_inputs_in_grid_search():
     search = GridSearchCV(WeightedKerasClassifier(model=two_named, **FAST),
                           {"epochs": [1, 2]}, cv=2).fit(X, _labels())
     assert search.predict_proba(X).shape == (40, 2)
+
+
+def test_one_named_input_warm_start():
+    """Check that a warm start trains a one-named-input model on."""
+    X = {"amount": np.linspace(-1, 1, 40)}
+    clf = WeightedKerasClassifier(model=one_named, warm_start=True, **FAST)
+    clf.fit(X, _labels()).fit(X, _labels())
+    assert clf.predict_proba(X).shape == (40, 2)
+
+
+def text_and_number(meta):
+    word = keras.Input((1,), dtype="string", name="word")
+    amount = keras.Input((1,), name="amount")
+    codes = keras.layers.StringLookup(vocabulary=["a", "b"], output_mode="one_hot")
+    hidden = keras.layers.Concatenate()([keras.layers.Flatten()(codes(word)), amount])
+    return keras.Model([word, amount],
+                       keras.layers.Dense(1, activation="sigmoid")(hidden))
+
+
+@TEXT
+def test_text_column_with_missing_value():
+    """Check that a missing value in a text column names the column and row."""
+    X = pd.DataFrame({"word": ["a", "b"] * 20, "amount": np.linspace(0, 1, 40)})
+    X.loc[3, "word"] = None
+    with pytest.raises(ValueError, match=r"X\['word'\]\[3\] is"):
+        WeightedKerasClassifier(model=text_and_number, **FAST).fit(X, _labels())
