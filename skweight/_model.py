@@ -5,8 +5,9 @@ model whose output is a probability: one sigmoid unit for a binary problem, or o
 softmax unit per class. ``meta`` is a dict with
 
 ``input_form_``
-    how ``X`` feeds the model: ``"table"``, ``"array"`` (N-D), ``"text"`` or
-    ``"named"`` (a dict or DataFrame columns; see :mod:`skweight._inputs`);
+    how ``X`` feeds the model: ``"table"`` (a 2-D array, or a DataFrame of
+    numbers only), ``"array"`` (N-D), ``"text"`` or ``"named"`` (a dict, or a
+    DataFrame with text or categorical columns; see :mod:`skweight._inputs`);
 ``input_shapes_``, ``input_dtypes_``
     per-sample shape and kind (``"number"`` or ``"text"``) of the input, or, for
     named inputs, dicts of them keyed by input name;
@@ -26,6 +27,9 @@ softmax unit per class. ``meta`` is a dict with
     the output-layer bias skweight will use (None for "keep the model's own");
 ``random_state_``
     the integer seed of this fit (None when unseeded), for seeded initialisers.
+
+The builder may return a ``keras.Model`` subclass not built yet: it is built by
+one call on a batch of zeros of ``input_shapes_`` (:func:`output_width`).
 
 Whatever the builder does with ``output_bias_``, skweight sets the bias of the last
 ``Dense`` layer to it after building, so a custom architecture starts from the
