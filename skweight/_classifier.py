@@ -798,7 +798,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         """
         if stopping is None:
             stopping, _ = stopping_callbacks(None, 0.0, epochs)
-        n_outputs = keras_model.outputs[0].shape[-1]
+        n_outputs = self._n_outputs()  # the width the build checked
         user_callbacks = self.callbacks
         if isinstance(user_callbacks, keras.callbacks.Callback):
             user_callbacks = [user_callbacks]
@@ -876,7 +876,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
         """
         X = self._validated_features(X)
-        outputs = predict_in_batches(self._forward, X, self.model_.outputs[0].shape[-1])
+        outputs = predict_in_batches(self._forward, X, self._n_outputs())
         check_probabilities(outputs)
         return outputs_to_proba(outputs)
 

@@ -241,9 +241,14 @@ def _compile_forward(keras_model):
     if backend == "jax":
         import jax
 
+        # stateless_call hands its keywords to call(), which a subclassed model
+        # may define without `training` (Layer.__call__ would drop it).
+        context = ({"training": False} if "training" in getattr(
+            keras_model, "call_signature_parameters", ["training"]) else {})
+
         def stateless(trainable, non_trainable, x):
             outputs, _ = keras_model.stateless_call(trainable, non_trainable, x,
-                                                    training=False)
+                                                    **context)
             return outputs
 
         jitted = jax.jit(stateless)
