@@ -8,7 +8,6 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted
 from sklearn_compat.base import _fit_context
 
 from ._atomic import atomic_fit
@@ -16,16 +15,13 @@ from ._checks import (
     check_callbacks,
     check_layer_sizes,
     check_metrics,
-    check_row_weights,
     check_two_classes,
     partial_fit_classes,
     reject_indicator_targets,
     reject_missing_labels,
 )
-from ._cost_matrix import check_cost_matrix
-from ._costs import bayes_predict_indices, decision_scores
+from ._class_state import builder_meta, n_outputs, set_class_state
 from ._epochs import (
-    batch_size_for,
     check_diverged,
     checked_forward,
     run_epochs,
@@ -33,52 +29,37 @@ from ._epochs import (
     validation_rows,
 )
 from ._fitted import FittedState
-from ._forward import make_forward, predict_in_batches
+from ._forward import make_forward
 from ._inputs import (
     bind_model,
-    check_inputs,
     n_samples,
     require_table,
     validate_fit_inputs,
 )
-from ._losses import output_factors, resolve_loss, wants_one_hot
 from ._messages import short_repr
-from ._model import instantiate_model, set_output_bias
+from ._network import build_network, builder_params, compile_network, new_trainer
 from ._persist import PicklableNetwork
+from ._predict import PredictMixin
 from ._priors import (
     BIAS_INIT_OPTIONS,
-    correct_proba,
     resolve_bias_init,
-    weighted_priors,
 )
-from ._random import integer_seed, seeded, seeded_build
+from ._random import integer_seed, seeded
 from ._reuse import estimator_trainer_key, trainer_for
 from ._routing import (
-    merged,
+    RoutedParamsMixin,
     optimizer_settings,
-    optimizer_with_params,
-    routed_params,
-    split_routed,
     warn_unused_mlp_params,
 )
 from ._stopping import stopping_callbacks
-from ._training import (
-    check_probabilities,
-    keras_targets,
-    outputs_to_proba,
-    steps_per_execution,
-)
 from ._weights import (
     SCHEMES,
     EffectiveNumber,
-    class_counts,
-    cost_proportionate_weights,
-    reject_negative_weights,
-    resolve_class_weight,
 )
 
 
-class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
+class WeightedKerasClassifier(PredictMixin, RoutedParamsMixin, ClassifierMixin,
+                              BaseEstimator):
     """A Keras neural-network classifier for imbalanced classes.
 
     Three independent knobs, each explicit:
@@ -382,51 +363,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         self.verbose = verbose
         self.random_state = random_state
         if routed:  # model__x and optimizer__x, kept in new *_params dicts
-            by_route, unknown = split_routed(routed)
-            if unknown:
-                raise TypeError(
-                    f"{type(self).__name__}.__init__() got an unexpected keyword "
-                    f"argument {next(iter(unknown))!r}; routed parameters start "
-                    "with model__ or optimizer__."
-                )
-            for holder, values in by_route.items():
-                setattr(self, holder, merged(getattr(self, holder), values))
-
-    def get_params(self, deep=True):
-        """Parameters of this estimator; with ``deep``, also ``model__x`` and
-        ``optimizer__x`` for the values of ``model_params`` and ``optimizer_params``.
-
-        Parameters
-        ----------
-        deep : bool, default=True
-            Also list the routed parameters.
-
-        Returns
-        -------
-        params : dict
-        """
-        params = super().get_params(deep=deep)
-        if deep:
-            params.update(routed_params(self))
-        return params
-
-    def set_params(self, **params):
-        """Set parameters; ``model__x`` and ``optimizer__x`` go into new dicts
-        ``model_params`` and ``optimizer_params``.
-
-        Parameters
-        ----------
-        **params : dict
-            Estimator parameters and routed parameters.
-
-        Returns
-        -------
-        self : WeightedKerasClassifier
-        """
-        by_route, rest = split_routed(params)
-        for holder, values in by_route.items():
-            rest[holder] = merged(rest.get(holder, getattr(self, holder)), values)
-        return super().set_params(**rest)
+            self._store_routed(routed)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -497,8 +434,8 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         seed = integer_seed(self.random_state)
         with seeded(seed):
             if warm:  # train on, with the optimizer state of the last fit
-                row_weight, sample_weight = self._class_state(
-                    y, y_encoded, sample_weight, row_costs=cost_matrix)
+                row_weight, sample_weight = set_class_state(
+                    self, y, y_encoded, sample_weight, row_costs=cost_matrix)
                 self._input_spec, X = bind_model(self._input_spec, X, self.model_)
             rows = None
             if self.early_stopping:
@@ -564,8 +501,8 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
                     X, y, classes, y_encoded=y_encoded, sample_weight=sample_weight,
                     seed=seed, n_rows=n_samples(X), running=True)
             else:
-                row_weight, _ = self._class_state(y, y_encoded, sample_weight,
-                                                  running=True)
+                row_weight, _ = set_class_state(self, y, y_encoded, sample_weight,
+                                                running=True)
             self._train((X, y_encoded, row_weight), None, seed, epochs=1,
                         patience=None, running=True)
         return self._finish(X)
@@ -607,7 +544,8 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
 
         Called by :meth:`fit` (unless it warm-starts) and by the first
         :meth:`partial_fit` (``running=True``: its class counts accumulate over
-        calls). Sets ``classes_``, the class state (see :meth:`_class_state`),
+        calls). Sets ``classes_``, the class state (see
+        :func:`skweight._class_state.set_class_state`),
         ``bias_init_`` and ``model_``, built from ``meta`` and compiled for
         ``n_rows`` training rows.
 
@@ -623,8 +561,8 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = classes
         if running:
             self._counts = np.zeros(len(classes))
-        row_weight, sample_weight = self._class_state(
-            y, y_encoded, sample_weight, row_costs=row_costs, running=running)
+        row_weight, sample_weight = set_class_state(
+            self, y, y_encoded, sample_weight, row_costs=row_costs, running=running)
         counts = np.where(self._counts > 0, self._counts, 1.0)
         self.bias_init_ = resolve_bias_init(self.bias_init, counts,
                                             self._output_factors, self._n_outputs())
@@ -634,146 +572,14 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
                 f"{self.bias_init_.tolist()!r}, which is not finite; pass "
                 "finite numbers, one per output unit, or 'auto'."
             )
-        meta = self._meta(seed)
-        self.model_ = self._build(meta)
+        meta = builder_meta(self, seed)
+        self.model_ = build_network(self, meta)
         self._input_spec, X = bind_model(self._input_spec, X, self.model_)
-        self._compile(self.model_, n_rows)
+        compile_network(self, self.model_, n_rows)
         return X, row_weight, sample_weight, meta
 
-    def _class_state(self, y, y_encoded, sample_weight, *, row_costs=None,
-                     running=False):
-        """Class counts, weights, priors, cost matrix and output factors.
-
-        A fit's class counts come from this ``y`` alone; with ``running`` (a
-        :meth:`partial_fit`) they add up over calls, a class not seen yet
-        counting as one row. Sets ``cost_matrix_``, ``class_weight_``,
-        ``priors_`` and ``_output_factors``, the factors the network's output
-        carries on top of ``p(c|x)`` (:func:`skweight._losses.output_factors`),
-        which prior correction divides out.
-
-        Returns
-        -------
-        row_weight : ndarray of float64
-            ``sample_weight`` times the class weight of each row (a new array),
-            or the cost-proportionate row weights of ``row_costs``.
-        sample_weight : ndarray of float64
-        """
-        sample_weight = check_row_weights(sample_weight, len(y_encoded))
-        reject_negative_weights(sample_weight)
-        counts = class_counts(y_encoded, len(self.classes_), sample_weight)
-        if running:
-            self._counts = self._counts + counts
-            counts = np.where(self._counts > 0, self._counts, 1.0)
-        else:
-            if np.any(counts <= 0):
-                empty = self.classes_[counts <= 0].tolist()
-                raise ValueError(
-                    f"sample_weight sums to 0 for class(es) {empty!r}; every class "
-                    "of y needs a positive total weight. Drop those rows from y, or "
-                    "give them positive weights."
-                )
-            self._counts = counts
-        row_weight = class_weights = None
-        if row_costs is not None:  # cost-proportionate training (_weights.py)
-            row_weight, class_weights = cost_proportionate_weights(
-                row_costs, y_encoded, self.classes_, counts,
-                class_weight=self.class_weight, sample_weight=sample_weight,
-            )
-        self.cost_matrix_ = (None if self.cost_matrix is None
-                             else check_cost_matrix(self.cost_matrix, self.classes_))
-        if class_weights is None:
-            class_weights = resolve_class_weight(
-                self.class_weight, y, self.classes_, counts,
-                cost_matrix=self.cost_matrix_,
-            )
-        self.class_weight_ = dict(zip(self.classes_.tolist(), class_weights.tolist(),
-                                      strict=True))
-        self.priors_ = counts / counts.sum()
-        self._output_factors = output_factors(class_weights, self.priors_, self.loss,
-                                              self.loss_params)
-        if row_weight is None:
-            row_weight = sample_weight * class_weights[y_encoded]
-        return row_weight, sample_weight
-
     def _n_outputs(self):
-        return 1 if len(self.classes_) == 2 else len(self.classes_)
-
-    def _meta(self, seed):
-        counts = self._counts
-        return {
-            # Not set for N-D arrays, text and dicts (see skweight._inputs).
-            "n_features_in_": getattr(self, "n_features_in_", None),
-            **self._input_spec.meta(),
-            "classes_": self.classes_,
-            "n_classes_": len(self.classes_),
-            "n_outputs_": self._n_outputs(),
-            "class_counts_": counts,
-            "class_weight_": np.array(list(self.class_weight_.values())),
-            "priors_": self.priors_,
-            "weighted_priors_": weighted_priors(counts, self._output_factors),
-            "output_bias_": self.bias_init_,
-            "random_state_": seed,
-        }
-
-    def _builder_params(self):
-        params = dict(self.model_params or {})
-        if self.model is None:
-            params = {
-                "hidden_layer_sizes": tuple(self.hidden_layer_sizes),
-                "activation": self.activation,
-                "dropout": self.dropout,
-                **params,
-            }
-        return params
-
-    def _build(self, meta):
-        try:
-            with seeded_build(meta["random_state_"]):
-                keras_model = instantiate_model(self.model, meta,
-                                                self._builder_params())
-        except TypeError as exc:
-            if self.model is not None or not self.model_params:
-                raise
-            raise TypeError(
-                f"model_params={short_repr(self.model_params)} do not fit the default "
-                f"network ({exc}); it takes hidden_layer_sizes, activation and "
-                "dropout, which are parameters of the estimator too. Pass a "
-                "builder as model for other settings."
-            ) from exc
-        if self.bias_init_ is not None:
-            set_output_bias(keras_model, self.bias_init_)
-        return keras_model
-
-    def _compile(self, keras_model, n_rows):
-        """Compile a new model; return its loss function."""
-        loss_fn = resolve_loss(self.loss, self.loss_params, self._n_outputs(),
-                               self.priors_)
-        keras_model.compile(
-            optimizer=optimizer_with_params(self.optimizer, self.learning_rate,
-                                            self.optimizer_params),
-            loss=loss_fn,
-            metrics=list(self.metrics) if self.metrics else None,
-            steps_per_execution=steps_per_execution(
-                n_rows, batch_size_for(self.batch_size, n_rows)),
-        )
-        return loss_fn
-
-    def _new_trainer(self, meta, n_rows):
-        """Another compiled model of this configuration, to train in model_'s place.
-
-        Its loss is built here, on a row of zeros. Keras would build it on the
-        first fit from a batch of the data, a read that on JAX draws a shuffle
-        from NumPy's global generator: a new trainer would then shuffle unlike a
-        used one.
-        """
-        trainer = self._build(meta)
-        self._compile(trainer, n_rows)
-        x = np.zeros((1, self.n_features_in_), dtype=np.float32)
-        targets = keras_targets(np.zeros(1, dtype=int), self._n_outputs(),
-                                wants_one_hot(trainer.loss))
-        trainer.compute_loss(x=x, y=targets, y_pred=trainer(x),
-                             sample_weight=np.ones(1, np.float32))
-        return trainer
+        return n_outputs(self.classes_)
 
     def _train(self, train, validation, seed, *, epochs, patience, running,
                new_network=None):
@@ -788,10 +594,10 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         key = make_trainer = None
         if new_network is not None:
             key = estimator_trainer_key(
-                self, self.model_, builder_params=self._builder_params(),
+                self, self.model_, builder_params=builder_params(self),
                 optimizer_settings=optimizer_settings(
                     self.optimizer, self.learning_rate, self.optimizer_params))
-            make_trainer = partial(self._new_trainer, *new_network)
+            make_trainer = partial(new_trainer, self, *new_network)
         loss_fn = self.model_.loss
         stopping, early_stopping = stopping_callbacks(
             patience, self.tol, epochs, validation, self.early_stopping_monitor,
@@ -842,174 +648,3 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         super().__setstate__(state)
         if "model_" in state:
             self._fitted = FittedState.of(self, make_forward(self.model_))
-
-    # -------------------------------------------------------------- predict
-
-    def _state(self):
-        """The fitted state, read once: a concurrent refit swaps it whole."""
-        check_is_fitted(self)
-        return self._fitted
-
-    def _weighted_proba(self, state, X):
-        X = check_inputs(state.feature_checker(type(self)), state.input_spec, X,
-                         state.model)
-        outputs = predict_in_batches(state.forward, X, state.model.outputs[0].shape[-1])
-        check_probabilities(outputs)
-        return outputs_to_proba(outputs)
-
-    def _proba(self, state, X):
-        weighted = self._weighted_proba(state, X)
-        if state.uniform_factors:
-            return weighted
-        return correct_proba(weighted, state.output_factors)
-
-    def predict_weighted_proba(self, X):
-        """Probabilities of the network as trained, before prior correction.
-
-        With class weights these estimate ``p_w(c|x) ∝ w_c p(c|x)``; without
-        weights they equal :meth:`predict_proba`.
-
-        Parameters
-        ----------
-        X : array-like, dict or DataFrame
-            Input rows in the form ``fit`` was given (a table, an N-D array, raw
-            strings or named inputs), checked against it: per-sample shape,
-            dtype kind and input names.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-        """
-        return self._weighted_proba(self._state(), X)
-
-    def predict_proba(self, X):
-        """Prior-corrected class probabilities, ``p(c|x) ∝ p_w(c|x) / w_c``.
-
-        Parameters
-        ----------
-        X : array-like, dict or DataFrame
-            Input rows in the form ``fit`` was given (a table, an N-D array, raw
-            strings or named inputs), checked against it: per-sample shape,
-            dtype kind and input names.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Columns in the order of ``classes_``.
-        """
-        return self._proba(self._state(), X)
-
-    def predict_log_proba(self, X):
-        """Log of :meth:`predict_proba`.
-
-        Parameters
-        ----------
-        X : array-like, dict or DataFrame
-            Input rows in the form ``fit`` was given (a table, an N-D array, raw
-            strings or named inputs), checked against it: per-sample shape,
-            dtype kind and input names.
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-        """
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
-
-    @staticmethod
-    def _decision_costs(state, cost_matrix, n_samples):
-        """Per-row costs given to predict (validated), else the fitted matrix."""
-        if cost_matrix is None:
-            return state.cost_matrix
-        return check_cost_matrix(cost_matrix, state.classes, n_samples=n_samples)
-
-    def decision_function(self, X, cost_matrix=None):
-        """Scores that agree with :meth:`predict`.
-
-        Binary: positive exactly when ``classes_[1]`` is predicted (the log-odds of
-        the weighted model, or with costs the expected cost of predicting
-        ``classes_[0]`` minus that of ``classes_[1]``). Multiclass: one column per
-        class whose argmax is the prediction (the weighted log-probabilities, or
-        minus the expected costs).
-
-        Parameters
-        ----------
-        X : array-like, dict or DataFrame
-            Input rows in the form ``fit`` was given (a table, an N-D array, raw
-            strings or named inputs), checked against it: per-sample shape,
-            dtype kind and input names.
-        cost_matrix : array-like of shape (n_samples, n_classes, n_classes), \
-                default=None
-            Each row's own costs, for the per-row Bayes rule (see :meth:`predict`).
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
-        """
-        state = self._state()
-        if state.cost_matrix is not None or cost_matrix is not None:
-            proba = self._proba(state, X)
-            return decision_scores(
-                proba, self._decision_costs(state, cost_matrix, len(proba)))
-        with np.errstate(divide="ignore"):
-            log_proba = np.log(self._weighted_proba(state, X))
-        if log_proba.shape[1] == 2:
-            return log_proba[:, 1] - log_proba[:, 0]
-        return log_proba
-
-    def predict(self, X, cost_matrix=None):
-        """Class labels by the decision rule (see the class docstring).
-
-        Parameters
-        ----------
-        X : array-like, dict or DataFrame
-            Input rows in the form ``fit`` was given (a table, an N-D array, raw
-            strings or named inputs), checked against it: per-sample shape,
-            dtype kind and input names.
-        cost_matrix : array-like of shape (n_samples, n_classes, n_classes), \
-                default=None
-            Each row's own costs (rows = true class, columns = predicted class,
-            see :func:`~skweight.binary_cost_matrix`): row ``n`` gets
-            ``argmin_j sum_i p(i|x_n) cost_matrix[n, i, j]`` on the corrected
-            probabilities, instead of the fitted decision rule. In a Pipeline,
-            request it with ``set_predict_request(cost_matrix=True)``.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Labels from ``classes_``.
-        """
-        state = self._state()
-        if state.cost_matrix is not None or cost_matrix is not None:
-            proba = self._proba(state, X)
-            indices = bayes_predict_indices(
-                proba, self._decision_costs(state, cost_matrix, len(proba))
-            )
-        else:
-            indices = np.argmax(self._weighted_proba(state, X), axis=1)
-        return state.classes[indices]
-
-    def score(self, X, y, sample_weight=None):
-        """Accuracy of :meth:`predict`'s labels on (X, y).
-
-        With a cost matrix these are the labels of least expected cost, which
-        trade accuracy for cost by design; to select models by cost, score them
-        with :func:`~skweight.make_cost_scorer` instead.
-
-        Parameters
-        ----------
-        X : array-like, dict or DataFrame
-            Input rows in the form ``fit`` was given (a table, an N-D array, raw
-            strings or named inputs), checked against it: per-sample shape,
-            dtype kind and input names.
-        y : array-like of shape (n_samples,)
-            True labels.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each row in the accuracy.
-
-        Returns
-        -------
-        score : float
-            The (weighted) fraction of rows whose label is right.
-        """
-        return super().score(X, y, sample_weight=sample_weight)

@@ -50,15 +50,20 @@ def split_routed(params):
 
 
 def merged(current, routed):
-    """A new dict: ``current`` (a dict or None) updated with ``routed``."""
-    return {**(current or {}), **routed}
+    """A new dict: ``current`` updated with ``routed``.
+
+    ``current`` that is not a dict (None, or a bad value that ``fit`` would
+    reject) is replaced.
+    """
+    return {**(current if isinstance(current, dict) else {}), **routed}
 
 
 def routed_params(estimator):
     """The routed names of the values in ``model_params`` and ``optimizer_params``."""
     params = {}
     for prefix, holder in ROUTES.items():
-        for name, value in (getattr(estimator, holder, None) or {}).items():
+        values = getattr(estimator, holder, None)
+        for name, value in (values if isinstance(values, dict) else {}).items():
             params[f"{prefix}__{name}"] = value
     return params
 
@@ -177,6 +182,71 @@ def optimizer_settings(optimizer, learning_rate, params):
     return config
 
 
-__all__ = ["MLP_DEFAULTS", "ROUTES", "call_builder", "merged", "optimizer_settings",
-           "optimizer_with_params", "routed_params", "split_routed",
-           "warn_unused_mlp_params"]
+class RoutedParamsMixin:
+    """``get_params``/``set_params`` (and a constructor) that take routed names.
+
+    The estimator keeps the values in its ``model_params`` and
+    ``optimizer_params`` parameters (:data:`ROUTES`). Its ``__init__`` takes
+    ``**routed`` keywords; the class's signature lists only the named
+    parameters, the estimator's API, which scikit-learn's checks read.
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        signature = inspect.signature(cls.__init__)
+        parameters = [p for name, p in signature.parameters.items()
+                      if name != "self" and p.kind is not p.VAR_KEYWORD]
+        cls.__signature__ = signature.replace(parameters=parameters)
+
+    def _store_routed(self, routed):
+        """Merge a constructor's ``model__x``/``optimizer__x`` into new dicts."""
+        by_route, unknown = split_routed(routed)
+        if unknown:
+            raise TypeError(
+                f"{type(self).__name__}.__init__() got an unexpected keyword "
+                f"argument {next(iter(unknown))!r}; routed parameters start "
+                "with model__ or optimizer__."
+            )
+        for holder, values in by_route.items():
+            setattr(self, holder, merged(getattr(self, holder), values))
+
+    def get_params(self, deep=True):
+        """Parameters of this estimator; with ``deep``, also ``model__x`` and
+        ``optimizer__x`` for the values of ``model_params`` and ``optimizer_params``.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also list the routed parameters.
+
+        Returns
+        -------
+        params : dict
+        """
+        params = super().get_params(deep=deep)
+        if deep:
+            params.update(routed_params(self))
+        return params
+
+    def set_params(self, **params):
+        """Set parameters; ``model__x`` and ``optimizer__x`` go into new dicts
+        ``model_params`` and ``optimizer_params``.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters and routed parameters.
+
+        Returns
+        -------
+        self : estimator
+        """
+        by_route, rest = split_routed(params)
+        for holder, values in by_route.items():
+            rest[holder] = merged(rest.get(holder, getattr(self, holder)), values)
+        return super().set_params(**rest)
+
+
+__all__ = ["MLP_DEFAULTS", "ROUTES", "RoutedParamsMixin", "call_builder", "merged",
+           "optimizer_settings", "optimizer_with_params", "routed_params",
+           "split_routed", "warn_unused_mlp_params"]
