@@ -609,7 +609,7 @@ class WeightedKerasClassifier(PredictMixin, RoutedParamsMixin, ClassifierMixin,
                 callbacks=self.callbacks, verbose=self.verbose, stopping=stopping)
             if running:
                 previous = getattr(self, "history_", {"loss": []})
-                history_ = {key: list(values) for key, values in previous.items()}
+                history_ = {name: list(values) for name, values in previous.items()}
                 for name, values in history.items():
                     history_.setdefault(name, []).extend(values)
                 self.history_ = history_
