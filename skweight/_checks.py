@@ -150,3 +150,46 @@ def check_metrics(metrics):
                 "Keras metric; use names such as 'accuracy' or 'auc', or "
                 "keras.metrics objects."
             ) from exc
+
+
+def partial_fit_classes(y, classes, fitted_classes):
+    """The classes of a ``partial_fit`` call, checked; ``y`` must be among them.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        The batch's labels.
+    classes : array-like or None
+        The ``classes`` argument: required on the first call.
+    fitted_classes : ndarray or None
+        ``classes_`` after the first call, None on it.
+
+    Returns
+    -------
+    classes : ndarray of shape (n_classes,)
+        Sorted.
+    """
+    if fitted_classes is None:
+        if classes is None:
+            raise ValueError(
+                "classes must be passed on the first call to partial_fit: the "
+                "network's output width depends on them. Pass "
+                "classes=numpy.unique(y_all)."
+            )
+        fitted_classes = np.unique(np.asarray(classes))
+        check_two_classes(fitted_classes, "classes", y)
+    elif classes is not None and not np.array_equal(np.unique(classes),
+                                                     fitted_classes):
+        raise ValueError(
+            f"classes={np.unique(classes).tolist()!r} differ from the classes "
+            f"of the first call {fitted_classes.tolist()!r}; pass the same "
+            "classes on every call."
+        )
+    unknown = np.setdiff1d(np.unique(y), fitted_classes)
+    if len(unknown):
+        raise ValueError(
+            f"y has labels {unknown.tolist()!r} that are not in classes "
+            f"{fitted_classes.tolist()!r}; pass every label in classes on the "
+            "first call."
+        )
+    return fitted_classes

@@ -1,6 +1,6 @@
 """The default network and the builder contract.
 
-A model builder is any callable ``model(meta=meta, **model_params)`` returning a Keras
+A model builder is any callable ``model(meta, **model_params)`` returning a Keras
 model whose output is a probability: one sigmoid unit for a binary problem, or one
 softmax unit per class. ``meta`` is a dict with
 
@@ -31,6 +31,12 @@ softmax unit per class. ``meta`` is a dict with
 The builder may return a ``keras.Model`` subclass not built yet: it is built by
 one call on a batch of zeros of ``input_shapes_`` (:func:`output_width`).
 
+The builder is called by what its signature accepts
+(:func:`skweight._routing.call_builder`): ``meta=meta`` when it has a parameter
+named ``meta`` or only ``**kwargs``; ``meta`` by position when its first parameter
+has another name and no default; no ``meta`` otherwise. ``model_params`` (and the
+routed ``model__x`` values, which live there) go by keyword.
+
 Whatever the builder does with ``output_bias_``, skweight sets the bias of the last
 ``Dense`` layer to it after building, so a custom architecture starts from the
 prior-based bias too.
@@ -39,6 +45,7 @@ prior-based bias too.
 import keras
 
 from ._input_spec import sample_batch
+from ._routing import call_builder
 
 
 def build_mlp(meta, *, hidden_layer_sizes=(100,), activation="relu", dropout=0.0):
@@ -127,7 +134,7 @@ def instantiate_model(model, meta, model_params):
                 "builder function model(meta, **params) that returns a new model."
             ) from exc
     elif callable(model):
-        built = model(meta=meta, **model_params)
+        built = call_builder(model, meta, model_params)
         if not isinstance(built, keras.Model):
             raise TypeError(
                 f"the builder {getattr(model, '__name__', model)!r} returned "
