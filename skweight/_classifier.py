@@ -1012,3 +1012,15 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
             The (weighted) fraction of rows whose label is right.
         """
         return super().score(X, y, sample_weight=sample_weight)
+
+    def save(self, path):
+        """Save the estimator to one file without pickle; see :func:`skweight.save`.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file to write; :func:`skweight.load` reads it back.
+        """
+        from ._saving import save
+
+        save(self, path)
