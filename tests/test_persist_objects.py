@@ -65,7 +65,7 @@ PARAMS = {
 @pytest.mark.parametrize("params", list(PARAMS))
 def test_custom_object_pickles_into_a_fresh_process(custom_module, binary_data,
                                                     tmp_path, params):
-    """Check that a custom loss, metric or optimizer survives pickling in a new process."""
+    """Check that a custom loss, metric or optimizer unpickles in a new process."""
     directory, module = custom_module
     X, y = binary_data
     clf = WeightedKerasClassifier(**TINY, **PARAMS[params](module)).fit(X, y)
