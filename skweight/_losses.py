@@ -159,8 +159,10 @@ ONE_HOT_LOSS_FUNCTIONS = (
 
 def wants_one_hot(loss):
     """Whether a resolved loss expects one-hot targets (Keras' categorical ones)."""
-    if isinstance(loss, FunctionLoss):
-        return loss.fn in ONE_HOT_LOSS_FUNCTIONS
+    # FunctionLoss, and Keras' LossFunctionWrapper (a loaded network's loss).
+    function = getattr(loss, "fn", None)
+    if function is not None and function in ONE_HOT_LOSS_FUNCTIONS:
+        return True
     return isinstance(loss, ONE_HOT_LOSSES)
 
 

@@ -267,14 +267,14 @@ def save(estimator, path):
 class _Reader:
     """Decodes the JSON nodes of a manifest, with the archive's members."""
 
-    def __init__(self, path, members, custom_objects, safe_mode, trusted,
-                 saved_sklearn):
+    def __init__(self, path, manifest, members, custom_objects, safe_mode, trusted):
         self.path = str(path)
+        self.manifest = manifest
         self.members = members
+        self.saved_sklearn = manifest.get("versions", {}).get("sklearn", "unknown")
         self.custom_objects = dict(custom_objects or {})
         self.safe_mode = safe_mode
         self.trusted = list(trusted or [])
-        self.saved_sklearn = saved_sklearn
 
     def _bad(self, what):
         return ValueError(
@@ -383,8 +383,7 @@ class _Reader:
                 config, custom_objects=self.custom_objects, safe_mode=self.safe_mode)
         except (TypeError, ValueError) as exc:
             name = config.get("class_name") if isinstance(config, dict) else config
-            raise self._custom_error(f"the Keras object {name!r}", exc,
-                                     config) from exc
+            raise self._custom_error(f"the Keras object {name!r}", exc) from exc
 
     def _unknown(self, config):
         """``(module, name)`` of the custom classes in a Keras config not given."""
@@ -392,6 +391,8 @@ class _Reader:
         if isinstance(config, dict):
             module, name = config.get("module"), config.get("class_name")
             registered = config.get("registered_name") or name
+            if name == "function" and isinstance(config.get("config"), str):
+                registered = name = config["config"]  # a function, by its name
             if (isinstance(module, str) and isinstance(name, str)
                     and not module.startswith("keras")
                     and keras.saving.get_registered_object(
@@ -405,11 +406,33 @@ class _Reader:
                 found += self._unknown(value)
         return list(dict.fromkeys(found))
 
-    def _custom_error(self, what, exc, config=None):
+    def _all_configs(self):
+        """The Keras configs of the whole file: parameters and networks."""
+        configs = []
+
+        def collect(node):
+            if isinstance(node, dict):
+                if "__keras_object__" in node:
+                    configs.append(node["__keras_object__"])
+                for value in node.values():
+                    collect(value)
+            elif isinstance(node, list):
+                for value in node:
+                    collect(value)
+
+        collect(self.manifest)
+        configs += [_keras_config(data) for name, data in self.members.items()
+                    if name.endswith(".keras")]
+        return configs
+
+    def _custom_error(self, what, exc):
         message = str(exc)
-        unknown = self._unknown(config)
+        # Every object the file needs, not only the first that failed.
+        unknown = self._unknown(self._all_configs())
         if unknown:
-            names = ", ".join(f"{name!r} (from {module})" for module, name in unknown)
+            names = ", ".join(
+                f"{name!r}" + (f" (from {module})" if module != "builtins" else "")
+                for module, name in unknown)
             objects = ", ".join(f"{name!r}: {name.rpartition('>')[2]}"
                                 for _, name in unknown)
             fix = (f"it needs {names}, not registered with Keras here; import them "
@@ -434,8 +457,7 @@ class _Reader:
                     path, custom_objects=self.custom_objects,
                     safe_mode=self.safe_mode)
             except (TypeError, ValueError) as exc:
-                raise self._custom_error("the network", exc,
-                                         _keras_config(data)) from exc
+                raise self._custom_error("the network", exc) from exc
 
     def _decode_skops(self, node):
         import skops.io
@@ -505,8 +527,7 @@ def load(path, *, custom_objects=None, safe_mode=True, trusted=None):
         raise FileNotFoundError(f"path={str(path)!r} is not a file; pass the file "
                                 "written by skweight.save.")
     manifest, members = read_archive(path)
-    saved_sklearn = manifest.get("versions", {}).get("sklearn", "unknown")
-    reader = _Reader(path, members, custom_objects, safe_mode, trusted, saved_sklearn)
+    reader = _Reader(path, manifest, members, custom_objects, safe_mode, trusted)
     node = manifest.get("estimator")
     if not isinstance(node, dict) or "__estimator__" not in node:
         raise reader._bad("its manifest holds no estimator")

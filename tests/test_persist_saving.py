@@ -303,3 +303,42 @@ def test_pickle_of_a_loaded_model_still_works(binary_data, tmp_path):
     loaded = skweight.load(tmp_path / "model.skw")
     again = pickle.loads(pickle.dumps(loaded))
     np.testing.assert_array_equal(again.predict_proba(X), loaded.predict_proba(X))
+
+
+def test_custom_metrics_are_named_together_and_load_with_custom_objects(
+        binary_data, tmp_path):
+    """Check that every custom object is named in one error, then loads when given."""
+    X, y = binary_data
+    modules = tmp_path / "modules"
+    _write_module(modules, "saving_metrics", """
+        import keras
+
+        class TopAUC(keras.metrics.AUC):
+            pass
+
+        def gap(y_true, y_pred):
+            y_true = keras.ops.cast(y_true, y_pred.dtype)
+            return keras.ops.mean(keras.ops.abs(y_true - y_pred), axis=-1)
+    """)
+    sys.path.insert(0, str(modules))
+    try:
+        import saving_metrics as custom
+
+        clf = WeightedKerasClassifier(**TINY, metrics=[custom.TopAUC(), custom.gap,
+                                                       "mae"]).fit(X, y)
+        clf.save(tmp_path / "model.skw")
+        with pytest.raises(ValueError, match=r"'TopAUC'.*'gap'.*custom_objects="
+                                             r"\{'TopAUC': TopAUC, 'gap': gap\}"):
+            skweight.load(tmp_path / "model.skw")
+        loaded = skweight.load(tmp_path / "model.skw", custom_objects={
+            "TopAUC": custom.TopAUC, "gap": custom.gap})
+    finally:
+        sys.path.remove(str(modules))
+        sys.modules.pop("saving_metrics", None)
+    assert isinstance(loaded.metrics[0], custom.TopAUC)
+    assert loaded.metrics[2] == "mae"
+    assert isinstance(loaded.metrics[1], NotSaved)
+    np.testing.assert_allclose(loaded.predict_proba(X), clf.predict_proba(X),
+                               atol=1e-6)
+    loaded.partial_fit(X, y)  # the network loads compiled, to train on
+    assert len(loaded.history_["mean_absolute_error"]) == TINY["epochs"] + 1
