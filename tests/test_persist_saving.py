@@ -1,5 +1,6 @@
 """Tests of the save format: skweight.save and skweight.load."""
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -342,3 +343,30 @@ def test_custom_metrics_are_named_together_and_load_with_custom_objects(
                                atol=1e-6)
     loaded.partial_fit(X, y)  # the network loads compiled, to train on
     assert len(loaded.history_["mean_absolute_error"]) == TINY["epochs"] + 1
+
+
+@pytest.mark.skipif(keras.backend.backend() not in ("jax", "torch"),
+                    reason="loads a file saved on TensorFlow into JAX or torch")
+def test_file_saved_on_tensorflow_loads_on_this_backend(binary_data, tmp_path):
+    """Check that a network saved on TensorFlow predicts the same here (atol 1e-5)."""
+    if importlib.util.find_spec("tensorflow") is None:
+        pytest.skip("TensorFlow is not installed in this environment: no file can "
+                    "be saved on it here")
+    X, y = binary_data
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "y.npy", y)
+    result = _run(f"""
+        import numpy as np
+        from skweight import WeightedKerasClassifier
+        X = np.load({str(tmp_path / 'X.npy')!r})
+        y = np.load({str(tmp_path / 'y.npy')!r})
+        clf = WeightedKerasClassifier(hidden_layer_sizes=(8, 4), dropout=0.1,
+                                      class_weight="balanced", epochs=3,
+                                      random_state=0).fit(X, y)
+        clf.save({str(tmp_path / 'model.skw')!r})
+        np.save({str(tmp_path / 'p.npy')!r}, clf.predict_proba(X))
+    """, KERAS_BACKEND="tensorflow")
+    assert result.returncode == 0, result.stderr[-2000:]
+    loaded = skweight.load(tmp_path / "model.skw")
+    np.testing.assert_allclose(loaded.predict_proba(X), np.load(tmp_path / "p.npy"),
+                               atol=1e-5)
