@@ -188,7 +188,7 @@ class _Writer:
         with tempfile.TemporaryDirectory(prefix="skweight-save-") as directory:
             path = Path(directory) / "network.keras"
             keras_model.save(path)
-            return self._member("networks", ".keras", path.read_bytes())
+            return self._member("networks", ".keras", _portable(path.read_bytes()))
 
     def _skops(self, obj, where):
         import skops.io
@@ -217,6 +217,40 @@ class _Writer:
                   for name, value in state.items()}
         return {"__estimator__": _class_name(type(obj)), "params": params,
                 "state": fitted}
+
+
+def _backend_free(config):
+    """``config`` with backend optimizer classes named by their public class.
+
+    On torch, Keras names the optimizer by its torch class
+    (``keras.src.backend.torch.optimizers.torch_adam.Adam``), which another
+    backend cannot import; ``keras.optimizers.Adam`` is the same optimizer there.
+    """
+    if isinstance(config, list):
+        return [_backend_free(item) for item in config]
+    if not isinstance(config, dict):
+        return config
+    config = {key: _backend_free(value) for key, value in config.items()}
+    module, name = config.get("module"), config.get("class_name")
+    if (isinstance(module, str) and module.startswith("keras.src.backend.")
+            and isinstance(name, str)
+            and isinstance(getattr(keras.optimizers, name, None), type)):
+        config.update(module="keras.optimizers", registered_name=None)
+    return config
+
+
+def _portable(data):
+    """The bytes of a ``.keras`` file, its config free of backend classes."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename == "config.json":
+                config = _backend_free(json.loads(content))
+                content = json.dumps(config).encode("utf-8")
+            target.writestr(info.filename, content)
+    return buffer.getvalue()
 
 
 def _versions():

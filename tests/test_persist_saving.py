@@ -370,3 +370,15 @@ def test_file_saved_on_tensorflow_loads_on_this_backend(binary_data, tmp_path):
     loaded = skweight.load(tmp_path / "model.skw")
     np.testing.assert_allclose(loaded.predict_proba(X), np.load(tmp_path / "p.npy"),
                                atol=1e-5)
+
+
+def test_network_config_names_no_backend_class(binary_data, tmp_path):
+    """Check that the stored network names classes every backend can import."""
+    X, y = binary_data
+    WeightedKerasClassifier(**TINY).fit(X, y).save(tmp_path / "model.skw")
+    with zipfile.ZipFile(tmp_path / "model.skw") as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".keras"))
+        with zipfile.ZipFile(archive.open(name)) as network:
+            config = network.read("config.json").decode()
+    assert '"module": "keras.optimizers"' in config
+    assert "keras.src.backend." not in config
