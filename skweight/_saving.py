@@ -10,7 +10,7 @@ ending in one) to one zip file (:mod:`skweight._archive`) holding
   ``cost_matrix_``, the thresholds or offsets of
   :class:`~skweight.CostSensitiveClassifier`, the input spec of ``meta``);
 * ``networks/*.keras``: each trained network in Keras' own format, loaded with
-  Keras' ``safe_mode``;
+  Keras' ``safe_mode`` (:mod:`skweight._keras_files`);
 * ``arrays/*.npy``: NumPy arrays, loaded with ``allow_pickle=False``;
 * ``objects/*.skops``: other scikit-learn estimators (the preprocessing of a
   Pipeline, a classifier wrapped by CostSensitiveClassifier) in skops' format,
@@ -26,12 +26,10 @@ they were and how to set them again before fitting anew.
 
 import dataclasses
 import importlib
+import inspect
 import io
-import json
 import math
 import platform
-import tempfile
-import zipfile
 from pathlib import Path
 
 import keras
@@ -41,6 +39,7 @@ from sklearn.base import BaseEstimator
 from sklearn.pipeline import Pipeline
 
 from ._archive import read_archive, write_archive
+from ._keras_files import keras_config, load_fix, load_network, network_bytes
 
 # Modules whose types skops may load without the caller naming them.
 TRUSTED_MODULES = ("sklearn", "numpy", "skweight")
@@ -101,6 +100,18 @@ def _own_estimator(obj):
     )
 
 
+def _is_value_object(obj):
+    """A skweight object rebuilt by its class from its attributes (its __init__)."""
+    kind = type(obj)
+    if not kind.__module__.startswith("skweight.") or isinstance(obj, BaseEstimator):
+        return False
+    try:
+        names = inspect.signature(kind).parameters
+    except (TypeError, ValueError):
+        return False
+    return hasattr(obj, "__dict__") and set(vars(obj)) <= set(names)
+
+
 class _Writer:
     """Encodes objects into JSON nodes, collecting the binary members."""
 
@@ -149,6 +160,10 @@ class _Writer:
                                               f"{where}.{field.name}")
                       for field in dataclasses.fields(obj)}
             return {"__dataclass__": _class_name(type(obj)), "fields": fields}
+        if _is_value_object(obj):  # e.g. EffectiveNumber(beta=0.99)
+            return {"__object__": _class_name(type(obj)),
+                    "init": {key: self.encode(value, f"{where}.{key}", param)
+                             for key, value in vars(obj).items()}}
         if isinstance(obj, _KERAS_OBJECTS):
             return {"__keras_object__": keras.saving.serialize_keras_object(obj)}
         if param is not None:
@@ -185,10 +200,7 @@ class _Writer:
         )
 
     def _network(self, keras_model):
-        with tempfile.TemporaryDirectory(prefix="skweight-save-") as directory:
-            path = Path(directory) / "network.keras"
-            keras_model.save(path)
-            return self._member("networks", ".keras", _portable(path.read_bytes()))
+        return self._member("networks", ".keras", network_bytes(keras_model))
 
     def _skops(self, obj, where):
         import skops.io
@@ -217,40 +229,6 @@ class _Writer:
                   for name, value in state.items()}
         return {"__estimator__": _class_name(type(obj)), "params": params,
                 "state": fitted}
-
-
-def _backend_free(config):
-    """``config`` with backend optimizer classes named by their public class.
-
-    On torch, Keras names the optimizer by its torch class
-    (``keras.src.backend.torch.optimizers.torch_adam.Adam``), which another
-    backend cannot import; ``keras.optimizers.Adam`` is the same optimizer there.
-    """
-    if isinstance(config, list):
-        return [_backend_free(item) for item in config]
-    if not isinstance(config, dict):
-        return config
-    config = {key: _backend_free(value) for key, value in config.items()}
-    module, name = config.get("module"), config.get("class_name")
-    if (isinstance(module, str) and module.startswith("keras.src.backend.")
-            and isinstance(name, str)
-            and isinstance(getattr(keras.optimizers, name, None), type)):
-        config.update(module="keras.optimizers", registered_name=None)
-    return config
-
-
-def _portable(data):
-    """The bytes of a ``.keras`` file, its config free of backend classes."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    buffer = io.BytesIO()
-    with source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            content = source.read(info)
-            if info.filename == "config.json":
-                config = _backend_free(json.loads(content))
-                content = json.dumps(config).encode("utf-8")
-            target.writestr(info.filename, content)
-    return buffer.getvalue()
 
 
 def _versions():
@@ -383,6 +361,12 @@ class _Reader:
         return kind(**{key: self.decode(value)
                        for key, value in node["fields"].items()})
 
+    def _decode_object(self, node):
+        kind = self._import(node["__object__"], skweight_only=True)
+        if not isinstance(kind, type) or issubclass(kind, BaseEstimator):
+            raise self._bad(f"{node['__object__']!r} is not a skweight value class")
+        return kind(**{key: self.decode(value) for key, value in node["init"].items()})
+
     def _import(self, name, skweight_only=False):
         module, _, qualname = str(name).rpartition(".")
         allowed = module == "skweight" or module.startswith("skweight.") or (
@@ -419,27 +403,6 @@ class _Reader:
             name = config.get("class_name") if isinstance(config, dict) else config
             raise self._custom_error(f"the Keras object {name!r}", exc) from exc
 
-    def _unknown(self, config):
-        """``(module, name)`` of the custom classes in a Keras config not given."""
-        found = []
-        if isinstance(config, dict):
-            module, name = config.get("module"), config.get("class_name")
-            registered = config.get("registered_name") or name
-            if name == "function" and isinstance(config.get("config"), str):
-                registered = name = config["config"]  # a function, by its name
-            if (isinstance(module, str) and isinstance(name, str)
-                    and not module.startswith("keras")
-                    and keras.saving.get_registered_object(
-                        registered, self.custom_objects) is None
-                    and name not in self.custom_objects):
-                found.append((module, registered))
-            for value in config.values():
-                found += self._unknown(value)
-        elif isinstance(config, list):
-            for value in config:
-                found += self._unknown(value)
-        return list(dict.fromkeys(found))
-
     def _all_configs(self):
         """The Keras configs of the whole file: parameters and networks."""
         configs = []
@@ -455,43 +418,22 @@ class _Reader:
                     collect(value)
 
         collect(self.manifest)
-        configs += [_keras_config(data) for name, data in self.members.items()
+        configs += [keras_config(data) for name, data in self.members.items()
                     if name.endswith(".keras")]
         return configs
 
     def _custom_error(self, what, exc):
-        message = str(exc)
         # Every object the file needs, not only the first that failed.
-        unknown = self._unknown(self._all_configs())
-        if unknown:
-            names = ", ".join(
-                f"{name!r}" + (f" (from {module})" if module != "builtins" else "")
-                for module, name in unknown)
-            objects = ", ".join(f"{name!r}: {name.rpartition('>')[2]}"
-                                for _, name in unknown)
-            fix = (f"it needs {names}, not registered with Keras here; import them "
-                   f"and pass skweight.load(path, custom_objects={{{objects}}})")
-        elif "safe_mode" in message or "lambda" in message.lower():
-            fix = ("it runs Python code stored in the file (e.g. a Lambda layer's "
-                   "function); if you trust the file, pass safe_mode=False to "
-                   "skweight.load")
-        else:
-            fix = ("if it needs a class or function not registered with Keras, "
-                   "pass skweight.load(path, custom_objects={'Name': object})")
+        fix = load_fix(exc, self._all_configs(), self.custom_objects)
         return ValueError(f"{self.path!r} could not be loaded: {what} failed "
-                          f"({message.strip()[:200]}); {fix}.")
+                          f"({str(exc).strip()[:200]}); {fix}.")
 
     def _decode_keras_model(self, node):
         data = self._data(node["__keras_model__"], "networks", ".keras")
-        with tempfile.TemporaryDirectory(prefix="skweight-load-") as directory:
-            path = Path(directory) / "network.keras"
-            path.write_bytes(data)
-            try:
-                return keras.saving.load_model(
-                    path, custom_objects=self.custom_objects,
-                    safe_mode=self.safe_mode)
-            except (TypeError, ValueError) as exc:
-                raise self._custom_error("the network", exc) from exc
+        try:
+            return load_network(data, self.custom_objects, self.safe_mode)
+        except (TypeError, ValueError) as exc:
+            raise self._custom_error("the network", exc) from exc
 
     def _decode_skops(self, node):
         import skops.io
@@ -509,15 +451,6 @@ class _Reader:
                 f"skweight.load(path, trusted={unknown!r}) (or safe_mode=False)."
             )
         return skops.io.loads(data, trusted=untrusted)
-
-
-def _keras_config(data):
-    """The model config inside a ``.keras`` file's bytes, or None."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return json.loads(archive.read("config.json"))
-    except (zipfile.BadZipFile, KeyError, ValueError):
-        return None
 
 
 def load(path, *, custom_objects=None, safe_mode=True, trusted=None):

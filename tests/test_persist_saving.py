@@ -382,3 +382,22 @@ def test_network_config_names_no_backend_class(binary_data, tmp_path):
             config = network.read("config.json").decode()
     assert '"module": "keras.optimizers"' in config
     assert "keras.src.backend." not in config
+
+
+def test_parameters_load_as_they_were(binary_data, tmp_path):
+    """Check that JSON-able, array and skweight-object parameters load equal."""
+    X, y = binary_data
+    params = dict(class_weight=skweight.EffectiveNumber(beta=0.9),
+                  bias_init=np.array([0.25]), loss="logit_adjusted",
+                  loss_params={"tau": 0.5}, cost_matrix=[[0, 1], [4, 0]],
+                  metrics=["mae", keras.metrics.AUC(name="auc")])
+    clf = WeightedKerasClassifier(**TINY, **params).fit(X, y)
+    clf.save(tmp_path / "model.skw")
+    loaded = skweight.load(tmp_path / "model.skw").get_params(deep=False)
+    assert loaded["class_weight"] == params["class_weight"]
+    np.testing.assert_array_equal(loaded["bias_init"], params["bias_init"])
+    assert loaded["loss_params"] == params["loss_params"]
+    assert loaded["cost_matrix"] == params["cost_matrix"]
+    assert loaded["metrics"][0] == "mae"
+    assert loaded["metrics"][1].get_config() == params["metrics"][1].get_config()
+    assert loaded["hidden_layer_sizes"] == TINY["hidden_layer_sizes"]
