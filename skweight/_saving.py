@@ -61,7 +61,7 @@ class NotSaved:
     param : str
         The parameter's name, e.g. ``"model"``.
     description : str
-        What the parameter held when saved, e.g. ``"function my_module.build"``.
+        What the parameter held when saved, e.g. ``"my_module.build"``.
     """
 
     def __init__(self, param, description):
@@ -91,12 +91,24 @@ def _class_name(kind):
     return f"{kind.__module__}.{kind.__qualname__}"
 
 
+def _pipelines():
+    """scikit-learn's Pipeline and imbalanced-learn's (with samplers), by name."""
+    kinds = [Pipeline]
+    try:
+        from imblearn.pipeline import Pipeline as ResamplingPipeline
+    except ImportError:  # pragma: no cover - imbalanced-learn is a dependency
+        pass
+    else:
+        kinds.append(ResamplingPipeline)
+    return {_class_name(kind): kind for kind in kinds}
+
+
 def _own_estimator(obj):
     """Whether ``obj`` is stored as parameters and state (not through skops)."""
     module = type(obj).__module__
     return isinstance(obj, BaseEstimator) and (
         module == "skweight" or module.startswith("skweight.")
-        or type(obj) is Pipeline
+        or type(obj) in _pipelines().values()
     )
 
 
@@ -245,10 +257,10 @@ def save(estimator, path):
     Parameters
     ----------
     estimator : WeightedKerasClassifier, CostSensitiveClassifier or Pipeline
-        A skweight estimator, or a scikit-learn Pipeline whose steps are
-        scikit-learn transformers and skweight estimators (e.g. a
-        ColumnTransformer of imputers, scalers and encoders, then the
-        classifier). Fitted or not.
+        A skweight estimator, or a Pipeline (scikit-learn's or
+        imbalanced-learn's) whose steps are scikit-learn transformers and
+        skweight estimators (e.g. a ColumnTransformer of imputers, scalers and
+        encoders, then the classifier). Fitted or not.
     path : str or os.PathLike
         The file to write (replaced atomically if it exists); ``.skw`` is the
         suffix the ``skweight`` command uses.
@@ -262,6 +274,21 @@ def save(estimator, path):
     See Also
     --------
     load : Load a file written by this function.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from sklearn.datasets import make_classification
+    >>> import skweight
+    >>> X, y = make_classification(200, weights=[0.9], random_state=0)
+    >>> clf = skweight.WeightedKerasClassifier(
+    ...     hidden_layer_sizes=(8,), epochs=2, class_weight="balanced",
+    ...     random_state=0).fit(X, y)
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.skw")
+    >>> skweight.save(clf, path)
+    >>> loaded = skweight.load(path)
+    >>> bool((loaded.predict_proba(X) == clf.predict_proba(X)).all())
+    True
     """
     if not (_own_estimator(estimator)):
         raise TypeError(
@@ -369,9 +396,9 @@ class _Reader:
 
     def _import(self, name, skweight_only=False):
         module, _, qualname = str(name).rpartition(".")
-        allowed = module == "skweight" or module.startswith("skweight.") or (
-            not skweight_only and name == _class_name(Pipeline))
-        if not allowed:
+        if not skweight_only and name in _pipelines():
+            return _pipelines()[name]
+        if not (module == "skweight" or module.startswith("skweight.")):
             raise self._bad(f"its manifest names the class {name!r}, which is not "
                             "a skweight class")
         try:

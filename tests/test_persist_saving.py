@@ -401,3 +401,25 @@ def test_parameters_load_as_they_were(binary_data, tmp_path):
     assert loaded["metrics"][0] == "mae"
     assert loaded["metrics"][1].get_config() == params["metrics"][1].get_config()
     assert loaded["hidden_layer_sizes"] == TINY["hidden_layer_sizes"]
+
+
+def test_resampling_pipeline_loads_with_its_sampler_trusted(binary_data, tmp_path):
+    """Check that an imbalanced-learn pipeline saves; its sampler needs trusted=."""
+    from imblearn.pipeline import make_pipeline as make_resampling_pipeline
+    from imblearn.under_sampling import RandomUnderSampler
+
+    from skweight import RowSampler
+
+    X, y = binary_data
+    pipe = make_resampling_pipeline(
+        StandardScaler(), RowSampler(RandomUnderSampler(random_state=0)),
+        WeightedKerasClassifier(**TINY)).fit(X, y)
+    skweight.save(pipe, tmp_path / "model.skw")
+    sampler = "imblearn.under_sampling._prototype_selection._random_under_sampler."
+    with pytest.raises(ValueError, match=sampler + "RandomUnderSampler"):
+        skweight.load(tmp_path / "model.skw")
+    loaded = skweight.load(tmp_path / "model.skw",
+                           trusted=[sampler + "RandomUnderSampler"])
+    assert type(loaded) is type(pipe)
+    np.testing.assert_allclose(loaded.predict_proba(X), pipe.predict_proba(X),
+                               atol=1e-6)
