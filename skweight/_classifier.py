@@ -36,9 +36,10 @@ from ._inputs import (
     require_table,
     validate_fit_inputs,
 )
+from ._losses import metric_history_names
 from ._messages import short_repr
 from ._network import build_network, builder_params, compile_network, new_trainer
-from ._persist import PicklableNetwork
+from ._persist import picklable_state, unpickled_state
 from ._predict import PredictMixin
 from ._priors import (
     BIAS_INIT_OPTIONS,
@@ -153,9 +154,11 @@ class WeightedKerasClassifier(PredictMixin, RoutedParamsMixin, ClassifierMixin,
         name (0.001 for ``"adam"``, 0.01 for ``"sgd"``), the instance's for an
         instance (``SGD(learning_rate=0.15)`` trains at 0.15). A float
         overrides either.
-    metrics : list of str or keras.metrics.Metric, default=None
+    metrics : list of str, keras.metrics.Metric or callable, default=None
         Keras metrics computed on the training batches each epoch and recorded
-        in ``history_`` under their names (e.g. ``["accuracy"]``).
+        in ``history_`` under their names (e.g. ``["accuracy"]``); a shorthand
+        under Keras' full name (``"mae"`` as ``"mean_absolute_error"``, ``"acc"``
+        as ``"accuracy"``). Metric objects are copied for each fit.
     batch_size : int or "auto", default="auto"
         Rows per gradient step; ``"auto"`` is ``min(200, n_samples)``.
     epochs : int, default=200
@@ -608,6 +611,8 @@ class WeightedKerasClassifier(PredictMixin, RoutedParamsMixin, ClassifierMixin,
                 network, *train, n_outputs=self._n_outputs(), epochs=epochs,
                 seed=seed, batch_size=self.batch_size,
                 callbacks=self.callbacks, verbose=self.verbose, stopping=stopping)
+            names = metric_history_names(self.metrics)  # "mae" as Keras' full name
+            history = {names.get(key, key): values for key, values in history.items()}
             if running:
                 previous = getattr(self, "history_", {"loss": []})
                 history_ = {name: list(values) for name, values in previous.items()}
@@ -638,14 +643,23 @@ class WeightedKerasClassifier(PredictMixin, RoutedParamsMixin, ClassifierMixin,
     def __getstate__(self):
         state = dict(super().__getstate__())  # may be self.__dict__ itself
         state.pop("_fitted", None)  # holds a closure: rebuilt from model_ on load
-        if "model_" in state:  # with the custom classes it needs to load
-            state["model_"] = PicklableNetwork(state["model_"])
-        return state
+        # The network and Keras parameters, with the custom classes they need.
+        return picklable_state(state)
 
     def __setstate__(self, state):
-        state = dict(state)
-        if isinstance(state.get("model_"), PicklableNetwork):
-            state["model_"] = state["model_"].model
+        state = unpickled_state(state)
         super().__setstate__(state)
         if "model_" in state:
             self._fitted = FittedState.of(self, make_forward(self.model_))
+
+    def save(self, path):
+        """Save the estimator to one file without pickle; see :func:`skweight.save`.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file to write; :func:`skweight.load` reads it back.
+        """
+        from ._saving import save
+
+        save(self, path)
