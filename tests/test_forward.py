@@ -168,3 +168,20 @@ def test_predict_follows_weights_set_on_the_model(builder, shape):
     expected = clf.model_.predict(X, verbose=0)[:, 0]
     np.testing.assert_allclose(clf.predict_proba(X)[:, 1], expected, rtol=1e-5,
                                atol=1e-6)
+
+
+def test_dense_stack_in_blocks_equals_rows_and_keras():
+    """Check that the NumPy pass over many rows, which runs in blocks of rows,
+    gives each row the result it gets alone and Keras' own result."""
+    model = keras.Sequential([keras.Input((20,)), keras.layers.Dense(64, "relu"),
+                              keras.layers.Dense(64, "relu"),
+                              keras.layers.Dense(1, "sigmoid")])
+    forward = make_forward(model)
+    X = np.random.default_rng(0).normal(size=(1000, 20)).astype(np.float32)
+    assert forward.block_rows < len(X)
+    outputs = forward(X)
+    rows = np.concatenate([forward(X[i : i + 1]) for i in (0, 127, 128, 999)])
+    np.testing.assert_allclose(outputs[[0, 127, 128, 999]], rows, rtol=1e-12)
+    expected = keras.ops.convert_to_numpy(model(X, training=False))
+    np.testing.assert_allclose(outputs, expected, rtol=1e-5, atol=1e-6)
+    assert outputs.dtype == np.float64 and outputs.shape == (1000, 1)
