@@ -365,25 +365,41 @@ def default_skweight(epochs, seconds=None):
         random_state=0, callbacks=None if seconds is None else EpochClock(seconds))
 
 
-def default_mlp(epochs, seconds=None):
+def default_mlp(epochs):
     return MLPClassifier(HIDDEN, max_iter=epochs, tol=0, n_iter_no_change=epochs + 1,
                          random_state=0)
 
 
 class MLPEpochs:
-    """MLPClassifier's epochs one ``partial_fit`` each (one pass with Adam), clocked."""
+    """MLPClassifier's epochs one ``partial_fit`` each (one pass with Adam), clocked;
+    ``threads=1`` limits BLAS to the calling thread."""
 
-    def __init__(self, epochs, seconds):
+    def __init__(self, epochs, seconds, threads=None):
         self.epochs = epochs
         self.seconds = seconds
+        self.threads = threads
 
     def fit(self, X, y):
+        from threadpoolctl import threadpool_limits
+
         mlp = MLPClassifier(HIDDEN, random_state=0)
-        for _ in range(self.epochs):
-            start = time.perf_counter()
-            mlp.partial_fit(X, y, classes=[0, 1])
-            self.seconds.append(time.perf_counter() - start)
+        with threadpool_limits(self.threads, user_api="blas"):
+            for _ in range(self.epochs):
+                start = time.perf_counter()
+                mlp.partial_fit(X, y, classes=[0, 1])
+                self.seconds.append(time.perf_counter() - start)
         return self
+
+
+def one_blas_thread(function):
+    """``function`` run with BLAS limited to the calling thread."""
+    from threadpoolctl import threadpool_limits
+
+    def run():
+        with threadpool_limits(1, user_api="blas"):
+            return function()
+
+    return run
 
 
 class FloorKeras:
@@ -421,7 +437,9 @@ def bench_default_network(repeats, rounds=3, epochs=6):
 
     Time per epoch: the median of the epochs after the first (which traces the
     training function) of ``repeats`` interleaved fits, clocked by Keras' epoch
-    hooks, and for MLPClassifier one ``partial_fit`` per epoch.
+    hooks, and for MLPClassifier one ``partial_fit`` per epoch. "MLP, 1 thread":
+    MLPClassifier with BLAS on the calling thread, which on a busy machine is
+    faster than waking BLAS' threads.
     """
     X, y = default_data()
     skweight = default_skweight(5).fit(X, y)
@@ -431,6 +449,7 @@ def bench_default_network(repeats, rounds=3, epochs=6):
         "Keras, arrays": FloorKeras,
         "Keras, pipeline": lambda epochs, seconds: FloorKeras(epochs, seconds, True),
         "MLPClassifier": MLPEpochs,
+        "MLP, 1 thread": lambda epochs, seconds: MLPEpochs(epochs, seconds, 1),
     }
     for make in makers.values():  # one fit each before timing
         make(1, []).fit(X[:1000], y[:1000])
@@ -442,6 +461,7 @@ def bench_default_network(repeats, rounds=3, epochs=6):
             tasks = {name: (lambda est=est, rows=rows, calls=calls:
                             [est.predict_proba(rows) for _ in range(calls)])
                      for name, est in (("skweight", skweight), ("MLPClassifier", mlp))}
+            tasks["MLP, 1 thread"] = one_blas_thread(tasks["MLPClassifier"])
             medians = interleaved(tasks, repeats)
             results = {name: 1000 * value / calls for name, value in medians.items()}
             print_table(f"predict_proba, {len(rows)} row(s) (median ms per call)",
