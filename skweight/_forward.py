@@ -5,8 +5,9 @@ compiled call, traced a bounded number of times, for any other model.
 compiled predict function retraces, which TensorFlow reports as "retracing" once
 a few estimators have been fitted in one process. For the common case, a
 ``Sequential`` or functional chain of ``Dense``, ``Dropout`` and ``Activation``
-layers, skweight runs the forward pass itself in NumPy (float64, microseconds for
-a row). Any other architecture (convolutions, recurrent layers, text layers,
+layers, skweight runs the forward pass itself in NumPy (float64, on the weights
+the variables hold at each call, in cache-sized blocks of rows). Any other
+architecture (convolutions, recurrent layers, text layers,
 several inputs) runs through :func:`compiled_forward`.
 """
 
