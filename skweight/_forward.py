@@ -7,8 +7,8 @@ a few estimators have been fitted in one process. For the common case, a
 ``Sequential`` or functional chain of ``Dense``, ``Dropout`` and ``Activation``
 layers, skweight runs the forward pass itself in NumPy (float64, on the weights
 the variables hold at each call, in cache-sized blocks of rows). Any other
-architecture (convolutions, recurrent layers, text layers,
-several inputs) runs through :func:`compiled_forward`.
+architecture (convolutions, recurrent layers, text layers, several inputs) runs
+through :func:`compiled_forward`.
 """
 
 import math
