@@ -14,6 +14,8 @@ from sklearn.utils.validation import check_is_fitted
 from sklearn_compat.base import _fit_context
 
 from ._atomic import atomic_fit
+from ._calibrated import CalibratedProbaMixin
+from ._calibration import CALIBRATION_METHODS
 from ._checks import (
     check_callbacks,
     check_layer_sizes,
@@ -47,7 +49,6 @@ from ._model import instantiate_model, set_output_bias
 from ._persist import PicklableNetwork
 from ._priors import (
     BIAS_INIT_OPTIONS,
-    correct_proba,
     resolve_bias_init,
     weighted_priors,
 )
@@ -77,7 +78,7 @@ from ._weights import (
 )
 
 
-class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
+class WeightedKerasClassifier(CalibratedProbaMixin, ClassifierMixin, BaseEstimator):
     """A Keras neural-network classifier for imbalanced classes.
 
     Three independent knobs, each explicit:
@@ -303,6 +304,9 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         "warm_start": ["boolean"],
         "verbose": ["verbose"],
         "random_state": ["random_state"],
+        "calibration": [StrOptions(set(CALIBRATION_METHODS)), None],
+        "calibration_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "deployment_priors": [dict, "array-like", None],
     }
 
     def __init__(
@@ -332,6 +336,9 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         warm_start=False,
         verbose=0,
         random_state=None,
+        calibration=None,
+        calibration_fraction=0.2,
+        deployment_priors=None,
     ):
         self.model = model
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -357,6 +364,9 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         self.warm_start = warm_start
         self.verbose = verbose
         self.random_state = random_state
+        self.calibration = calibration
+        self.calibration_fraction = calibration_fraction
+        self.deployment_priors = deployment_priors
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -428,6 +438,9 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
             validation = None
             if self.early_stopping:
                 train, validation = self._split(*train, sample_weight, seed)
+            held_out = validation  # calibration rows (see the calibration docs)
+            if self.calibration is not None and validation is None:
+                train, held_out = self._calibration_holdout(train, sample_weight, seed)
             n_rows = n_samples(train[0])
             if warm:
                 self._train(self.model_, train, validation, seed, self.model_.loss)
@@ -439,6 +452,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
                     self._train(trainer, train, validation, seed, loss_fn)
         self._check_trained(X)
         self._forward = make_forward(self.model_)
+        self._fit_calibration(held_out)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -490,6 +504,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         self.n_iter_ += 1
         self._check_trained(X)
         self._forward = make_forward(self.model_)
+        self._drop_calibration()
         return self
 
     def _prepare(self, X, y, sample_weight, *, classes=None, first_call=None,
@@ -895,10 +910,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
             Columns in the order of ``classes_``.
         """
-        weighted = self.predict_weighted_proba(X)
-        if np.all(self._output_factors == self._output_factors[0]):
-            return weighted
-        return correct_proba(weighted, self._output_factors)
+        return self._shift(self._proba_before_shift(X))
 
     def predict_log_proba(self, X):
         """Log of :meth:`predict_proba`.
@@ -950,8 +962,12 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         if self.cost_matrix_ is not None or cost_matrix is not None:
             proba = self.predict_proba(X)
             return decision_scores(proba, self._decision_costs(cost_matrix, len(proba)))
-        with np.errstate(divide="ignore"):
-            log_proba = np.log(self.predict_weighted_proba(X))
+        self._refuse_sklearn_temperature()
+        if self._plain():
+            with np.errstate(divide="ignore"):
+                log_proba = np.log(self.predict_weighted_proba(X))
+        else:
+            log_proba = self._rule_log_scores(X)
         if log_proba.shape[1] == 2:
             return log_proba[:, 1] - log_proba[:, 0]
         return log_proba
@@ -984,8 +1000,10 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
             indices = bayes_predict_indices(
                 proba, self._decision_costs(cost_matrix, len(proba))
             )
-        else:
+        elif self._plain():
             indices = np.argmax(self.predict_weighted_proba(X), axis=1)
+        else:
+            indices = np.argmax(self._rule_log_scores(X), axis=1)
         return self.classes_[indices]
 
     def score(self, X, y, sample_weight=None):

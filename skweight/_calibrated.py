@@ -1,0 +1,162 @@
+"""The probabilities the Keras estimator returns, step by step (DESIGN §3, §8, §9).
+
+    network output p_w(c|x)
+      -> prior correction    p(c|x) ∝ p_w(c|x) / w_c            (_priors.py)
+      -> calibration         q(c|x) = calibrator_(p)(c|x)        (_calibration.py)
+      -> deployment priors   q'(c|x) ∝ q(c|x) π'_c / π_c        (_prior_shift.py)
+
+``predict_proba`` is the last line. The default decision (no cost matrix) is the
+Bayes rule with the costs the class weights imply, ``argmax_c w_c q'(c|x)``; with
+``calibration=None`` and no deployment priors that is the argmax of ``p_w``, the
+label the weighted network prefers.
+
+:class:`CalibratedProbaMixin` holds these steps for
+:class:`~skweight.WeightedKerasClassifier`: where the calibration rows come from,
+fitting the map, and the probabilities and scores at prediction.
+"""
+
+import sys
+
+import numpy as np
+
+from ._calibration import calibration_split, fit_calibrator
+from ._deployment import DeploymentPriorsMixin
+from ._forward import predict_in_batches
+from ._inputs import take_rows
+from ._prior_shift import soft_confusion
+from ._priors import correct_proba
+from ._training import check_probabilities, outputs_to_proba
+
+_SKLEARN_CALIBRATION = "sklearn.calibration"
+
+
+def _sklearn_calibration_method():
+    """The ``method`` of scikit-learn's CalibratedClassifierCV calling us, if any.
+
+    CalibratedClassifierCV calls ``decision_function`` without saying what it
+    will fit on the scores; its frames on the call stack do.
+    """
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_globals.get("__name__") == _SKLEARN_CALIBRATION:
+            method = frame.f_locals.get("method")
+            if method is None:
+                method = getattr(frame.f_locals.get("self"), "method", None)
+            if isinstance(method, str):
+                return method
+        frame = frame.f_back
+    return None
+
+
+class CalibratedProbaMixin(DeploymentPriorsMixin):
+    """Calibration rows, the calibration map and the probabilities of each step."""
+
+    # ------------------------------------------------------------------ fit
+
+    def _calibration_holdout(self, train, sample_weight, seed):
+        """Split ``train`` = (X, y_encoded, row_weight) for ``calibration``.
+
+        Returns the rows to train on and the held-out rows
+        ``(X, y_encoded, row_weight, sample_weight)``; the network does not see
+        the latter.
+        """
+        X, y_encoded, row_weight = train
+        fit_rows, held_out = calibration_split(y_encoded, self.classes_,
+                                               self.calibration_fraction, seed)
+        return (
+            (take_rows(X, fit_rows), y_encoded[fit_rows], row_weight[fit_rows]),
+            (take_rows(X, held_out), y_encoded[held_out], row_weight[held_out],
+             sample_weight[held_out]),
+        )
+
+    def _fit_calibration(self, held_out):
+        """Fit ``calibrator_`` on held-out rows (None: no calibration).
+
+        Also keeps the soft confusion matrix of the calibrated probabilities on
+        those rows, which ``adapt_priors(method="bbse")`` needs.
+        """
+        self._forget_adapted_priors()
+        if self.calibration is None or held_out is None:
+            self.calibrator_ = None
+            self.calibration_confusion_ = None
+            return
+        X, y_encoded, _, sample_weight = held_out
+        corrected = self._corrected_from_inputs(X)
+        calibrator = fit_calibrator(self.calibration, corrected, y_encoded,
+                                    sample_weight)
+        calibrated = calibrator.transform(corrected)
+        check_probabilities(calibrated)
+        self.calibrator_ = calibrator
+        self.calibration_confusion_ = soft_confusion(calibrated, y_encoded,
+                                                     sample_weight)
+
+    def _drop_calibration(self):
+        """partial_fit changes the network: a map fitted on the old one is wrong."""
+        self.calibrator_ = None
+        self.calibration_confusion_ = None
+
+    # -------------------------------------------------------------- predict
+
+    def _corrected_from_inputs(self, X):
+        """Prior-corrected probabilities of validated inputs ``X``."""
+        outputs = predict_in_batches(self._forward, X, self.model_.outputs[0].shape[-1])
+        check_probabilities(outputs)
+        weighted = outputs_to_proba(outputs)
+        if np.all(self._output_factors == self._output_factors[0]):
+            return weighted
+        return correct_proba(weighted, self._output_factors)
+
+    def _calibrated(self, corrected):
+        calibrator = getattr(self, "calibrator_", None)
+        return corrected if calibrator is None else calibrator.transform(corrected)
+
+    def _proba_before_shift(self, X):
+        """Calibrated probabilities under the training priors (``X`` checked)."""
+        return self._calibrated(
+            self._corrected_from_inputs(self._validated_features(X)))
+
+    def _training_priors(self):
+        return self.priors_
+
+    def _heldout_confusion(self):
+        confusion = getattr(self, "calibration_confusion_", None)
+        if confusion is None:
+            return (
+                "the predictions of held-out rows, which fit keeps when it "
+                "calibrates; pass calibration='temperature' or 'isotonic' and refit"
+            )
+        return confusion
+
+    def _plain(self):
+        """No calibration map and no deployment priors: the network's own rule."""
+        return (getattr(self, "calibrator_", None) is None
+                and self._deployment_priors() is None)
+
+    def _rule_log_scores(self, X):
+        """``log(w_c q'(c|x))``, whose argmax is the default decision."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X)) + np.log(self._output_factors)
+
+    def _refuse_sklearn_temperature(self):
+        """Raise when sklearn's temperature scaling would get shifted scores.
+
+        Without a cost matrix ``decision_function`` is ``log(w_c q(c|x))``:
+        it agrees with ``predict``, the rule the class weights imply, so its zero
+        (two classes) is not where ``q = 1/2``. Platt scaling (``"sigmoid"``) and
+        isotonic regression absorb the shift ``log(w_1 / w_0)``; a temperature
+        alone cannot, and would silently make the probabilities worse.
+        """
+        factors = self._output_factors
+        if np.allclose(factors, factors[0]):
+            return
+        if _sklearn_calibration_method() == "temperature":
+            raise ValueError(
+                "CalibratedClassifierCV(method='temperature') scales "
+                "decision_function, which for this estimator is the log-odds of "
+                "the class-weighted rule (shifted by log(w_c), class_weight_="
+                f"{self.class_weight_!r}); a temperature cannot undo that shift and "
+                "would make the probabilities worse. Use the estimator's own "
+                "calibration='temperature' (fitted on the prior-corrected "
+                "probabilities), or CalibratedClassifierCV(method='sigmoid') or "
+                "'isotonic', which absorb the shift."
+            )
