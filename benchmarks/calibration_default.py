@@ -87,12 +87,14 @@ def main():
                              labels=classes), brier, cost_ratio, seconds))
                 print(*rows[-1], sep="\t", file=sys.stderr, flush=True)
     print(f"Mean over seeds {SEEDS}; wins = seeds where the setting beats None "
-          "(log loss / cost).\n")
+          "with the same early stopping (log loss / cost).\n")
     print("| problem | calibration | log loss | Brier | cost / constant | wins |")
     print("|---|---|---|---|---|---|")
     for name in dict.fromkeys(r[0] for r in rows):
-        base = np.array([r[3:] for r in rows if r[0] == name and r[2] == "None"])
         for setting in SETTINGS:
+            reference = ("None, early stopping" if "early" in setting else "None")
+            base = np.array([r[3:] for r in rows
+                             if r[0] == name and r[2] == reference])
             sel = np.array([r[3:] for r in rows if r[0] == name and r[2] == setting])
             mean = sel.mean(axis=0)
             wins = (f"{(sel[:, 0] < base[:, 0]).sum()} / "

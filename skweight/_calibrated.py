@@ -53,6 +53,17 @@ class CalibratedProbaMixin(DeploymentPriorsMixin):
 
     # ------------------------------------------------------------------ fit
 
+    def _calibration_method(self):
+        """``calibration`` with ``"auto"`` resolved.
+
+        ``"auto"`` calibrates (``"temperature"``) only where rows are held out
+        anyway, the early-stopping split, so calibration never takes rows from
+        training (see ``benchmarks/calibration_default.py``).
+        """
+        if self.calibration == "auto":
+            return "temperature" if self.early_stopping else None
+        return self.calibration
+
     def _calibration_holdout(self, train, sample_weight, seed):
         """Split ``train`` = (X, y_encoded, row_weight) for ``calibration``.
 
@@ -76,13 +87,14 @@ class CalibratedProbaMixin(DeploymentPriorsMixin):
         those rows, which ``adapt_priors(method="bbse")`` needs.
         """
         self._forget_adapted_priors()
-        if self.calibration is None or held_out is None:
+        method = self._calibration_method()
+        if method is None or held_out is None:
             self.calibrator_ = None
             self.calibration_confusion_ = None
             return
         X, y_encoded, _, sample_weight = held_out
         corrected = self._corrected_from_inputs(X)
-        calibrator = fit_calibrator(self.calibration, corrected, y_encoded,
+        calibrator = fit_calibrator(method, corrected, y_encoded,
                                     sample_weight)
         calibrated = calibrator.transform(corrected)
         check_probabilities(calibrated)
@@ -123,7 +135,8 @@ class CalibratedProbaMixin(DeploymentPriorsMixin):
         if confusion is None:
             return (
                 "the predictions of held-out rows, which fit keeps when it "
-                "calibrates; pass calibration='temperature' or 'isotonic' and refit"
+                "calibrates; pass calibration='temperature' or 'isotonic' (or "
+                "early_stopping=True with calibration='auto') and refit"
             )
         return confusion
 

@@ -201,6 +201,32 @@ class WeightedKerasClassifier(CalibratedProbaMixin, ClassifierMixin, BaseEstimat
         NumPy's or PyTorch's global generator, which a seeded fit sets and then
         restores, so seeded fits running at once in threads of one process do not
         repeat exactly there (in processes, joblib's default, they do).
+    calibration : {"auto", "temperature", "isotonic"} or None, default="auto"
+        A map fitted after training on the prior-corrected probabilities of rows
+        the network did not train on (see "Calibration" below), used by
+        ``predict_proba``, the Bayes rule and every decision.
+        ``"temperature"``: a temperature and a bias on the corrected logits,
+        ``softmax(log p / T + b)`` (Guo et al. 2017), which for two classes is
+        Platt scaling of the corrected log-odds. ``"isotonic"``: isotonic
+        regression of each class's probability, renormalised (it needs many
+        calibration rows and may give probabilities of exactly 0 or 1).
+        ``"auto"``: ``"temperature"`` with ``early_stopping=True`` (on its
+        validation split, so no training row is given up), None otherwise.
+        None: no calibration.
+    calibration_fraction : float, default=0.2
+        Share of the training rows held out, stratified, to fit ``calibration``
+        when there is no early-stopping split (``early_stopping=False`` and
+        ``calibration`` "temperature" or "isotonic"); the network trains on the
+        rest. Ignored with early stopping, whose split is used.
+    deployment_priors : dict, array-like of shape (n_classes,) or None, \
+            default=None
+        The class priors where the model is used, when they differ from the
+        training priors: a dict keyed by every label, or one value per class in
+        the order of ``classes_``, summing to 1 (not renormalised). Probabilities
+        become ``p'(c|x) ∝ p(c|x) π'_c / π_c`` (Saerens et al. 2002), after
+        calibration; every decision uses them. Read at each prediction, so
+        ``set_params(deployment_priors=...)`` applies without refitting. To
+        estimate them from unlabelled rows, see :meth:`adapt_priors`.
 
     Attributes
     ----------
@@ -229,9 +255,41 @@ class WeightedKerasClassifier(CalibratedProbaMixin, ClassifierMixin, BaseEstimat
         feature count (as scikit-learn's convention is for 2-D input only).
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names, when X has string column names.
+    calibrator_ : TemperatureCalibrator, IsotonicCalibrator or None
+        The fitted calibration map (None without calibration, and after
+        :meth:`partial_fit`). A temperature map has ``temperature_`` and
+        ``bias_``.
+    calibration_confusion_ : ndarray of shape (n_classes, n_classes) or None
+        The soft confusion matrix ``C[i, j] = mean p(i|x) [y = j]`` of the
+        calibrated probabilities on the calibration rows; what
+        ``adapt_priors(method="bbse")`` solves with.
+    deployment_priors_ : ndarray of shape (n_classes,)
+        Set by :meth:`adapt_priors`: the estimated deployment priors, used when
+        the ``deployment_priors`` parameter is None. A new fit removes it.
+    priors_n_iter_ : int
+        Set by :meth:`adapt_priors`: EM iterations (0 for BBSE).
+    priors_converged_ : bool
+        Set by :meth:`adapt_priors`: whether EM converged (if not, it warned and
+        ``deployment_priors_`` are the training priors).
 
     Notes
     -----
+    **Calibration.** Prior correction is exact only for a network that learned
+    the weighted posterior; with early stopping and finite capacity it is off.
+    With ``calibration``, ``fit`` trains the network, then fits the map on held-out
+    rows: the early-stopping validation split when ``early_stopping=True``,
+    otherwise a stratified ``calibration_fraction`` of the rows that the network
+    does not train on. The map is refitted only by :meth:`fit` (``warm_start``
+    included); :meth:`partial_fit` changes the network, so it drops the map
+    (``calibrator_`` becomes None) rather than keep one fitted on another network.
+    ``predict`` without a cost matrix is the Bayes rule with the costs the class
+    weights imply on the final probabilities, ``argmax_c w_c p'(c|x)``, and
+    ``decision_function`` is ``log(w_c p'(c|x))`` (binary: its log-odds), which
+    agree. With :class:`~sklearn.calibration.CalibratedClassifierCV`, methods
+    "sigmoid" and "isotonic" absorb the ``log(w_1 / w_0)`` shift of these scores;
+    "temperature" cannot, so it is refused for a class-weighted estimator: use
+    ``calibration="temperature"``.
+
     A fit is atomic: it ends with finite weights and probability outputs, or
     raises (``FloatingPointError`` on divergence) leaving the fitted state as it
     was before the call, also on ``KeyboardInterrupt``. One object is fitted by
@@ -260,6 +318,8 @@ class WeightedKerasClassifier(CalibratedProbaMixin, ClassifierMixin, BaseEstimat
     * Saerens, M., Latinne, P. & Decaestecker, C. (2002). Adjusting the outputs of
       a classifier to new a priori probabilities. Neural Computation 14(1).
     * Elkan, C. (2001). The foundations of cost-sensitive learning. IJCAI.
+    * Guo, C., Pleiss, G., Sun, Y. & Weinberger, K. Q. (2017). On calibration of
+      modern neural networks. ICML.
 
     Examples
     --------
@@ -304,7 +364,7 @@ class WeightedKerasClassifier(CalibratedProbaMixin, ClassifierMixin, BaseEstimat
         "warm_start": ["boolean"],
         "verbose": ["verbose"],
         "random_state": ["random_state"],
-        "calibration": [StrOptions(set(CALIBRATION_METHODS)), None],
+        "calibration": [StrOptions({"auto", *CALIBRATION_METHODS}), None],
         "calibration_fraction": [Interval(Real, 0, 1, closed="neither")],
         "deployment_priors": [dict, "array-like", None],
     }
@@ -336,7 +396,7 @@ class WeightedKerasClassifier(CalibratedProbaMixin, ClassifierMixin, BaseEstimat
         warm_start=False,
         verbose=0,
         random_state=None,
-        calibration=None,
+        calibration="auto",
         calibration_fraction=0.2,
         deployment_priors=None,
     ):
@@ -438,8 +498,9 @@ class WeightedKerasClassifier(CalibratedProbaMixin, ClassifierMixin, BaseEstimat
             validation = None
             if self.early_stopping:
                 train, validation = self._split(*train, sample_weight, seed)
+            self._deployment_priors()  # validated before training
             held_out = validation  # calibration rows (see the calibration docs)
-            if self.calibration is not None and validation is None:
+            if self._calibration_method() is not None and validation is None:
                 train, held_out = self._calibration_holdout(train, sample_weight, seed)
             n_rows = n_samples(train[0])
             if warm:
@@ -896,7 +957,10 @@ class WeightedKerasClassifier(CalibratedProbaMixin, ClassifierMixin, BaseEstimat
         return outputs_to_proba(outputs)
 
     def predict_proba(self, X):
-        """Prior-corrected class probabilities, ``p(c|x) ∝ p_w(c|x) / w_c``.
+        """Class probabilities: prior-corrected, calibrated, at deployment priors.
+
+        ``p(c|x) ∝ p_w(c|x) / w_c``, then the ``calibration`` map, then the
+        shift to ``deployment_priors`` (or those :meth:`adapt_priors` set).
 
         Parameters
         ----------
@@ -939,10 +1003,12 @@ class WeightedKerasClassifier(CalibratedProbaMixin, ClassifierMixin, BaseEstimat
         """Scores that agree with :meth:`predict`.
 
         Binary: positive exactly when ``classes_[1]`` is predicted (the log-odds of
-        the weighted model, or with costs the expected cost of predicting
+        the weighted model, ``log(w_1 p'(1|x)) - log(w_0 p'(0|x))`` on the final
+        probabilities ``p'``, or with costs the expected cost of predicting
         ``classes_[0]`` minus that of ``classes_[1]``). Multiclass: one column per
-        class whose argmax is the prediction (the weighted log-probabilities, or
-        minus the expected costs).
+        class whose argmax is the prediction (the weighted log-probabilities
+        ``log(w_c p'(c|x))``, or minus the expected costs). Without calibration or
+        deployment priors these are the network's own log-probabilities.
 
         Parameters
         ----------

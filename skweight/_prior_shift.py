@@ -117,8 +117,8 @@ def check_priors(priors, classes, param_name="deployment_priors"):
         )
     if not np.isclose(array.sum(), 1.0, rtol=0.0, atol=1e-6):
         raise ValueError(
-            f"{param_name}={array.tolist()!r} sums to {array.sum()!r}, not 1; pass "
-            "priors that sum to 1 (they are not renormalised for you, since a sum "
+            f"{param_name}={array.tolist()!r} sums to {float(array.sum())!r}, not 1; "
+            "pass priors that sum to 1 (they are not renormalised for you, since a sum "
             "other than 1 is often a mistake)."
         )
     return array
