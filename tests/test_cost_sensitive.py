@@ -613,3 +613,24 @@ def test_non_finite_probabilities_never_become_labels(strategy):
         with pytest.raises(FloatingPointError, match="not finite"):
             broken.fit(X, y)
         assert not hasattr(broken, "estimator_")
+
+
+# ------------------------------------------ probabilities out of range, priors
+
+
+@pytest.mark.parametrize("proba", [(-0.2, 1.2), (0.3, 1.7)])
+def test_out_of_range_probabilities_are_rejected(proba):
+    """Check that a wrapped classifier's negative or > 1 "probabilities" are an
+    error naming the rows, never a decision."""
+    X = np.zeros((4, 2))
+    y = np.array([0, 1, 0, 1])
+    clf = CostSensitiveClassifier(ConstantProba(proba), cost_matrix=[[0, 1], [5, 0]])
+    clf.fit(X, y)
+    with pytest.raises(ValueError, match=r"outside \[0, 1\].*row 0"):
+        clf.predict(X)
+    with pytest.raises(ValueError, match=r"outside \[0, 1\]"):
+        clf.predict_proba(X)
+    tuned = CostSensitiveClassifier(ConstantProba(proba), cost_matrix=[[0, 1], [5, 0]],
+                                    strategy="tuned", cv=2)
+    with pytest.raises(ValueError, match=r"outside \[0, 1\]"):
+        tuned.fit(X, y)
