@@ -51,10 +51,15 @@ class DeploymentPriorsMixin:
       as a string, for ``method="bbse"``.
     """
 
-    def _deployment_priors(self):
-        """The priors in use at prediction (see the module docstring), or None."""
+    def _deployment_priors(self, classes=None):
+        """The priors in use at prediction (see the module docstring), or None.
+
+        ``classes`` defaults to ``classes_`` (given in ``fit``, to validate the
+        parameter before training).
+        """
         if self.deployment_priors is not None:
-            return check_priors(self.deployment_priors, self.classes_)
+            return check_priors(self.deployment_priors,
+                                self.classes_ if classes is None else classes)
         return getattr(self, "deployment_priors_", None)
 
     def _shift(self, proba):
