@@ -28,7 +28,7 @@ from sklearn_compat.utils.metadata_routing import _raise_for_params
 from ._cost_matrix import check_cost_matrix, label_indices
 from ._costs import check_proba, decision_scores, predict_indices_from_scores
 from ._cross_fit import (
-    check_row_costs_used,
+    check_fit_costs,
     check_sample_weight_non_negative,
     fit_classes,
     make_splits,
@@ -343,25 +343,8 @@ class CostSensitiveClassifier(DeploymentPriorsMixin, ClassifierMixin,
             None if self.cost_matrix is None
             else check_cost_matrix(self.cost_matrix, classes)
         )
-        if row_costs is not None:
-            row_costs = check_cost_matrix(
-                row_costs, classes, n_samples=len(y), param_name="cost_matrix"
-            )
-            if row_costs.ndim != 3:
-                raise ValueError(
-                    "cost_matrix passed to fit gives each row its own costs and must "
-                    f"have shape (n_samples, {len(classes)}, {len(classes)}); got "
-                    f"shape {row_costs.shape}. Pass a single matrix as the "
-                    "cost_matrix parameter of CostSensitiveClassifier instead."
-                )
-        if self.strategy == "tuned" and self.cost_matrix_ is None and row_costs is None:
-            raise ValueError(
-                "strategy='tuned' needs costs to tune on: set cost_matrix of "
-                "CostSensitiveClassifier, or pass per-row costs to fit "
-                "(fit(X, y, cost_matrix=...))."
-            )
-        if self.strategy == "bayes" and row_costs is not None:
-            check_row_costs_used(self.estimator)
+        row_costs = check_fit_costs(self.estimator, self.strategy, self.cost_matrix_,
+                                    row_costs, classes, len(y))
         weights = check_sample_weight_non_negative(sample_weight, X)
         estimator_params, split_params = route_params(
             self, prefit, sample_weight, row_costs, fit_params

@@ -22,7 +22,7 @@ from sklearn.utils.validation import (
 from sklearn_compat.utils._indexing import _safe_indexing
 from sklearn_compat.utils.metadata_routing import process_routing
 
-from ._cost_matrix import label_indices
+from ._cost_matrix import check_cost_matrix, label_indices
 from ._costs import check_proba
 from ._weights import reject_negative_weights
 
@@ -88,7 +88,48 @@ def fit_classes(estimator, y, prefit):
     return classes
 
 
-def check_row_costs_used(estimator):
+def check_fit_costs(estimator, strategy, cost_matrix, row_costs, classes, n_rows):
+    """Validate the per-row costs given to fit, and that the strategy has costs.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        The wrapped classifier (which may request the per-row costs).
+    strategy : {"bayes", "tuned"}
+    cost_matrix : ndarray of shape (n_classes, n_classes) or None
+        The validated ``cost_matrix`` parameter.
+    row_costs : array-like of shape (n_rows, n_classes, n_classes) or None
+        ``fit``'s ``cost_matrix``.
+    classes : ndarray of shape (n_classes,)
+    n_rows : int
+
+    Returns
+    -------
+    row_costs : ndarray of shape (n_rows, n_classes, n_classes) or None
+    """
+    if row_costs is not None:
+        row_costs = check_cost_matrix(
+            row_costs, classes, n_samples=n_rows, param_name="cost_matrix"
+        )
+        if row_costs.ndim != 3:
+            raise ValueError(
+                "cost_matrix passed to fit gives each row its own costs and must "
+                f"have shape (n_samples, {len(classes)}, {len(classes)}); got "
+                f"shape {row_costs.shape}. Pass a single matrix as the "
+                "cost_matrix parameter of CostSensitiveClassifier instead."
+            )
+    if strategy == "tuned" and cost_matrix is None and row_costs is None:
+        raise ValueError(
+            "strategy='tuned' needs costs to tune on: set cost_matrix of "
+            "CostSensitiveClassifier, or pass per-row costs to fit "
+            "(fit(X, y, cost_matrix=...))."
+        )
+    if strategy == "bayes" and row_costs is not None:
+        _check_row_costs_used(estimator)
+    return row_costs
+
+
+def _check_row_costs_used(estimator):
     """With the Bayes rule, fit's per-row costs serve only a requesting model."""
     routed = (
         get_config()["enable_metadata_routing"]
