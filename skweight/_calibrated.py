@@ -42,7 +42,7 @@ def _sklearn_calibration_method():
             method = frame.f_locals.get("method")
             if method is None:
                 method = getattr(frame.f_locals.get("self"), "method", None)
-            if isinstance(method, str):
+            if method in ("sigmoid", "isotonic", "temperature"):
                 return method
         frame = frame.f_back
     return None

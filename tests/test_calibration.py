@@ -179,7 +179,7 @@ def fitted(imbalanced):
 
 
 def test_calibration_improves_log_loss(imbalanced, fitted):
-    """Check that calibration lowers the test log loss on a seeded imbalanced problem."""
+    """Check that calibration lowers the test log loss on an imbalanced problem."""
     _, X_test, _, y_test = imbalanced
     plain = log_loss(y_test, fitted[None].predict_proba(X_test))
     calibrated = log_loss(y_test, fitted["temperature"].predict_proba(X_test))
@@ -326,7 +326,7 @@ def test_calibration_with_nd_input(binary_data):
     ],
 )
 def test_bad_calibration_parameters(binary_data, params, err_type, err_msg):
-    """Check that bad calibration settings are clear errors leaving the fit as it was."""
+    """Check that bad calibration settings are clear errors, the fit left as it was."""
     X, y = binary_data
     clf = WeightedKerasClassifier(**SMALL).fit(X, y)
     before = clf.predict_proba(X)

@@ -158,7 +158,7 @@ def test_deployment_priors_equal_to_training_priors_change_nothing(shifted_probl
 
 
 def test_known_deployment_priors_apply_without_refit(shifted_problem):
-    """Check that set_params(deployment_priors=...) shifts predict_proba and the rule."""
+    """Check that set_params(deployment_priors=...) shifts predict_proba and predict."""
     clf, _, _, X_deploy, _ = shifted_problem
     proba = clf.predict_proba(X_deploy)
     clf.set_params(deployment_priors=[0.6, 0.4])
