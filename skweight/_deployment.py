@@ -11,6 +11,7 @@
 3. otherwise the training priors: the probabilities are left as they are.
 """
 
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
@@ -124,6 +125,15 @@ class DeploymentPriorsMixin:
             )
         proba = self._proba_before_shift(X)
         training = self._training_priors()
+        if method == "em" and getattr(self, "calibrator_", False) is None:
+            warnings.warn(
+                "adapt_priors runs EM on probabilities that were not calibrated "
+                "(calibrator_ is None); EM needs calibrated probabilities and can "
+                "be far off without them. Fit with calibration='temperature' (or "
+                "early_stopping=True with calibration='auto').",
+                UserWarning,
+                stacklevel=2,
+            )
         if method == "em":
             estimate = em_priors(proba, training, tol=tol, max_iter=max_iter)
         else:

@@ -260,3 +260,12 @@ def test_em_warning_keeps_training_priors_on_the_estimator(binary_data):
     assert not clf.priors_converged_
     assert_allclose(clf.deployment_priors_, clf.priors_)
     assert_allclose(clf.predict_proba(X), proba)
+
+
+def test_em_on_uncalibrated_network_warns(binary_data):
+    """Check that EM on a network fitted without calibration warns that it needs it."""
+    X, y = binary_data
+    clf = WeightedKerasClassifier(calibration=None, **SMALL).fit(X, y)
+    with pytest.warns(UserWarning, match="not calibrated"):
+        clf.adapt_priors(X)
+    assert clf.deployment_priors_.shape == (2,)
