@@ -11,6 +11,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn_compat.base import _fit_context
 
 from ._atomic import atomic_fit
+from ._calibrated import CalibratedProbaMixin
+from ._calibration import CALIBRATION_METHODS, calibration_split
 from ._checks import (
     check_callbacks,
     check_layer_sizes,
@@ -59,7 +61,8 @@ from ._weights import (
 )
 
 
-class WeightedKerasClassifier(PredictMixin, RoutedParamsMixin, ClassifierMixin,
+class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
+                              RoutedParamsMixin, ClassifierMixin,
                               BaseEstimator):
     """A Keras neural-network classifier for imbalanced classes.
 
@@ -200,6 +203,32 @@ class WeightedKerasClassifier(PredictMixin, RoutedParamsMixin, ClassifierMixin,
         a seeded fit sets and then restores, so seeded fits running at once in
         threads of one process do not repeat exactly there (in processes,
         joblib's default, they do).
+    calibration : {"auto", "temperature", "isotonic"} or None, default="auto"
+        A map fitted after training on the prior-corrected probabilities of rows
+        the network did not train on (see "Calibration" below), used by
+        ``predict_proba``, the Bayes rule and every decision.
+        ``"temperature"``: a temperature and a bias on the corrected logits,
+        ``softmax(log p / T + b)`` (Guo et al. 2017), which for two classes is
+        Platt scaling of the corrected log-odds. ``"isotonic"``: isotonic
+        regression of each class's probability, renormalised (it needs many
+        calibration rows and may give probabilities of exactly 0 or 1).
+        ``"auto"``: ``"temperature"`` with ``early_stopping=True`` (on its
+        validation split, so no training row is given up), None otherwise.
+        None: no calibration.
+    calibration_fraction : float, default=0.2
+        Share of the training rows held out, stratified, to fit ``calibration``
+        when there is no early-stopping split (``early_stopping=False`` and
+        ``calibration`` "temperature" or "isotonic"); the network trains on the
+        rest. Ignored with early stopping, whose split is used.
+    deployment_priors : dict, array-like of shape (n_classes,) or None, \
+            default=None
+        The class priors where the model is used, when they differ from the
+        training priors: a dict keyed by every label, or one value per class in
+        the order of ``classes_``, summing to 1 (not renormalised). Probabilities
+        become ``p'(c|x) ∝ p(c|x) π'_c / π_c`` (Saerens et al. 2002), after
+        calibration; every decision uses them. Read at each prediction, so
+        ``set_params(deployment_priors=...)`` applies without refitting. To
+        estimate them from unlabelled rows, see :meth:`adapt_priors`.
 
     Attributes
     ----------
@@ -228,9 +257,41 @@ class WeightedKerasClassifier(PredictMixin, RoutedParamsMixin, ClassifierMixin,
         feature count (as scikit-learn's convention is for 2-D input only).
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names, when X has string column names.
+    calibrator_ : TemperatureCalibrator, IsotonicCalibrator or None
+        The fitted calibration map (None without calibration, and after
+        :meth:`partial_fit`). A temperature map has ``temperature`` and
+        ``bias``.
+    calibration_confusion_ : ndarray of shape (n_classes, n_classes) or None
+        The soft confusion matrix ``C[i, j] = mean p(i|x) [y = j]`` of the
+        calibrated probabilities on the calibration rows; what
+        ``adapt_priors(method="bbse")`` solves with.
+    deployment_priors_ : ndarray of shape (n_classes,)
+        Set by :meth:`adapt_priors`: the estimated deployment priors, used when
+        the ``deployment_priors`` parameter is None. A new fit removes it.
+    priors_n_iter_ : int
+        Set by :meth:`adapt_priors`: EM iterations (0 for BBSE).
+    priors_converged_ : bool
+        Set by :meth:`adapt_priors`: whether EM converged (if not, it warned and
+        ``deployment_priors_`` are the training priors).
 
     Notes
     -----
+    **Calibration.** Prior correction is exact only for a network that learned
+    the weighted posterior; with early stopping and finite capacity it is off.
+    With ``calibration``, ``fit`` trains the network, then fits the map on held-out
+    rows: the early-stopping validation split when ``early_stopping=True``,
+    otherwise a stratified ``calibration_fraction`` of the rows that the network
+    does not train on. The map is refitted only by :meth:`fit` (``warm_start``
+    included); :meth:`partial_fit` changes the network, so it drops the map
+    (``calibrator_`` becomes None) rather than keep one fitted on another network.
+    ``predict`` without a cost matrix is the Bayes rule with the costs the class
+    weights imply on the final probabilities, ``argmax_c w_c p'(c|x)``, and
+    ``decision_function`` is ``log(w_c p'(c|x))`` (binary: its log-odds), which
+    agree. With :class:`~sklearn.calibration.CalibratedClassifierCV`, methods
+    "sigmoid" and "isotonic" absorb the ``log(w_1 / w_0)`` shift of these scores;
+    "temperature" cannot, so it is refused for a class-weighted estimator: use
+    ``calibration="temperature"``.
+
     A fit is atomic: it ends with finite weights and probability outputs, or
     raises (``FloatingPointError`` on divergence) leaving the fitted state as it
     was before the call, also on ``KeyboardInterrupt``. One object is fitted by
@@ -263,6 +324,8 @@ class WeightedKerasClassifier(PredictMixin, RoutedParamsMixin, ClassifierMixin,
     * Saerens, M., Latinne, P. & Decaestecker, C. (2002). Adjusting the outputs of
       a classifier to new a priori probabilities. Neural Computation 14(1).
     * Elkan, C. (2001). The foundations of cost-sensitive learning. IJCAI.
+    * Guo, C., Pleiss, G., Sun, Y. & Weinberger, K. Q. (2017). On calibration of
+      modern neural networks. ICML.
 
     Examples
     --------
@@ -308,6 +371,9 @@ class WeightedKerasClassifier(PredictMixin, RoutedParamsMixin, ClassifierMixin,
         "warm_start": ["boolean"],
         "verbose": ["verbose"],
         "random_state": ["random_state"],
+        "calibration": [StrOptions({"auto", *CALIBRATION_METHODS}), None],
+        "calibration_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "deployment_priors": [dict, "array-like", None],
     }
 
     def __init__(
@@ -338,6 +404,9 @@ class WeightedKerasClassifier(PredictMixin, RoutedParamsMixin, ClassifierMixin,
         warm_start=False,
         verbose=0,
         random_state=None,
+        calibration="auto",
+        calibration_fraction=0.2,
+        deployment_priors=None,
         **routed,
     ):
         self.model = model
@@ -365,6 +434,9 @@ class WeightedKerasClassifier(PredictMixin, RoutedParamsMixin, ClassifierMixin,
         self.warm_start = warm_start
         self.verbose = verbose
         self.random_state = random_state
+        self.calibration = calibration
+        self.calibration_fraction = calibration_fraction
+        self.deployment_priors = deployment_priors
         if routed:  # model__x and optimizer__x, kept in new *_params dicts
             self._store_routed(routed)
 
@@ -434,6 +506,7 @@ class WeightedKerasClassifier(PredictMixin, RoutedParamsMixin, ClassifierMixin,
                 f"{self.classes_.tolist()!r}; pass warm_start=False to start anew."
             )
         y_encoded = np.searchsorted(classes, y)
+        self._deployment_priors(classes)  # validated before training
         seed = integer_seed(self.random_state)
         with seeded(seed):
             if warm:  # train on, with the optimizer state of the last fit
@@ -444,6 +517,9 @@ class WeightedKerasClassifier(PredictMixin, RoutedParamsMixin, ClassifierMixin,
             if self.early_stopping:
                 rows = validation_rows(y_encoded, classes, self.validation_fraction,
                                        seed)
+            elif self._calibration_method() is not None:  # see "Calibration"
+                rows = calibration_split(y_encoded, classes,
+                                         self.calibration_fraction, seed)
             new_network = None
             if not warm:
                 n_rows = len(rows[0]) if rows is not None else len(y_encoded)
@@ -457,10 +533,13 @@ class WeightedKerasClassifier(PredictMixin, RoutedParamsMixin, ClassifierMixin,
             train, validation = (X, y_encoded, row_weight), None
             if rows is not None:
                 train, validation = split_rows(*train, sample_weight, rows)
+            held_out = validation  # the calibration rows, if any
+            if not self.early_stopping:
+                validation = None
             self._train(train, validation, seed, epochs=self.epochs,
                         patience=self.n_iter_no_change, running=False,
                         new_network=new_network)
-        return self._finish(X)
+        return self._finish(X, held_out)
 
     @_fit_context(prefer_skip_nested_validation=True)
     @atomic_fit
@@ -508,7 +587,7 @@ class WeightedKerasClassifier(PredictMixin, RoutedParamsMixin, ClassifierMixin,
                                                 running=True)
             self._train((X, y_encoded, row_weight), None, seed, epochs=1,
                         patience=None, running=True)
-        return self._finish(X)
+        return self._finish(X, fitting=False)
 
     def _validate_fit_data(self, X, y, *, new_input):
         """Check the parameters and validate (X, y); a new input spec if asked.
@@ -629,14 +708,20 @@ class WeightedKerasClassifier(PredictMixin, RoutedParamsMixin, ClassifierMixin,
                 self.best_epoch_ = (early_stopping.best_epoch + 1
                                     if validation is not None else None)
 
-    def _finish(self, X):
+    def _finish(self, X, held_out=None, *, fitting=True):
         """Check the trained network and make the new fitted state predict's.
 
         The one place where a trained network becomes fitted state: everything
         predict reads is gathered in one :class:`~skweight._fitted.FittedState`
-        and stored in one step (see :mod:`skweight._fitted`).
+        and stored in one step (see :mod:`skweight._fitted`). A fit first fits
+        the calibration map on ``held_out``; ``partial_fit`` (``fitting=False``)
+        drops it (see "Calibration" in the class docstring).
         """
         forward = checked_forward(self.model_, X, self.n_iter_)
+        if fitting:
+            self._fit_calibration(held_out, forward)
+        else:
+            self._drop_calibration()
         self._fitted = FittedState.of(self, forward)
         return self
 

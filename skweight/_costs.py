@@ -62,6 +62,44 @@ def check_finite_proba(proba, source="the estimator's predict_proba"):
     return proba
 
 
+def check_proba(proba, source="the estimator's predict_proba"):
+    """``proba`` as a float array of probabilities, or an error naming a bad row.
+
+    Finite (:func:`check_finite_proba`) and within [0, 1] (to 1e-6, for float32
+    rounding): a negative or > 1 "probability" would make the expected costs, and
+    so the decision, meaningless.
+
+    Parameters
+    ----------
+    proba : array-like of shape (n_samples, n_classes)
+        Class probabilities.
+    source : str, default="the estimator's predict_proba"
+        What produced them, for the message.
+
+    Returns
+    -------
+    proba : ndarray of shape (n_samples, n_classes)
+
+    Raises
+    ------
+    FloatingPointError
+        If any row holds a NaN or an infinite value.
+    ValueError
+        If any value is below 0 or above 1.
+    """
+    proba = check_finite_proba(proba, source)
+    outside = ((proba < -1e-6) | (proba > 1 + 1e-6)).any(axis=1)
+    if outside.any():
+        rows = np.flatnonzero(outside)
+        raise ValueError(
+            f"{source} gives values outside [0, 1] for {len(rows)} of {len(proba)} "
+            f"rows (first: row {rows[0]}, {proba[rows[0]].tolist()!r}); these are "
+            "not probabilities, so no cost-based label is given. Wrap a classifier "
+            "whose predict_proba returns probabilities (or calibrate its scores)."
+        )
+    return proba
+
+
 def expected_costs(proba, cost_matrix):
     """Expected cost of predicting each class, with one matrix or one per row.
 

@@ -35,11 +35,12 @@ class FittedState:
         ``n_features_in_`` and ``feature_names_in_``, where set.
     """
 
-    __slots__ = ("classes", "cost_matrix", "features", "forward", "input_spec",
-                 "model", "output_factors", "uniform_factors")
+    __slots__ = ("calibrator", "classes", "cost_matrix", "features", "forward",
+                 "input_spec", "model", "output_factors", "priors",
+                 "uniform_factors")
 
     def __init__(self, model, forward, input_spec, classes, output_factors,
-                 cost_matrix, features):
+                 cost_matrix, features, calibrator=None, priors=None):
         self.model = model
         self.forward = forward
         self.input_spec = input_spec
@@ -48,6 +49,8 @@ class FittedState:
         self.uniform_factors = bool(np.all(output_factors == output_factors[0]))
         self.cost_matrix = cost_matrix
         self.features = features
+        self.calibrator = calibrator  # the calibration map, or None
+        self.priors = priors  # the training priors, for deployment priors
 
     @classmethod
     def of(cls, estimator, forward):
@@ -57,7 +60,9 @@ class FittedState:
                     if name in vars(estimator)}
         return cls(estimator.model_, forward, estimator._input_spec,
                    estimator.classes_, estimator._output_factors,
-                   estimator.cost_matrix_, features)
+                   estimator.cost_matrix_, features,
+                   calibrator=vars(estimator).get("calibrator_"),
+                   priors=estimator.priors_)
 
     def feature_checker(self, estimator_type):
         """An object of ``estimator_type`` holding only this fit's feature facts.

@@ -36,11 +36,28 @@ class PredictMixin:
         check_probabilities(outputs)
         return outputs_to_proba(outputs)
 
-    def _proba(self, state, X):
+    def _proba(self, state, X, *, shift=True):
+        """Corrected, calibrated probabilities; at the deployment priors if
+        ``shift`` (see :mod:`skweight._calibrated`)."""
         weighted = self._weighted_proba(state, X)
-        if state.uniform_factors:
-            return weighted
-        return correct_proba(weighted, state.output_factors)
+        proba = (weighted if state.uniform_factors
+                 else correct_proba(weighted, state.output_factors))
+        if state.calibrator is not None:
+            proba = state.calibrator.transform(proba)
+        return self._shift(proba, state.priors, state.classes) if shift else proba
+
+    def _rule_log_scores(self, state, X):
+        """Scores whose argmax is the default decision (no cost matrix).
+
+        ``log(w_c p'(c|x))``: the Bayes rule with the costs the class weights
+        imply. Without calibration or deployment priors, the network's own
+        ``log p_w(c|x)``, the same up to a constant.
+        """
+        with np.errstate(divide="ignore"):
+            if (state.calibrator is None
+                    and self._deployment_priors(state.classes) is None):
+                return np.log(self._weighted_proba(state, X))
+            return np.log(self._proba(state, X)) + np.log(state.output_factors)
 
     def predict_weighted_proba(self, X):
         """Probabilities of the network as trained, before prior correction.
@@ -62,7 +79,10 @@ class PredictMixin:
         return self._weighted_proba(self._state(), X)
 
     def predict_proba(self, X):
-        """Prior-corrected class probabilities, ``p(c|x) ∝ p_w(c|x) / w_c``.
+        """Class probabilities: prior-corrected, calibrated, at deployment priors.
+
+        ``p(c|x) ∝ p_w(c|x) / w_c``, then the ``calibration`` map, then the
+        shift to ``deployment_priors`` (or those :meth:`adapt_priors` set).
 
         Parameters
         ----------
@@ -106,10 +126,12 @@ class PredictMixin:
         """Scores that agree with :meth:`predict`.
 
         Binary: positive exactly when ``classes_[1]`` is predicted (the log-odds of
-        the weighted model, or with costs the expected cost of predicting
+        the weighted model, ``log(w_1 p'(1|x)) - log(w_0 p'(0|x))`` on the final
+        probabilities ``p'``, or with costs the expected cost of predicting
         ``classes_[0]`` minus that of ``classes_[1]``). Multiclass: one column per
-        class whose argmax is the prediction (the weighted log-probabilities, or
-        minus the expected costs).
+        class whose argmax is the prediction (the weighted log-probabilities
+        ``log(w_c p'(c|x))``, or minus the expected costs). Without calibration or
+        deployment priors these are the network's own log-probabilities.
 
         Parameters
         ----------
@@ -130,8 +152,8 @@ class PredictMixin:
             proba = self._proba(state, X)
             return decision_scores(
                 proba, self._decision_costs(state, cost_matrix, len(proba)))
-        with np.errstate(divide="ignore"):
-            log_proba = np.log(self._weighted_proba(state, X))
+        self._refuse_sklearn_temperature(state)
+        log_proba = self._rule_log_scores(state, X)
         if log_proba.shape[1] == 2:
             return log_proba[:, 1] - log_proba[:, 0]
         return log_proba
@@ -165,7 +187,7 @@ class PredictMixin:
                 proba, self._decision_costs(state, cost_matrix, len(proba))
             )
         else:
-            indices = np.argmax(self._weighted_proba(state, X), axis=1)
+            indices = np.argmax(self._rule_log_scores(state, X), axis=1)
         return state.classes[indices]
 
     def score(self, X, y, sample_weight=None):
