@@ -223,6 +223,12 @@ def fit_calibrator(method, proba, y_encoded, sample_weight=None):
             f"calibration={method!r} is not a calibration method; use one of "
             f"{list(CALIBRATION_METHODS)} or None."
         )
+    if sample_weight is not None and not np.sum(sample_weight) > 0:
+        raise ValueError(
+            "the calibration rows have a total sample_weight of 0, so there is "
+            "nothing to calibrate on; give them positive weights, use another "
+            "random_state for the split, or pass calibration=None."
+        )
     calibrator = TemperatureCalibrator() if method == "temperature" else (
         IsotonicCalibrator())
     return calibrator.fit(np.asarray(proba, dtype=float), np.asarray(y_encoded),

@@ -170,9 +170,10 @@ class CostSensitiveClassifier(DeploymentPriorsMixin, ClassifierMixin,
         assume. With ``cv="prefit"``, those of fit's held-out rows.
 
     heldout_confusion_ : ndarray of shape (n_classes, n_classes) or None
-        ``C[i, j] = mean p(i|x) [y = j]`` on rows the estimator did not train on
-        (out of fold for ``"tuned"``, fit's rows for ``cv="prefit"``), for
-        ``adapt_priors(method="bbse")``; None otherwise.
+        ``strategy="tuned"``: ``C[i, j] = mean p(i|x) [y = j]`` on the rows the
+        decision is tuned on (out of fold; fit's rows with ``cv="prefit"``), for
+        ``adapt_priors(method="bbse")``. None for ``"bayes"``, whose fit does not
+        predict.
 
     deployment_priors_, priors_n_iter_, priors_converged_
         Set by :meth:`adapt_priors` (see there); a new fit removes them.
@@ -365,9 +366,6 @@ class CostSensitiveClassifier(DeploymentPriorsMixin, ClassifierMixin,
                 self.estimator_ = clone(self.estimator).fit(X, y, **estimator_params)
             if len(classes) == 2 and self.cost_matrix_ is not None:
                 self.threshold_ = binary_threshold(self.cost_matrix_)
-            if prefit:  # fit's rows are held out from the estimator's training
-                proba = check_proba(self.estimator_.predict_proba(X))
-                self.heldout_confusion_ = soft_confusion(proba, y_all, weights)
         else:
             splits = make_splits(self.cv, X, y, prefit=prefit, refit=self.refit,
                                  random_state=self.random_state,
@@ -525,8 +523,8 @@ class CostSensitiveClassifier(DeploymentPriorsMixin, ClassifierMixin,
         if self.heldout_confusion_ is None:
             return (
                 "probabilities of rows the estimator did not train on, which fit "
-                "keeps with strategy='tuned' (out of fold) or cv='prefit' (fit's "
-                "rows)"
+                "keeps with strategy='tuned' (out of fold, or fit's rows with "
+                "cv='prefit')"
             )
         return self.heldout_confusion_
 

@@ -140,6 +140,13 @@ def test_unknown_method_is_an_error():
         fit_calibrator("platt", np.full((4, 2), 0.5), np.array([0, 1, 0, 1]))
 
 
+def test_zero_total_weight_is_an_error():
+    """Check that calibration rows weighing nothing are an error, not NaN maps."""
+    with pytest.raises(ValueError, match="total sample_weight of 0"):
+        fit_calibrator("temperature", np.full((4, 2), 0.5), np.array([0, 1, 0, 1]),
+                       sample_weight=np.zeros(4))
+
+
 def test_calibration_split_needs_two_rows_per_class():
     """Check that the stratified calibration split says why it cannot split."""
     with pytest.raises(ValueError, match="at least 2 rows of every class"):
