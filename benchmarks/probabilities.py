@@ -77,6 +77,7 @@ import time  # noqa: E402
 import warnings  # noqa: E402
 from collections import defaultdict  # noqa: E402
 
+import cost_benchmark as cb  # noqa: E402
 import numpy as np  # noqa: E402
 from sklearn.base import clone  # noqa: E402
 from sklearn.calibration import CalibratedClassifierCV  # noqa: E402
@@ -88,7 +89,6 @@ from sklearn.model_selection import StratifiedShuffleSplit  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
-import cost_benchmark as cb  # noqa: E402
 from skweight import (  # noqa: E402
     CostSensitiveClassifier,
     WeightedKerasClassifier,
@@ -165,7 +165,9 @@ def section_costs(datasets, n_splits, out):
         classes = np.unique(y_all)
         for seed, X_train, X_test, y_train, y_test in splits_of(name, n_splits):
 
-            def record(method, fitted, X_test=X_test, y_test=y_test):
+            def record(method, fitted, data=(X_train, X_test, y_train, y_test),
+                       name=name, settings=settings, classes=classes):
+                X_train, X_test, y_train, y_test = data
                 for setting, cost in settings:
                     rule = CostSensitiveClassifier(fitted, cost_matrix=cost,
                                                    cv="prefit")
@@ -404,7 +406,8 @@ def section_shift(datasets, n_splits, draws, out):
                 X_s, y_s = X_test[index], y_test[index]
                 truth = float(y_s.mean())
 
-                def record(method, y_pred, estimate=None, y_s=y_s, truth=truth):
+                def record(method, y_pred, estimate=None, y_s=y_s, truth=truth,
+                           name=name, factor=factor):
                     scored = y_pred is not None
                     records.append({
                         "problem": name, "factor": factor, "method": method,
