@@ -110,8 +110,15 @@ def fmt(value, spec="{:.3f}"):
     return "n/a" if value is None or not np.isfinite(value) else spec.format(value)
 
 
+# Set by --validation-fraction: the early-stopping split, where "temperature"
+# is fitted (None keeps the estimator's default, 0.1).
+VALIDATION_FRACTION = None
+
+
 def network(class_weight, seed, calibration, **params):
     """cost_benchmark's MLP with the calibration given."""
+    if VALIDATION_FRACTION is not None:
+        params = {"validation_fraction": VALIDATION_FRACTION, **params}
     return cb.mlp(class_weight, seed).set_params(calibration=calibration, **params)
 
 
@@ -154,7 +161,7 @@ PROBA_METHODS = [
 ]
 
 
-def section_costs(datasets, n_splits, out):
+def section_costs(datasets, n_splits, out, networks_only=False):
     costs = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
     losses = defaultdict(lambda: defaultdict(list))
     seconds = defaultdict(float)
@@ -185,21 +192,22 @@ def section_costs(datasets, n_splits, out):
                     fitted[key] = network(class_weight, seed, calibration).fit(
                         X_train, y_train)
                     seconds[key] += time.perf_counter() - clock
-            clock = time.perf_counter()
-            fitted["HGB + CalibratedClassifierCV(temperature)"] = boosting_peer(
-                seed).fit(X_train, y_train)
-            seconds["HGB + CalibratedClassifierCV(temperature)"] += (
-                time.perf_counter() - clock)
-            clock = time.perf_counter()
-            fitted["HGB"] = HistGradientBoostingClassifier(random_state=seed).fit(
-                X_train, y_train)
-            seconds["HGB"] += time.perf_counter() - clock
+            if not networks_only:
+                clock = time.perf_counter()
+                fitted["HGB + CalibratedClassifierCV(temperature)"] = boosting_peer(
+                    seed).fit(X_train, y_train)
+                seconds["HGB + CalibratedClassifierCV(temperature)"] += (
+                    time.perf_counter() - clock)
+                clock = time.perf_counter()
+                fitted["HGB"] = HistGradientBoostingClassifier(
+                    random_state=seed).fit(X_train, y_train)
+                seconds["HGB"] += time.perf_counter() - clock
             for key, model in fitted.items():
                 losses[key][name].append(log_loss(y_test, model.predict_proba(X_test),
                                                   labels=classes))
                 record(f"{key}, Bayes", model)
             clock = time.perf_counter()
-            for setting, cost in settings:
+            for setting, cost in settings if not networks_only else ():
                 tuner = CostSensitiveClassifier(
                     network("balanced", seed, "temperature"), cost_matrix=cost,
                     strategy="tuned", cv=3, random_state=seed,
@@ -207,19 +215,23 @@ def section_costs(datasets, n_splits, out):
                 costs[setting]["MLP balanced, calibrated, tuned"][name].append(
                     normalized_cost(y_test, tuner.predict(X_test), cost_matrix=cost,
                                     labels=classes))
-            seconds["MLP balanced, calibrated, tuned"] += time.perf_counter() - clock
+            if not networks_only:
+                seconds["MLP balanced, calibrated, tuned"] += (
+                    time.perf_counter() - clock)
         print(f"  {name}: {time.perf_counter() - started:.0f} s", flush=True)
 
     peer = "HGB + CalibratedClassifierCV(temperature), Bayes"
     for setting, by_method in costs.items():
         names = [n for n in datasets if by_method[COST_METHODS[0]][n]]
         rows, means = [], {}
-        for method in COST_METHODS:
+        for method in [m for m in COST_METHODS if by_method[m][names[0]]]:
             values = [np.mean(by_method[method][n]) for n in names]
             means[method] = float(np.mean(values))
             rows.append([method, *(fmt(v) for v in values), fmt(means[method])])
         out.add(f"Normalised cost (mean of {n_splits} splits), {setting}",
                 ["method", *names, "mean"], rows)
+        if networks_only:
+            continue
         ours = means["MLP balanced, calibrated, Bayes"]
         best_ours = min((m for m in COST_METHODS if m.startswith("MLP")),
                         key=means.get)
@@ -235,7 +247,7 @@ def section_costs(datasets, n_splits, out):
         )
 
     rows = []
-    for method in PROBA_METHODS:
+    for method in [m for m in PROBA_METHODS if losses[m]]:
         rows.append([method, *(fmt(np.mean(losses[method][n]), "{:.4f}")
                                for n in datasets)])
     out.add(f"Held-out log loss (mean of {n_splits} splits)",
@@ -418,6 +430,7 @@ def section_shift(datasets, n_splits, draws, out):
                         if scored else None,
                         "error": (None if estimate is None
                                   else abs(estimate - truth)),
+                        "truth": truth,
                     })
 
                 record("no adaptation", plain[index])
@@ -495,6 +508,14 @@ def summarise_shift(records, draws, out):
             for factor in SHIFT_FACTORS if (factor, estimators[0]) in mean.index]
     out.add("Prior shift: mean absolute error of the estimated minority prior",
             ["minority prior", *estimators], rows)
+    rows = [[problem, f"x{factor:g}", f"{truth:.3f}",
+             *(fmt(per_problem.get((factor, m, problem)), "{:.4f}")
+               for m in estimators)]
+            for (factor, problem), truth in frame.groupby(["factor", "problem"])[
+                "truth"].mean().items()]
+    out.add("Prior shift per problem: mean true minority prior and mean absolute "
+            "error of its estimates", ["problem", "shift", "true prior",
+                                       *estimators], rows)
 
 
 # ----------------------------------------------------------------- output
@@ -526,12 +547,19 @@ def main():
     parser.add_argument("--splits", type=int, default=3)
     parser.add_argument("--draws", type=int, default=SHIFT_DRAWS)
     parser.add_argument("--max-rows", type=int, default=6000)
+    parser.add_argument("--validation-fraction", type=float, default=None,
+                        help="the networks' early-stopping split (default 0.1), "
+                             "on which calibration='temperature' is fitted")
+    parser.add_argument("--networks-only", action="store_true",
+                        help="costs: skip the tuned decision and the boosting")
     parser.add_argument("--quick", action="store_true",
                         help="one data set, one split, one draw: a smoke run")
     args = parser.parse_args()
     if args.quick:
         args.datasets, args.splits, args.draws, args.max_rows = (
             ["yeast6"], 1, 1, 1500)
+    global VALIDATION_FRACTION
+    VALIDATION_FRACTION = args.validation_fraction
     warnings.filterwarnings("ignore", message="The least populated class")
     out = Output()
     started = time.perf_counter()
@@ -539,7 +567,7 @@ def main():
         clock = time.perf_counter()
         print(f"\n=== {section}", flush=True)
         if section == "costs":
-            section_costs(args.datasets, args.splits, out)
+            section_costs(args.datasets, args.splits, out, args.networks_only)
         elif section == "rows":
             section_rows(args.splits, args.max_rows, out)
         elif section == "ensembles":
