@@ -8,21 +8,22 @@
 ``predict_proba`` is the last line. The default decision (no cost matrix) is the
 Bayes rule with the costs the class weights imply, ``argmax_c w_c q'(c|x)``; with
 ``calibration=None`` and no deployment priors that is the argmax of ``p_w``, the
-label the weighted network prefers.
+label the weighted network prefers. The predict side (``_predict.py``) applies
+these steps to one fitted-state snapshot.
 
-:class:`CalibratedProbaMixin` holds these steps for
-:class:`~skweight.WeightedKerasClassifier`: where the calibration rows come from,
-fitting the map, and the probabilities and scores at prediction.
+:class:`CalibratedProbaMixin` holds what
+:class:`~skweight.WeightedKerasClassifier` needs for them: which calibration
+method, fitting the map on held-out rows, and the hooks of
+:class:`~skweight._deployment.DeploymentPriorsMixin`.
 """
 
 import sys
 
 import numpy as np
 
-from ._calibration import calibration_split, fit_calibrator
+from ._calibration import fit_calibrator
 from ._deployment import DeploymentPriorsMixin
 from ._forward import predict_in_batches
-from ._inputs import take_rows
 from ._prior_shift import soft_confusion
 from ._priors import correct_proba
 from ._training import check_probabilities, outputs_to_proba
@@ -49,7 +50,7 @@ def _sklearn_calibration_method():
 
 
 class CalibratedProbaMixin(DeploymentPriorsMixin):
-    """Calibration rows, the calibration map and the probabilities of each step."""
+    """Calibration method and map, and the deployment-prior hooks."""
 
     # ------------------------------------------------------------------ fit
 
@@ -64,25 +65,11 @@ class CalibratedProbaMixin(DeploymentPriorsMixin):
             return "temperature" if self.early_stopping else None
         return self.calibration
 
-    def _calibration_holdout(self, train, sample_weight, seed):
-        """Split ``train`` = (X, y_encoded, row_weight) for ``calibration``.
-
-        Returns the rows to train on and the held-out rows
-        ``(X, y_encoded, row_weight, sample_weight)``; the network does not see
-        the latter.
-        """
-        X, y_encoded, row_weight = train
-        fit_rows, held_out = calibration_split(y_encoded, self.classes_,
-                                               self.calibration_fraction, seed)
-        return (
-            (take_rows(X, fit_rows), y_encoded[fit_rows], row_weight[fit_rows]),
-            (take_rows(X, held_out), y_encoded[held_out], row_weight[held_out],
-             sample_weight[held_out]),
-        )
-
-    def _fit_calibration(self, held_out):
+    def _fit_calibration(self, held_out, forward):
         """Fit ``calibrator_`` on held-out rows (None: no calibration).
 
+        ``held_out`` is ``(X, y_encoded, row_weight, sample_weight)`` of rows the
+        network did not train on, ``forward`` the trained network's inference.
         Also keeps the soft confusion matrix of the calibrated probabilities on
         those rows, which ``adapt_priors(method="bbse")`` needs.
         """
@@ -93,9 +80,10 @@ class CalibratedProbaMixin(DeploymentPriorsMixin):
             self.calibration_confusion_ = None
             return
         X, y_encoded, _, sample_weight = held_out
-        corrected = self._corrected_from_inputs(X)
-        calibrator = fit_calibrator(method, corrected, y_encoded,
-                                    sample_weight)
+        outputs = predict_in_batches(forward, X, self.model_.outputs[0].shape[-1])
+        check_probabilities(outputs)
+        corrected = correct_proba(outputs_to_proba(outputs), self._output_factors)
+        calibrator = fit_calibrator(method, corrected, y_encoded, sample_weight)
         calibrated = calibrator.transform(corrected)
         check_probabilities(calibrated)
         self.calibrator_ = calibrator
@@ -107,25 +95,11 @@ class CalibratedProbaMixin(DeploymentPriorsMixin):
         self.calibrator_ = None
         self.calibration_confusion_ = None
 
-    # -------------------------------------------------------------- predict
-
-    def _corrected_from_inputs(self, X):
-        """Prior-corrected probabilities of validated inputs ``X``."""
-        outputs = predict_in_batches(self._forward, X, self.model_.outputs[0].shape[-1])
-        check_probabilities(outputs)
-        weighted = outputs_to_proba(outputs)
-        if np.all(self._output_factors == self._output_factors[0]):
-            return weighted
-        return correct_proba(weighted, self._output_factors)
-
-    def _calibrated(self, corrected):
-        calibrator = getattr(self, "calibrator_", None)
-        return corrected if calibrator is None else calibrator.transform(corrected)
+    # ------------------------------------------- hooks of DeploymentPriorsMixin
 
     def _proba_before_shift(self, X):
         """Calibrated probabilities under the training priors (``X`` checked)."""
-        return self._calibrated(
-            self._corrected_from_inputs(self._validated_features(X)))
+        return self._proba(self._state(), X, shift=False)
 
     def _training_priors(self):
         return self.priors_
@@ -140,17 +114,9 @@ class CalibratedProbaMixin(DeploymentPriorsMixin):
             )
         return confusion
 
-    def _plain(self):
-        """No calibration map and no deployment priors: the network's own rule."""
-        return (getattr(self, "calibrator_", None) is None
-                and self._deployment_priors() is None)
+    # -------------------------------------------------------------- predict
 
-    def _rule_log_scores(self, X):
-        """``log(w_c q'(c|x))``, whose argmax is the default decision."""
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X)) + np.log(self._output_factors)
-
-    def _refuse_sklearn_temperature(self):
+    def _refuse_sklearn_temperature(self, state):
         """Raise when sklearn's temperature scaling would get shifted scores.
 
         Without a cost matrix ``decision_function`` is ``log(w_c q(c|x))``:
@@ -159,17 +125,17 @@ class CalibratedProbaMixin(DeploymentPriorsMixin):
         isotonic regression absorb the shift ``log(w_1 / w_0)``; a temperature
         alone cannot, and would silently make the probabilities worse.
         """
-        factors = self._output_factors
+        factors = state.output_factors
         if np.allclose(factors, factors[0]):
             return
         if _sklearn_calibration_method() == "temperature":
             raise ValueError(
                 "CalibratedClassifierCV(method='temperature') scales "
                 "decision_function, which for this estimator is the log-odds of "
-                "the class-weighted rule (shifted by log(w_c), class_weight_="
-                f"{self.class_weight_!r}); a temperature cannot undo that shift and "
-                "would make the probabilities worse. Use the estimator's own "
-                "calibration='temperature' (fitted on the prior-corrected "
-                "probabilities), or CalibratedClassifierCV(method='sigmoid') or "
-                "'isotonic', which absorb the shift."
+                "the class-weighted rule (shifted by log(w_c), class weights "
+                f"{np.round(factors, 4).tolist()!r}); a temperature cannot undo "
+                "that shift and would make the probabilities worse. Use the "
+                "estimator's own calibration='temperature' (fitted on the "
+                "prior-corrected probabilities), or CalibratedClassifierCV("
+                "method='sigmoid') or 'isotonic', which absorb the shift."
             )

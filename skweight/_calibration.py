@@ -28,6 +28,8 @@ References
   modern neural networks. ICML.
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy.optimize import minimize
 from scipy.special import log_softmax, softmax
@@ -79,17 +81,24 @@ def _objective(theta, z, onehot, weight):
     return loss, grad
 
 
+@dataclass
 class TemperatureCalibrator:
     """``q(c|x) = softmax(log p(c|x) / T + b)_c``; Platt scaling for two classes.
 
-    Attributes (after :meth:`fit`)
-    ------------------------------
-    temperature_ : float
-        ``T``; the slope of Platt scaling is ``1 / T``.
-    bias_ : ndarray of shape (n_classes,)
-        ``b``, one value per class (only differences between classes matter; for
-        two classes Platt's intercept is ``bias_[1] - bias_[0]``).
+    A dataclass, so that skweight's save format stores it by its fields.
+
+    Parameters
+    ----------
+    temperature : float, default=1.0
+        ``T`` (set by :meth:`fit`); the slope of Platt scaling is ``1 / T``.
+    bias : ndarray of shape (n_classes,) or None, default=None
+        ``b`` (set by :meth:`fit`), one value per class, centred (only
+        differences between classes matter; for two classes Platt's intercept
+        is ``bias[1] - bias[0]``).
     """
+
+    temperature: float = 1.0
+    bias: np.ndarray | None = None
 
     def fit(self, proba, y_encoded, sample_weight=None):
         """Fit ``T`` and ``b`` by minimising the weighted log loss.
@@ -116,8 +125,8 @@ class TemperatureCalibrator:
         bounds = [(-_LOG_SLOPE_BOUND, _LOG_SLOPE_BOUND)] + [(-50.0, 50.0)] * n_classes
         result = minimize(_objective, np.zeros(n_classes + 1), jac=True,
                           args=(z, onehot, weight), method="L-BFGS-B", bounds=bounds)
-        self.temperature_ = float(np.exp(-result.x[0]))
-        self.bias_ = result.x[1:] - result.x[1:].mean()
+        self.temperature = float(np.exp(-result.x[0]))
+        self.bias = result.x[1:] - result.x[1:].mean()
         return self
 
     def transform(self, proba):
@@ -132,13 +141,10 @@ class TemperatureCalibrator:
         proba : ndarray of shape (n_samples, n_classes)
             A new array; rows sum to 1.
         """
-        return softmax(logits(proba) / self.temperature_ + self.bias_, axis=1)
-
-    def __repr__(self):
-        return (f"TemperatureCalibrator(temperature={self.temperature_:.4g}, "
-                f"bias={np.round(self.bias_, 4).tolist()})")
+        return softmax(logits(proba) / self.temperature + self.bias, axis=1)
 
 
+@dataclass
 class IsotonicCalibrator:
     """Isotonic regression of each class's probability, renormalised.
 
@@ -147,11 +153,13 @@ class IsotonicCalibrator:
     by their sum; a row whose maps are all 0 gets ``1 / n_classes``, as
     :class:`~sklearn.calibration.CalibratedClassifierCV` does.
 
-    Attributes (after :meth:`fit`)
-    ------------------------------
-    regressors_ : list of IsotonicRegression
-        One for two classes, else one per class.
+    Parameters
+    ----------
+    regressors : list of IsotonicRegression or None, default=None
+        Set by :meth:`fit`: one for two classes, else one per class.
     """
+
+    regressors: list | None = None
 
     def fit(self, proba, y_encoded, sample_weight=None):
         """Fit the maps on held-out rows (see :meth:`TemperatureCalibrator.fit`).
@@ -162,7 +170,7 @@ class IsotonicCalibrator:
         """
         proba = np.asarray(proba, dtype=float)
         columns = [1] if proba.shape[1] == 2 else range(proba.shape[1])
-        self.regressors_ = [
+        self.regressors = [
             IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(
                 proba[:, c], (y_encoded == c).astype(float), sample_weight=sample_weight
             )
@@ -174,17 +182,14 @@ class IsotonicCalibrator:
         """Calibrated probabilities (see :meth:`TemperatureCalibrator.transform`)."""
         proba = np.asarray(proba, dtype=float)
         if proba.shape[1] == 2:
-            positive = self.regressors_[0].predict(proba[:, 1])
+            positive = self.regressors[0].predict(proba[:, 1])
             return np.column_stack([1.0 - positive, positive])
         mapped = np.column_stack([regressor.predict(proba[:, c])
-                                  for c, regressor in enumerate(self.regressors_)])
+                                  for c, regressor in enumerate(self.regressors)])
         total = mapped.sum(axis=1, keepdims=True)
         uniform = np.full_like(mapped, 1.0 / mapped.shape[1])
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(total > 0, mapped / total, uniform)
-
-    def __repr__(self):
-        return f"IsotonicCalibrator(n_maps={len(self.regressors_)})"
 
 
 def fit_calibrator(method, proba, y_encoded, sample_weight=None):

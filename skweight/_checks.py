@@ -7,7 +7,6 @@ is trained; none modifies its input.
 
 from numbers import Integral, Real
 
-import keras
 import numpy as np
 import pandas as pd
 from sklearn.utils import check_array
@@ -53,8 +52,11 @@ def as_float32(X, param):
     return X32
 
 
-def check_row_weights(sample_weight, n_rows):
-    """``sample_weight`` as finite float64 row weights (a scalar: every row)."""
+def check_row_weights(sample_weight, n_rows, n_name="X"):
+    """``sample_weight`` as finite float64 row weights (a scalar: every row).
+
+    ``n_name`` names the data whose ``n_rows`` rows the weights must match.
+    """
     if sample_weight is None:
         return np.ones(n_rows)
     if isinstance(sample_weight, Real):
@@ -63,12 +65,12 @@ def check_row_weights(sample_weight, n_rows):
                                 input_name="sample_weight")
     if sample_weight.shape != (n_rows,):
         raise ValueError(
-            f"sample_weight has shape {sample_weight.shape} but X has {n_rows} "
+            f"sample_weight has shape {sample_weight.shape} but {n_name} has {n_rows} "
             f"rows; pass one weight per row, shape ({n_rows},)."
         )
     if not sample_weight.any():
         raise ValueError(
-            "sample_weight is zero on every row; give the rows to learn from a "
+            "sample_weight is zero on every row; give the rows that count a "
             "weight > 0."
         )
     return sample_weight
@@ -120,6 +122,8 @@ def check_layer_sizes(hidden_layer_sizes):
 
 def check_callbacks(callbacks):
     """Raise unless ``callbacks`` is None, a Keras callback or a list of them."""
+    import keras  # here, so that the weight checks work without Keras loaded
+
     if callbacks is None or isinstance(callbacks, keras.callbacks.Callback):
         return
     bad = [cb for cb in callbacks if not isinstance(cb, keras.callbacks.Callback)]
@@ -133,6 +137,8 @@ def check_callbacks(callbacks):
 
 def check_metrics(metrics):
     """Raise unless every metric name is one Keras knows."""
+    import keras
+
     for metric in metrics or []:
         if not isinstance(metric, str) or metric in ("accuracy", "acc"):
             continue  # objects are Keras' to check; accuracy depends on the targets
@@ -144,3 +150,46 @@ def check_metrics(metrics):
                 "Keras metric; use names such as 'accuracy' or 'auc', or "
                 "keras.metrics objects."
             ) from exc
+
+
+def partial_fit_classes(y, classes, fitted_classes):
+    """The classes of a ``partial_fit`` call, checked; ``y`` must be among them.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        The batch's labels.
+    classes : array-like or None
+        The ``classes`` argument: required on the first call.
+    fitted_classes : ndarray or None
+        ``classes_`` after the first call, None on it.
+
+    Returns
+    -------
+    classes : ndarray of shape (n_classes,)
+        Sorted.
+    """
+    if fitted_classes is None:
+        if classes is None:
+            raise ValueError(
+                "classes must be passed on the first call to partial_fit: the "
+                "network's output width depends on them. Pass "
+                "classes=numpy.unique(y_all)."
+            )
+        fitted_classes = np.unique(np.asarray(classes))
+        check_two_classes(fitted_classes, "classes", y)
+    elif classes is not None and not np.array_equal(np.unique(classes),
+                                                     fitted_classes):
+        raise ValueError(
+            f"classes={np.unique(classes).tolist()!r} differ from the classes "
+            f"of the first call {fitted_classes.tolist()!r}; pass the same "
+            "classes on every call."
+        )
+    unknown = np.setdiff1d(np.unique(y), fitted_classes)
+    if len(unknown):
+        raise ValueError(
+            f"y has labels {unknown.tolist()!r} that are not in classes "
+            f"{fitted_classes.tolist()!r}; pass every label in classes on the "
+            "first call."
+        )
+    return fitted_classes

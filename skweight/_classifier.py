@@ -1,84 +1,69 @@
 """The Keras estimator with explicit class weights, output bias and decision rule."""
 
-import copy
 from functools import partial
 from numbers import Integral, Real
 
 import keras
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted
 from sklearn_compat.base import _fit_context
 
 from ._atomic import atomic_fit
 from ._calibrated import CalibratedProbaMixin
-from ._calibration import CALIBRATION_METHODS
+from ._calibration import CALIBRATION_METHODS, calibration_split
 from ._checks import (
     check_callbacks,
     check_layer_sizes,
     check_metrics,
-    check_row_weights,
     check_two_classes,
+    partial_fit_classes,
     reject_indicator_targets,
     reject_missing_labels,
 )
-from ._cost_matrix import check_cost_matrix
-from ._costs import bayes_predict_indices, decision_scores
-from ._forward import make_forward, predict_in_batches
+from ._class_state import builder_meta, n_outputs, set_class_state
+from ._epochs import (
+    check_diverged,
+    checked_forward,
+    run_epochs,
+    split_rows,
+    validation_rows,
+)
+from ._fitted import FittedState
+from ._forward import make_forward
 from ._inputs import (
     bind_model,
-    check_inputs,
     n_samples,
     require_table,
-    take_rows,
     validate_fit_inputs,
 )
-from ._losses import (
-    is_loss,
-    optimizer_config,
-    output_factors,
-    resolve_loss,
-    resolve_optimizer,
-    wants_one_hot,
-)
+from ._losses import metric_history_names
 from ._messages import short_repr
-from ._model import instantiate_model, set_output_bias
-from ._persist import PicklableNetwork
+from ._network import build_network, builder_params, compile_network, new_trainer
+from ._persist import picklable_state, unpickled_state
+from ._predict import PredictMixin
 from ._priors import (
     BIAS_INIT_OPTIONS,
     resolve_bias_init,
-    weighted_priors,
 )
 from ._random import integer_seed, seeded
-from ._reuse import trainer_for, trainer_key
-from ._stopping import (
-    divergence_advice,
-    has_finite_weights,
-    is_nan_loss_error,
-    stopping_callbacks,
+from ._reuse import estimator_trainer_key, trainer_for
+from ._routing import (
+    RoutedParamsMixin,
+    optimizer_settings,
+    warn_unused_mlp_params,
 )
-from ._training import (
-    check_probabilities,
-    fit_inputs,
-    keras_targets,
-    no_retracing_warning,
-    outputs_to_proba,
-    steps_per_execution,
-)
+from ._stopping import stopping_callbacks
 from ._weights import (
     SCHEMES,
     EffectiveNumber,
-    class_counts,
-    cost_proportionate_weights,
-    reject_negative_weights,
-    resolve_class_weight,
 )
 
 
-class WeightedKerasClassifier(CalibratedProbaMixin, ClassifierMixin, BaseEstimator):
+class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
+                              RoutedParamsMixin, ClassifierMixin,
+                              BaseEstimator):
     """A Keras neural-network classifier for imbalanced classes.
 
     Three independent knobs, each explicit:
@@ -100,7 +85,7 @@ class WeightedKerasClassifier(CalibratedProbaMixin, ClassifierMixin, BaseEstimat
     ----------
     model : None, callable or keras.Model, default=None
         None builds an MLP from ``hidden_layer_sizes``, ``activation`` and
-        ``dropout``. A callable is a builder ``model(meta=meta, **model_params)``
+        ``dropout``. A callable is a builder ``model(meta, **model_params)``
         returning a Keras model whose output is a probability (one sigmoid unit for
         two classes, else one softmax unit per class); ``meta`` is a dict of the
         facts of the training data: ``input_form_``, ``input_shapes_``,
@@ -110,15 +95,22 @@ class WeightedKerasClassifier(CalibratedProbaMixin, ClassifierMixin, BaseEstimat
         ``priors_``, ``weighted_priors_``, ``output_bias_`` and
         ``random_state_``. A ``keras.Model`` is cloned (its weights are not
         reused). The model is compiled by skweight. A builder's model may take
-        N-D arrays, raw strings or named inputs (see "Your own network").
+        N-D arrays, raw strings or named inputs (see "Your own network"). A
+        builder gets ``meta`` as its signature takes it: ``meta=`` when it has
+        a parameter named ``meta`` or only ``**kwargs``, by position when its
+        first parameter has another name and no default, not at all otherwise.
     hidden_layer_sizes : tuple of int, default=(100,)
-        Hidden layers of the default MLP.
+        Hidden layers of the default MLP (with a custom ``model``, a value
+        other than the default warns that it is unused).
     activation : str, default="relu"
         Hidden activation of the default MLP.
     dropout : float, default=0.0
         Dropout rate after each hidden layer of the default MLP.
     model_params : dict, default=None
-        Keyword arguments for a builder ``model``.
+        Keyword arguments for a builder ``model``. Routed parameters
+        ``model__x=value`` (in the constructor, ``set_params`` or a grid such as
+        ``{"model__hidden": [8, 16]}``) are stored here, in a new dict, and
+        listed back by ``get_params(deep=True)``.
     class_weight : None, str, dict, EffectiveNumber or callable, default=None
         Per-class weights in the loss: ``"balanced"`` (``n / (K n_c)``),
         ``"majority"`` (``n_max / n_c``), ``"inverse_sqrt"``, ``"log_inverse"``,
@@ -155,14 +147,21 @@ class WeightedKerasClassifier(CalibratedProbaMixin, ClassifierMixin, BaseEstimat
         Keyword arguments of the loss (e.g. ``{"gamma": 1.0}`` for ``"focal"``).
     optimizer : str or keras.optimizers.Optimizer, default="adam"
         Optimizer name or instance (an instance is copied, never trained in place).
+    optimizer_params : dict, default=None
+        Keyword arguments of the optimizer's class, e.g. ``{"momentum": 0.9}``
+        for ``"sgd"``; set on a copy of an instance. Routed parameters
+        ``optimizer__x=value`` are stored here, as ``model__x`` in
+        ``model_params``. ``learning_rate``, when not None, wins over theirs.
     learning_rate : float or None, default=None
         Learning rate. None keeps the optimizer's own: Keras' default for a
         name (0.001 for ``"adam"``, 0.01 for ``"sgd"``), the instance's for an
         instance (``SGD(learning_rate=0.15)`` trains at 0.15). A float
         overrides either.
-    metrics : list of str or keras.metrics.Metric, default=None
+    metrics : list of str, keras.metrics.Metric or callable, default=None
         Keras metrics computed on the training batches each epoch and recorded
-        in ``history_`` under their names (e.g. ``["accuracy"]``).
+        in ``history_`` under their names (e.g. ``["accuracy"]``); a shorthand
+        under Keras' full name (``"mae"`` as ``"mean_absolute_error"``, ``"acc"``
+        as ``"accuracy"``). Metric objects are copied for each fit.
     batch_size : int or "auto", default="auto"
         Rows per gradient step; ``"auto"`` is ``min(200, n_samples)``.
     epochs : int, default=200
@@ -197,10 +196,13 @@ class WeightedKerasClassifier(CalibratedProbaMixin, ClassifierMixin, BaseEstimat
         Keras progress output.
     random_state : int, RandomState instance or None, default=None
         Seeds weights, dropout, shuffling and the validation split. No global
-        random state is left changed. On JAX and torch, Keras shuffles with
-        NumPy's or PyTorch's global generator, which a seeded fit sets and then
-        restores, so seeded fits running at once in threads of one process do not
-        repeat exactly there (in processes, joblib's default, they do).
+        random state is left changed. Seeded fits build their networks one at a
+        time, each from its own seed, so a builder whose layers have no seed
+        of their own builds the same network in threads as alone. On JAX and
+        torch, Keras shuffles with NumPy's or PyTorch's global generator, which
+        a seeded fit sets and then restores, so seeded fits running at once in
+        threads of one process do not repeat exactly there (in processes,
+        joblib's default, they do).
     calibration : {"auto", "temperature", "isotonic"} or None, default="auto"
         A map fitted after training on the prior-corrected probabilities of rows
         the network did not train on (see "Calibration" below), used by
@@ -257,8 +259,8 @@ class WeightedKerasClassifier(CalibratedProbaMixin, ClassifierMixin, BaseEstimat
         Feature names, when X has string column names.
     calibrator_ : TemperatureCalibrator, IsotonicCalibrator or None
         The fitted calibration map (None without calibration, and after
-        :meth:`partial_fit`). A temperature map has ``temperature_`` and
-        ``bias_``.
+        :meth:`partial_fit`). A temperature map has ``temperature`` and
+        ``bias``.
     calibration_confusion_ : ndarray of shape (n_classes, n_classes) or None
         The soft confusion matrix ``C[i, j] = mean p(i|x) [y = j]`` of the
         calibrated probabilities on the calibration rows; what
@@ -294,7 +296,11 @@ class WeightedKerasClassifier(CalibratedProbaMixin, ClassifierMixin, BaseEstimat
     raises (``FloatingPointError`` on divergence) leaving the fitted state as it
     was before the call, also on ``KeyboardInterrupt``. One object is fitted by
     one thread at a time (a concurrent second fit raises); fit clones in
-    parallel instead. A fitted estimator pickles (and ``copy.deepcopy``-s) with
+    parallel instead. A thread predicting while another refits the object sees
+    the old fit or the new one, never a mix: the state predict reads is
+    swapped in whole at the end of a fit (with ``partial_fit`` and
+    ``warm_start`` the network trains in place, so such a prediction runs it
+    as it trains). A fitted estimator pickles (and ``copy.deepcopy``-s) with
     the custom Keras classes it needs, and loads wherever their modules import.
 
     Keras compiles a network's training step on its first fit (about 0.6 s on a
@@ -350,6 +356,7 @@ class WeightedKerasClassifier(CalibratedProbaMixin, ClassifierMixin, BaseEstimat
         "loss": [str, HasMethods("__call__")],
         "loss_params": [dict, None],
         "optimizer": [str, keras.optimizers.Optimizer],
+        "optimizer_params": [dict, None],
         "learning_rate": [Interval(Real, 0, None, closed="neither"), None],
         "metrics": [list, None],
         "batch_size": [Interval(Integral, 1, None, closed="left"),
@@ -383,6 +390,7 @@ class WeightedKerasClassifier(CalibratedProbaMixin, ClassifierMixin, BaseEstimat
         loss="auto",
         loss_params=None,
         optimizer="adam",
+        optimizer_params=None,
         learning_rate=None,
         metrics=None,
         batch_size="auto",
@@ -399,6 +407,7 @@ class WeightedKerasClassifier(CalibratedProbaMixin, ClassifierMixin, BaseEstimat
         calibration="auto",
         calibration_fraction=0.2,
         deployment_priors=None,
+        **routed,
     ):
         self.model = model
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -411,6 +420,7 @@ class WeightedKerasClassifier(CalibratedProbaMixin, ClassifierMixin, BaseEstimat
         self.loss = loss
         self.loss_params = loss_params
         self.optimizer = optimizer
+        self.optimizer_params = optimizer_params
         self.learning_rate = learning_rate
         self.metrics = metrics
         self.batch_size = batch_size
@@ -427,6 +437,8 @@ class WeightedKerasClassifier(CalibratedProbaMixin, ClassifierMixin, BaseEstimat
         self.calibration = calibration
         self.calibration_fraction = calibration_fraction
         self.deployment_priors = deployment_priors
+        if routed:  # model__x and optimizer__x, kept in new *_params dicts
+            self._store_routed(routed)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -436,6 +448,10 @@ class WeightedKerasClassifier(CalibratedProbaMixin, ClassifierMixin, BaseEstimat
         tags.input_tags.three_d_array = True
         tags.input_tags.dict = True
         return tags
+
+    def __sklearn_is_fitted__(self):
+        # Fitted once the state predict reads is in place (see _fitted.py).
+        return "_fitted" in vars(self)
 
     # ------------------------------------------------------------------ fit
 
@@ -480,41 +496,50 @@ class WeightedKerasClassifier(CalibratedProbaMixin, ClassifierMixin, BaseEstimat
             fitted state is left as it was before the call.
         """
         warm = self.warm_start and hasattr(self, "model_")
-        X, y_encoded, row_weight, sample_weight = self._prepare(
-            X, y, sample_weight, warm_start=warm, row_costs=cost_matrix
-        )
-        # Only the ratios of the row weights matter (see sample_weight above).
-        row_weight = row_weight / row_weight.max()
-        row_weight /= row_weight.mean()
+        X, y = self._validate_fit_data(X, y, new_input=not warm)
+        classes = np.unique(y)
+        check_two_classes(classes)
+        if warm and not np.array_equal(self.classes_, classes):
+            raise ValueError(
+                f"warm_start=True trains the fitted network on, but y has the "
+                f"classes {classes.tolist()!r} where the last fit had "
+                f"{self.classes_.tolist()!r}; pass warm_start=False to start anew."
+            )
+        y_encoded = np.searchsorted(classes, y)
+        self._deployment_priors(classes)  # validated before training
         seed = integer_seed(self.random_state)
         with seeded(seed):
             if warm:  # train on, with the optimizer state of the last fit
-                keras_model, meta = self.model_, None
-            else:
-                meta = self._meta(seed)
-                keras_model = self._build(meta)
-            self._input_spec, X = bind_model(self._input_spec, X, keras_model)
-            train = (X, y_encoded, row_weight)
-            validation = None
+                row_weight, sample_weight = set_class_state(
+                    self, y, y_encoded, sample_weight, row_costs=cost_matrix)
+                self._input_spec, X = bind_model(self._input_spec, X, self.model_)
+            rows = None
             if self.early_stopping:
-                train, validation = self._split(*train, sample_weight, seed)
-            self._deployment_priors()  # validated before training
-            held_out = validation  # calibration rows (see the calibration docs)
-            if self._calibration_method() is not None and validation is None:
-                train, held_out = self._calibration_holdout(train, sample_weight, seed)
-            n_rows = n_samples(train[0])
-            if warm:
-                self._train(self.model_, train, validation, seed, self.model_.loss)
-            else:
-                self.model_ = keras_model
-                loss_fn = self._compile(self.model_, n_rows)
-                with trainer_for(self.model_, self._trainer_key(self.model_),
-                                 partial(self._new_trainer, meta, n_rows)) as trainer:
-                    self._train(trainer, train, validation, seed, loss_fn)
-        self._check_trained(X)
-        self._forward = make_forward(self.model_)
-        self._fit_calibration(held_out)
-        return self
+                rows = validation_rows(y_encoded, classes, self.validation_fraction,
+                                       seed)
+            elif self._calibration_method() is not None:  # see "Calibration"
+                rows = calibration_split(y_encoded, classes,
+                                         self.calibration_fraction, seed)
+            new_network = None
+            if not warm:
+                n_rows = len(rows[0]) if rows is not None else len(y_encoded)
+                X, row_weight, sample_weight, meta = self._initialize(
+                    X, y, classes, y_encoded=y_encoded, sample_weight=sample_weight,
+                    row_costs=cost_matrix, seed=seed, n_rows=n_rows)
+                new_network = (meta, n_rows)
+            # Only the ratios of the row weights matter (see sample_weight above).
+            row_weight = row_weight / row_weight.max()
+            row_weight /= row_weight.mean()
+            train, validation = (X, y_encoded, row_weight), None
+            if rows is not None:
+                train, validation = split_rows(*train, sample_weight, rows)
+            held_out = validation  # the calibration rows, if any
+            if not self.early_stopping:
+                validation = None
+            self._train(train, validation, seed, epochs=self.epochs,
+                        patience=self.n_iter_no_change, running=False,
+                        new_network=new_network)
+        return self._finish(X, held_out)
 
     @_fit_context(prefer_skip_nested_validation=True)
     @atomic_fit
@@ -547,552 +572,179 @@ class WeightedKerasClassifier(CalibratedProbaMixin, ClassifierMixin, BaseEstimat
             fitted state, the network's weights included, is left as it was.
         """
         first_call = not hasattr(self, "model_")
-        X, y_encoded, row_weight, _ = self._prepare(
-            X, y, sample_weight, classes=classes, first_call=first_call
-        )
+        X, y = self._validate_fit_data(X, y, new_input=first_call)
+        classes = partial_fit_classes(
+            y, classes, None if first_call else self.classes_)
+        y_encoded = np.searchsorted(classes, y)
         seed = integer_seed(self.random_state)
         with seeded(seed):
             if first_call:
-                self.model_ = self._build(self._meta(seed))
-                self._input_spec, X = bind_model(self._input_spec, X, self.model_)
-                self.history_ = {"loss": []}
-                self.n_iter_ = 0
-                self.best_epoch_ = None
-                self._compile(self.model_, n_samples(X))
-            history = self._run_epochs(self.model_, X, y_encoded, row_weight, 1, seed)
-        for key, values in history.items():
-            self.history_.setdefault(key, []).extend(values)
-        self.n_iter_ += 1
-        self._check_trained(X)
-        self._forward = make_forward(self.model_)
-        self._drop_calibration()
-        return self
+                X, row_weight, _, _ = self._initialize(
+                    X, y, classes, y_encoded=y_encoded, sample_weight=sample_weight,
+                    seed=seed, n_rows=n_samples(X), running=True)
+            else:
+                row_weight, _ = set_class_state(self, y, y_encoded, sample_weight,
+                                                running=True)
+            self._train((X, y_encoded, row_weight), None, seed, epochs=1,
+                        patience=None, running=True)
+        return self._finish(X, fitting=False)
 
-    def _prepare(self, X, y, sample_weight, *, classes=None, first_call=None,
-                 warm_start=False, row_costs=None):
-        """Validate a fit's data and set the class state from it.
-
-        ``first_call=None`` is a fit: classes, counts and the output bias come
-        from this ``y`` alone. Otherwise a call of :meth:`partial_fit`: the
-        classes are those of the first call, the counts accumulate over calls and
-        the output bias is set on the first call only. ``warm_start``: a fit
-        that trains the fitted network on, which needs the same features and
-        classes and keeps the output bias.
+    def _validate_fit_data(self, X, y, *, new_input):
+        """Check the parameters and validate (X, y); a new input spec if asked.
 
         Returns
         -------
         X : ndarray or dict of ndarray
             The validated input, in the form the Keras model takes.
-        y_encoded : ndarray of int
-            Indices into ``classes_``.
-        row_weight : ndarray of float64
-            ``sample_weight`` times the class weight of each row (a new array).
-        sample_weight : ndarray of float64
+        y : ndarray of shape (n_samples,)
         """
-        fitting = first_call is None
         self._check_params()
         reject_indicator_targets(y)
         reject_missing_labels(y)
-        new_spec = (fitting and not warm_start) or first_call
         spec, X, y = validate_fit_inputs(
-            self, X, y, spec=None if new_spec else self._input_spec,
-            keras_model=None if new_spec else self.model_,
+            self, X, y, spec=None if new_input else self._input_spec,
+            keras_model=None if new_input else self.model_,
         )
-        if new_spec:
+        if new_input:
             if self.model is None:
                 require_table(spec)
             self._input_spec = spec
         check_classification_targets(y)
-        if fitting:
-            previous = self.classes_ if warm_start else None
-            self.classes_, y_encoded = np.unique(y, return_inverse=True)
-            check_two_classes(self.classes_)
-            if previous is not None and not np.array_equal(previous, self.classes_):
-                raise ValueError(
-                    f"warm_start=True trains the fitted network on, but y has the "
-                    f"classes {self.classes_.tolist()!r} where the last fit had "
-                    f"{previous.tolist()!r}; pass warm_start=False to start anew."
-                )
-        else:
-            y_encoded = self._partial_fit_classes(y, classes, first_call)
-        sample_weight = check_row_weights(sample_weight, n_samples(X))
-        reject_negative_weights(sample_weight)
-        counts = class_counts(y_encoded, len(self.classes_), sample_weight)
-        if fitting:
-            if np.any(counts <= 0):
-                empty = self.classes_[counts <= 0].tolist()
-                raise ValueError(
-                    f"sample_weight sums to 0 for class(es) {empty!r}; every class "
-                    "of y needs a positive total weight. Drop those rows from y, or "
-                    "give them positive weights."
-                )
-            self._counts = counts
-        else:
-            self._counts = self._counts + counts
-            counts = np.where(self._counts > 0, self._counts, 1.0)
-        row_weight = class_weights = None
-        if row_costs is not None:  # cost-proportionate training (_weights.py)
-            row_weight, class_weights = cost_proportionate_weights(
-                row_costs, y_encoded, self.classes_, counts,
-                class_weight=self.class_weight, sample_weight=sample_weight,
-            )
-        class_weights = self._set_class_state(
-            y, counts, set_bias=(fitting and not warm_start) or first_call,
-            class_weights=class_weights,
-        )
-        if row_weight is None:
-            row_weight = sample_weight * class_weights[y_encoded]
-        return X, y_encoded, row_weight, sample_weight
+        return X, y
 
     def _check_params(self):
         """What the parameter constraints cannot say: the items of lists."""
         if self.model is None:
             check_layer_sizes(self.hidden_layer_sizes)
+        warn_unused_mlp_params(self)
         check_callbacks(self.callbacks)
         check_metrics(self.metrics)
 
-    def _partial_fit_classes(self, y, classes, first_call):
-        """Set ``classes_`` on the first call, check them after; encode ``y``."""
-        if first_call:
-            if classes is None:
-                raise ValueError(
-                    "classes must be passed on the first call to partial_fit: the "
-                    "network's output width depends on them. Pass "
-                    "classes=numpy.unique(y_all)."
-                )
-            self.classes_ = np.unique(np.asarray(classes))
-            check_two_classes(self.classes_, "classes", y)
-            self._counts = np.zeros(len(self.classes_))
-        elif classes is not None and not np.array_equal(np.unique(classes),
-                                                         self.classes_):
-            raise ValueError(
-                f"classes={np.unique(classes).tolist()!r} differ from the classes "
-                f"of the first call {self.classes_.tolist()!r}; pass the same "
-                "classes on every call."
-            )
-        unknown = np.setdiff1d(np.unique(y), self.classes_)
-        if len(unknown):
-            raise ValueError(
-                f"y has labels {unknown.tolist()!r} that are not in classes "
-                f"{self.classes_.tolist()!r}; pass every label in classes on the "
-                "first call."
-            )
-        return np.searchsorted(self.classes_, y)
+    def _initialize(self, X, y, classes, *, y_encoded, sample_weight, seed, n_rows,
+                    row_costs=None, running=False):
+        """Start a new network: classes, class state, output bias, model, compile.
 
-    def _set_class_state(self, y, counts, set_bias=True, class_weights=None):
-        """Class weights, priors, cost matrix and output bias from class counts.
+        Called by :meth:`fit` (unless it warm-starts) and by the first
+        :meth:`partial_fit` (``running=True``: its class counts accumulate over
+        calls). Sets ``classes_``, the class state (see
+        :func:`skweight._class_state.set_class_state`),
+        ``bias_init_`` and ``model_``, built from ``meta`` and compiled for
+        ``n_rows`` training rows.
 
-        Sets ``class_weight_`` and ``_output_factors``, the factors the network's
-        output carries on top of ``p(c|x)`` (see
-        :func:`skweight._losses.output_factors`), which prior correction divides
-        out. Returns the class weights as an array in the order of ``classes_``.
+        Returns
+        -------
+        X : ndarray or dict of ndarray
+            The input matched to the built model (see
+            :func:`skweight._inputs.bind_model`).
+        row_weight, sample_weight : ndarray of float64
+        meta : dict
+            What the model was built from.
         """
-        self.cost_matrix_ = (
-            None
-            if self.cost_matrix is None
-            else check_cost_matrix(self.cost_matrix, self.classes_)
-        )
-        if class_weights is None:
-            class_weights = resolve_class_weight(
-                self.class_weight, y, self.classes_, counts,
-                cost_matrix=self.cost_matrix_,
+        self.classes_ = classes
+        if running:
+            self._counts = np.zeros(len(classes))
+        row_weight, sample_weight = set_class_state(
+            self, y, y_encoded, sample_weight, row_costs=row_costs, running=running)
+        counts = np.where(self._counts > 0, self._counts, 1.0)
+        self.bias_init_ = resolve_bias_init(self.bias_init, counts,
+                                            self._output_factors, self._n_outputs())
+        if self.bias_init_ is not None and not np.all(np.isfinite(self.bias_init_)):
+            raise ValueError(
+                f"bias_init={short_repr(self.bias_init)} gives the output bias "
+                f"{self.bias_init_.tolist()!r}, which is not finite; pass "
+                "finite numbers, one per output unit, or 'auto'."
             )
-        self.class_weight_ = dict(zip(self.classes_.tolist(), class_weights.tolist(),
-                                      strict=True))
-        self.priors_ = counts / counts.sum()
-        self._output_factors = output_factors(class_weights, self.priors_, self.loss,
-                                              self.loss_params)
-        if set_bias:
-            self.bias_init_ = resolve_bias_init(self.bias_init, counts,
-                                                self._output_factors,
-                                                self._n_outputs())
-            if self.bias_init_ is not None and not np.all(
-                    np.isfinite(self.bias_init_)):
-                raise ValueError(
-                    f"bias_init={short_repr(self.bias_init)} gives the output bias "
-                    f"{self.bias_init_.tolist()!r}, which is not finite; pass "
-                    "finite numbers, one per output unit, or 'auto'."
-                )
-        return class_weights
+        meta = builder_meta(self, seed)
+        self.model_ = build_network(self, meta)
+        self._input_spec, X = bind_model(self._input_spec, X, self.model_)
+        compile_network(self, self.model_, n_rows)
+        return X, row_weight, sample_weight, meta
 
     def _n_outputs(self):
-        return 1 if len(self.classes_) == 2 else len(self.classes_)
+        return n_outputs(self.classes_)
 
-    def _meta(self, seed):
-        counts = self._counts
-        return {
-            # Not set for N-D arrays, text and dicts (see skweight._inputs).
-            "n_features_in_": getattr(self, "n_features_in_", None),
-            **self._input_spec.meta(),
-            "classes_": self.classes_,
-            "n_classes_": len(self.classes_),
-            "n_outputs_": self._n_outputs(),
-            "class_counts_": counts,
-            "class_weight_": np.array(list(self.class_weight_.values())),
-            "priors_": self.priors_,
-            "weighted_priors_": weighted_priors(counts, self._output_factors),
-            "output_bias_": self.bias_init_,
-            "random_state_": seed,
-        }
+    def _train(self, train, validation, seed, *, epochs, patience, running,
+               new_network=None):
+        """The epoch loop of every fit: train ``model_`` on ``train``.
 
-    def _builder_params(self):
-        params = dict(self.model_params or {})
-        if self.model is None:
-            params = {
-                "hidden_layer_sizes": tuple(self.hidden_layer_sizes),
-                "activation": self.activation,
-                "dropout": self.dropout,
-                **params,
-            }
-        return params
-
-    def _build(self, meta):
-        try:
-            keras_model = instantiate_model(self.model, meta, self._builder_params())
-        except TypeError as exc:
-            if self.model is not None or not self.model_params:
-                raise
-            raise TypeError(
-                f"model_params={short_repr(self.model_params)} do not fit the default "
-                f"network ({exc}); it takes hidden_layer_sizes, activation and "
-                "dropout, which are parameters of the estimator too. Pass a "
-                "builder as model for other settings."
-            ) from exc
-        if self.bias_init_ is not None:
-            set_output_bias(keras_model, self.bias_init_)
-        return keras_model
-
-    def _split(self, X, y_encoded, row_weight, sample_weight, seed):
-        """Carve a stratified validation split out of the training rows."""
-        class_sizes = np.bincount(y_encoded)
-        if class_sizes.min() < 2:
-            sizes = dict(zip(self.classes_.tolist(), class_sizes.tolist(), strict=True))
-            raise ValueError(
-                "early_stopping=True needs at least 2 rows of every class for a "
-                f"stratified validation split; class counts are {sizes!r}."
-                " Pass early_stopping=False or gather more rows."
-            )
-        try:
-            # Split row indices: X may be N-D, text or a dict of named inputs.
-            fit_rows, val_rows = train_test_split(
-                np.arange(len(y_encoded)),
-                test_size=self.validation_fraction,
-                stratify=y_encoded,
-                random_state=seed,
-            )
-        except ValueError as exc:
-            raise ValueError(
-                f"validation_fraction={self.validation_fraction!r} leaves no room "
-                f"for a stratified split of {len(y_encoded)} rows and "
-                f"{len(self.classes_)} classes ({exc}); raise validation_fraction "
-                "or pass early_stopping=False."
-            ) from exc
-        return (
-            (take_rows(X, fit_rows), y_encoded[fit_rows], row_weight[fit_rows]),
-            (take_rows(X, val_rows), y_encoded[val_rows], row_weight[val_rows],
-             sample_weight[val_rows]),
-        )
-
-    def _batch_size(self, n_rows):
-        return min(200, n_rows) if self.batch_size == "auto" else self.batch_size
-
-    def _compile(self, keras_model, n_rows):
-        """Compile a new model; return its loss function."""
-        loss_fn = resolve_loss(self.loss, self.loss_params, self._n_outputs(),
-                               self.priors_)
-        keras_model.compile(
-            optimizer=resolve_optimizer(self.optimizer, self.learning_rate),
-            loss=loss_fn,
-            metrics=list(self.metrics) if self.metrics else None,
-            steps_per_execution=steps_per_execution(n_rows, self._batch_size(n_rows)),
-        )
-        return loss_fn
-
-    def _new_trainer(self, meta, n_rows):
-        """Another compiled model of this configuration, to train in model_'s place.
-
-        Its loss is built here, on a row of zeros. Keras would build it on the
-        first fit from a batch of the data, a read that on JAX draws a shuffle
-        from NumPy's global generator: a new trainer would then shuffle unlike a
-        used one.
+        ``new_network``, ``(meta, n_rows)`` of a network :meth:`fit` just built,
+        lets it train on a kept compiled copy when one fits (see
+        :mod:`skweight._reuse`). Early stopping watches ``validation`` if any.
+        ``running`` (:meth:`partial_fit`) adds the epochs to ``history_`` and
+        ``n_iter_`` instead of replacing them.
         """
-        trainer = self._build(meta)
-        self._compile(trainer, n_rows)
-        x = np.zeros((1, self.n_features_in_), dtype=np.float32)
-        targets = keras_targets(np.zeros(1, dtype=int), self._n_outputs(),
-                                wants_one_hot(trainer.loss))
-        trainer.compute_loss(x=x, y=targets, y_pred=trainer(x),
-                             sample_weight=np.ones(1, np.float32))
-        return trainer
-
-    def _trainer_key(self, keras_model):
-        """The reuse key of ``keras_model`` (see :func:`skweight._reuse.trainer_key`).
-
-        None for a custom builder or model, a loss or metric object, which
-        cannot be named with certainty: such a model trains itself.
-        """
-        metrics = tuple(self.metrics or ())
-        if (self.model is not None or not isinstance(self.loss, str)
-                or not all(isinstance(metric, str) for metric in metrics)):
-            return None
-        return trainer_key(
-            keras_model,
-            inputs=self.n_features_in_,
-            builder_params=self._builder_params(),
-            loss=self.loss,
-            loss_params=dict(self.loss_params or {}),
-            optimizer=optimizer_config(self.optimizer, self.learning_rate),
-            compiled_priors=(self.priors_.tolist()
-                             if is_loss(self.loss, "logit_adjusted") else None),
-            metrics=metrics,
-        )
-
-    def _train(self, keras_model, train, validation, seed, loss_fn):
-        """Train ``keras_model`` on ``train``; stop early on ``validation`` if any."""
+        key = make_trainer = None
+        if new_network is not None:
+            key = estimator_trainer_key(
+                self, self.model_, builder_params=builder_params(self),
+                optimizer_settings=optimizer_settings(
+                    self.optimizer, self.learning_rate, self.optimizer_params))
+            make_trainer = partial(new_trainer, self, *new_network)
+        loss_fn = self.model_.loss
         stopping, early_stopping = stopping_callbacks(
-            self.n_iter_no_change, self.tol, self.epochs, validation,
-            self.early_stopping_monitor, loss_fn, self._output_factors,
+            patience, self.tol, epochs, validation, self.early_stopping_monitor,
+            loss_fn, self._output_factors,
         )
-        self.history_ = self._run_epochs(keras_model, *train, self.epochs, seed,
-                                         stopping=stopping)
-        self.n_iter_ = len(self.history_.get("loss", []))
-        if any(getattr(callback, "diverged", False) for callback in stopping):
-            raise FloatingPointError(
-                "early stopping's validation score is not finite at epoch "
-                f"{self.n_iter_}: the network's outputs on the validation rows are "
-                "NaN or infinite, so training diverged; the model is unusable. "
-                + divergence_advice(keras_model)
-            )
-        self.best_epoch_ = (early_stopping.best_epoch + 1
-                            if validation is not None else None)
+        with trainer_for(self.model_, key, make_trainer) as network:
+            history = run_epochs(
+                network, *train, n_outputs=self._n_outputs(), epochs=epochs,
+                seed=seed, batch_size=self.batch_size,
+                callbacks=self.callbacks, verbose=self.verbose, stopping=stopping)
+            names = metric_history_names(self.metrics)  # "mae" as Keras' full name
+            history = {names.get(key, key): values for key, values in history.items()}
+            if running:
+                previous = getattr(self, "history_", {"loss": []})
+                history_ = {name: list(values) for name, values in previous.items()}
+                for name, values in history.items():
+                    history_.setdefault(name, []).extend(values)
+                self.history_ = history_
+                self.n_iter_ = getattr(self, "n_iter_", 0) + len(history["loss"])
+                if not hasattr(self, "best_epoch_"):
+                    self.best_epoch_ = None
+            else:
+                self.history_ = history
+                self.n_iter_ = len(history.get("loss", []))
+                check_diverged(stopping, network, self.n_iter_)
+                self.best_epoch_ = (early_stopping.best_epoch + 1
+                                    if validation is not None else None)
 
-    def _run_epochs(self, keras_model, X, y_encoded, row_weight, epochs, seed,
-                    stopping=None):
-        """Train ``keras_model`` for ``epochs`` passes over (X, y).
+    def _finish(self, X, held_out=None, *, fitting=True):
+        """Check the trained network and make the new fitted state predict's.
 
-        Raises if the loss stops being finite.
+        The one place where a trained network becomes fitted state: everything
+        predict reads is gathered in one :class:`~skweight._fitted.FittedState`
+        and stored in one step (see :mod:`skweight._fitted`). A fit first fits
+        the calibration map on ``held_out``; ``partial_fit`` (``fitting=False``)
+        drops it (see "Calibration" in the class docstring).
         """
-        if stopping is None:
-            stopping, _ = stopping_callbacks(None, 0.0, epochs)
-        n_outputs = keras_model.outputs[0].shape[-1]
-        user_callbacks = self.callbacks
-        if isinstance(user_callbacks, keras.callbacks.Callback):
-            user_callbacks = [user_callbacks]
-        callbacks = [*stopping, *copy.deepcopy(list(user_callbacks or []))]
-        targets = keras_targets(y_encoded, n_outputs, wants_one_hot(keras_model.loss))
-        try:
-            with fit_inputs(
-                X, targets, row_weight.astype(np.float32),
-                self._batch_size(n_samples(X)), seed, epochs,
-                keras_model.steps_per_execution,
-            ) as inputs, no_retracing_warning():
-                history = keras_model.fit(
-                    **inputs, epochs=epochs, verbose=self.verbose,
-                    callbacks=callbacks
-                )
-        except RuntimeError as exc:
-            # TerminateOnNaN's error, or the backend's own on NaN outputs (torch's
-            # cross-entropy refuses inputs outside [0, 1]).
-            if not is_nan_loss_error(exc) and has_finite_weights(keras_model):
-                raise
-            epoch = len(keras_model.history.history.get("loss", [])) + 1
-            raise FloatingPointError(
-                f"the training loss is not finite at epoch {epoch}; the model is "
-                "unusable. " + divergence_advice(keras_model)
-            ) from exc
-        return {key: list(values) for key, values in history.history.items()}
-
-    def _check_trained(self, X):
-        """Raise unless the trained network is finite and outputs probabilities."""
-        if not has_finite_weights(self.model_):
-            raise FloatingPointError(
-                f"the network's weights are not finite after epoch {self.n_iter_} "
-                "(training diverged in its last steps); the model is unusable. "
-                + divergence_advice(self.model_)
-            )
-        first_rows = take_rows(X, np.arange(min(200, n_samples(X))))
-        check_probabilities(make_forward(self.model_)(first_rows))
+        forward = checked_forward(self.model_, X, self.n_iter_)
+        if fitting:
+            self._fit_calibration(held_out, forward)
+        else:
+            self._drop_calibration()
+        self._fitted = FittedState.of(self, forward)
+        return self
 
     def __getstate__(self):
         state = dict(super().__getstate__())  # may be self.__dict__ itself
-        state.pop("_forward", None)  # a closure: rebuilt from model_ on load
-        if "model_" in state:  # with the custom classes it needs to load
-            state["model_"] = PicklableNetwork(state["model_"])
-        return state
+        state.pop("_fitted", None)  # holds a closure: rebuilt from model_ on load
+        # The network and Keras parameters, with the custom classes they need.
+        return picklable_state(state)
 
     def __setstate__(self, state):
-        state = dict(state)
-        if isinstance(state.get("model_"), PicklableNetwork):
-            state["model_"] = state["model_"].model
+        state = unpickled_state(state)
         super().__setstate__(state)
         if "model_" in state:
-            self._forward = make_forward(self.model_)
+            self._fitted = FittedState.of(self, make_forward(self.model_))
 
-    # -------------------------------------------------------------- predict
-
-    def _validated_features(self, X):
-        check_is_fitted(self)
-        return check_inputs(self, self._input_spec, X, self.model_)
-
-    def predict_weighted_proba(self, X):
-        """Probabilities of the network as trained, before prior correction.
-
-        With class weights these estimate ``p_w(c|x) ∝ w_c p(c|x)``; without
-        weights they equal :meth:`predict_proba`.
+    def save(self, path):
+        """Save the estimator to one file without pickle; see :func:`skweight.save`.
 
         Parameters
         ----------
-        X : array-like, dict or DataFrame
-            Input rows in the form ``fit`` was given (a table, an N-D array, raw
-            strings or named inputs), checked against it: per-sample shape,
-            dtype kind and input names.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
+        path : str or os.PathLike
+            The file to write; :func:`skweight.load` reads it back.
         """
-        X = self._validated_features(X)
-        outputs = predict_in_batches(self._forward, X, self.model_.outputs[0].shape[-1])
-        check_probabilities(outputs)
-        return outputs_to_proba(outputs)
+        from ._saving import save
 
-    def predict_proba(self, X):
-        """Class probabilities: prior-corrected, calibrated, at deployment priors.
-
-        ``p(c|x) ∝ p_w(c|x) / w_c``, then the ``calibration`` map, then the
-        shift to ``deployment_priors`` (or those :meth:`adapt_priors` set).
-
-        Parameters
-        ----------
-        X : array-like, dict or DataFrame
-            Input rows in the form ``fit`` was given (a table, an N-D array, raw
-            strings or named inputs), checked against it: per-sample shape,
-            dtype kind and input names.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Columns in the order of ``classes_``.
-        """
-        return self._shift(self._proba_before_shift(X))
-
-    def predict_log_proba(self, X):
-        """Log of :meth:`predict_proba`.
-
-        Parameters
-        ----------
-        X : array-like, dict or DataFrame
-            Input rows in the form ``fit`` was given (a table, an N-D array, raw
-            strings or named inputs), checked against it: per-sample shape,
-            dtype kind and input names.
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-        """
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
-
-    def _decision_costs(self, cost_matrix, n_samples):
-        """Per-row costs given to predict (validated), else the fitted matrix."""
-        if cost_matrix is None:
-            return self.cost_matrix_
-        return check_cost_matrix(cost_matrix, self.classes_, n_samples=n_samples)
-
-    def decision_function(self, X, cost_matrix=None):
-        """Scores that agree with :meth:`predict`.
-
-        Binary: positive exactly when ``classes_[1]`` is predicted (the log-odds of
-        the weighted model, ``log(w_1 p'(1|x)) - log(w_0 p'(0|x))`` on the final
-        probabilities ``p'``, or with costs the expected cost of predicting
-        ``classes_[0]`` minus that of ``classes_[1]``). Multiclass: one column per
-        class whose argmax is the prediction (the weighted log-probabilities
-        ``log(w_c p'(c|x))``, or minus the expected costs). Without calibration or
-        deployment priors these are the network's own log-probabilities.
-
-        Parameters
-        ----------
-        X : array-like, dict or DataFrame
-            Input rows in the form ``fit`` was given (a table, an N-D array, raw
-            strings or named inputs), checked against it: per-sample shape,
-            dtype kind and input names.
-        cost_matrix : array-like of shape (n_samples, n_classes, n_classes), \
-                default=None
-            Each row's own costs, for the per-row Bayes rule (see :meth:`predict`).
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
-        """
-        check_is_fitted(self)
-        if self.cost_matrix_ is not None or cost_matrix is not None:
-            proba = self.predict_proba(X)
-            return decision_scores(proba, self._decision_costs(cost_matrix, len(proba)))
-        self._refuse_sklearn_temperature()
-        if self._plain():
-            with np.errstate(divide="ignore"):
-                log_proba = np.log(self.predict_weighted_proba(X))
-        else:
-            log_proba = self._rule_log_scores(X)
-        if log_proba.shape[1] == 2:
-            return log_proba[:, 1] - log_proba[:, 0]
-        return log_proba
-
-    def predict(self, X, cost_matrix=None):
-        """Class labels by the decision rule (see the class docstring).
-
-        Parameters
-        ----------
-        X : array-like, dict or DataFrame
-            Input rows in the form ``fit`` was given (a table, an N-D array, raw
-            strings or named inputs), checked against it: per-sample shape,
-            dtype kind and input names.
-        cost_matrix : array-like of shape (n_samples, n_classes, n_classes), \
-                default=None
-            Each row's own costs (rows = true class, columns = predicted class,
-            see :func:`~skweight.binary_cost_matrix`): row ``n`` gets
-            ``argmin_j sum_i p(i|x_n) cost_matrix[n, i, j]`` on the corrected
-            probabilities, instead of the fitted decision rule. In a Pipeline,
-            request it with ``set_predict_request(cost_matrix=True)``.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Labels from ``classes_``.
-        """
-        check_is_fitted(self)
-        if self.cost_matrix_ is not None or cost_matrix is not None:
-            proba = self.predict_proba(X)
-            indices = bayes_predict_indices(
-                proba, self._decision_costs(cost_matrix, len(proba))
-            )
-        elif self._plain():
-            indices = np.argmax(self.predict_weighted_proba(X), axis=1)
-        else:
-            indices = np.argmax(self._rule_log_scores(X), axis=1)
-        return self.classes_[indices]
-
-    def score(self, X, y, sample_weight=None):
-        """Accuracy of :meth:`predict`'s labels on (X, y).
-
-        With a cost matrix these are the labels of least expected cost, which
-        trade accuracy for cost by design; to select models by cost, score them
-        with :func:`~skweight.make_cost_scorer` instead.
-
-        Parameters
-        ----------
-        X : array-like, dict or DataFrame
-            Input rows in the form ``fit`` was given (a table, an N-D array, raw
-            strings or named inputs), checked against it: per-sample shape,
-            dtype kind and input names.
-        y : array-like of shape (n_samples,)
-            True labels.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each row in the accuracy.
-
-        Returns
-        -------
-        score : float
-            The (weighted) fraction of rows whose label is right.
-        """
-        return super().score(X, y, sample_weight=sample_weight)
+        save(self, path)

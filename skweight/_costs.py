@@ -25,6 +25,7 @@ from sklearn.utils import check_consistent_length, column_or_1d
 from sklearn.utils.multiclass import unique_labels
 
 from ._cost_matrix import label_indices, validate_cost_matrix
+from ._weights import checked_sample_weight
 
 
 def check_finite_proba(proba, source="the estimator's predict_proba"):
@@ -283,10 +284,7 @@ def _row_costs(y_true, y_pred, cost_matrix, labels, sample_weight):
         per_class = matrix[np.arange(len(y_true)), true_idx]
     else:
         per_class = matrix[true_idx]
-    if sample_weight is None:
-        weights = np.ones(len(y_true))
-    else:
-        weights = np.asarray(sample_weight, dtype=float)
+    weights = checked_sample_weight(sample_weight, len(y_true), n_name="y_true")
     paid = per_class[np.arange(len(pred_idx)), pred_idx]
     return per_class, paid, weights
 

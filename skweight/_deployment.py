@@ -63,12 +63,17 @@ class DeploymentPriorsMixin:
                                 self.classes_ if classes is None else classes)
         return getattr(self, "deployment_priors_", None)
 
-    def _shift(self, proba):
-        """``proba`` under the deployment priors (unchanged without them)."""
-        priors = self._deployment_priors()
+    def _shift(self, proba, training_priors=None, classes=None):
+        """``proba`` under the deployment priors (unchanged without them).
+
+        ``training_priors`` and ``classes`` default to the estimator's.
+        """
+        priors = self._deployment_priors(classes)
         if priors is None:
             return proba
-        return shift_proba(proba, self._training_priors(), priors)
+        if training_priors is None:
+            training_priors = self._training_priors()
+        return shift_proba(proba, training_priors, priors)
 
     def _forget_adapted_priors(self):
         """A new fit: priors estimated with the last model no longer apply."""

@@ -52,6 +52,9 @@ def _torch_rng_state():
 
 
 _lock = threading.Lock()
+# Held while a seeded fit builds its network, and while any seeded fit (re)sets
+# the generators, so that no other thread reseeds them in the middle of a build.
+_build_lock = threading.RLock()
 _active = 0  # seeded blocks running now, in any thread
 _saved = None  # the generators' states before the first of them began
 
@@ -96,7 +99,8 @@ def seeded(seed):
     if seed is None:
         yield
         return
-    with _lock:
+    # Not while another thread builds a network from its seed (seeded_build).
+    with _build_lock, _lock:
         if _active == 0:
             _saved = _global_states()
         _active += 1
@@ -112,8 +116,38 @@ def seeded(seed):
     try:
         yield
     finally:
-        with _lock:
+        with _build_lock, _lock:
             _active -= 1
             if _active == 0:
                 _restore(_saved)
                 _saved = None
+
+
+
+@contextlib.contextmanager
+def seeded_build(seed):
+    """Build a network in a seeded fit: one thread at a time, from the fit's seed.
+
+    Keras initialisers and dropout layers made without a seed draw one from
+    Python's global generator when they are created. Seeded fits in several
+    threads would interleave those draws (a builder's ``Conv2D`` would start
+    from other weights than in a fit alone), so each seeded build holds a lock
+    and seeds Python, NumPy and Keras' generators again, with the fit's seed,
+    before it starts; :func:`seeded` waits for the lock before it sets or
+    restores the generators. A build is then the same in a thread as alone.
+    Unseeded builds do not wait.
+
+    Parameters
+    ----------
+    seed : int or None
+        The fit's seed; None builds without the lock.
+    """
+    if seed is None:
+        yield
+        return
+    with _build_lock:
+        random.seed(seed)
+        np.random.seed(seed)
+        if _keras_global_state is not None:
+            _keras_global_state.set_global_attribute(_GLOBAL_SEED_GENERATOR, None)
+        yield

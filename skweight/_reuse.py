@@ -108,6 +108,45 @@ def trainer_key(keras_model, *, inputs, builder_params, loss, loss_params,
     return key
 
 
+def estimator_trainer_key(estimator, keras_model, *, builder_params,
+                          optimizer_settings):
+    """The reuse key of an estimator's compiled default network, or None.
+
+    None for a custom builder or model, a loss or metric object, which cannot be
+    named with certainty: such a model trains itself.
+
+    Parameters
+    ----------
+    estimator : WeightedKerasClassifier
+        Fitted up to its class state (``n_features_in_``, ``priors_``).
+    keras_model : keras.Model
+        Its compiled network.
+    builder_params : dict
+        The keyword arguments the network was built with.
+    optimizer_settings : dict
+        The optimizer's Keras config, with its routed parameters.
+
+    Returns
+    -------
+    key : tuple or None
+    """
+    metrics = tuple(estimator.metrics or ())
+    if (estimator.model is not None or not isinstance(estimator.loss, str)
+            or not all(isinstance(metric, str) for metric in metrics)):
+        return None
+    return trainer_key(
+        keras_model,
+        inputs=estimator.n_features_in_,
+        builder_params=builder_params,
+        loss=estimator.loss,
+        loss_params=dict(estimator.loss_params or {}),
+        optimizer=optimizer_settings,
+        compiled_priors=(estimator.priors_.tolist()
+                         if estimator.loss == "logit_adjusted" else None),
+        metrics=metrics,
+    )
+
+
 def _count_idle():  # the caller holds _lock
     return sum(len(trainers) for trainers in _idle.values())
 

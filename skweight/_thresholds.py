@@ -117,14 +117,29 @@ def best_cut(scores, cost_above, cost_below, *, low, high, reference):
 
     cuts, totals : ndarray
         Every candidate cut and its total cost.
+
+    Raises
+    ------
+    FloatingPointError
+        If a total cost overflows float64.
     """
     points = np.unique(np.concatenate([[low], scores, [high]]))
     cuts = (points[:-1] + points[1:]) / 2
     order = np.argsort(scores, kind="stable")
     n_below = np.searchsorted(scores[order], cuts, side="right")
-    cum_below = np.concatenate([[0.0], np.cumsum(cost_below[order])])
-    cum_above = np.concatenate([[0.0], np.cumsum(cost_above[order])])
-    totals = cum_below[n_below] + cum_above[-1] - cum_above[n_below]
+    with np.errstate(over="ignore", invalid="ignore"):  # checked below
+        cum_below = np.concatenate([[0.0], np.cumsum(cost_below[order])])
+        cum_above = np.concatenate([[0.0], np.cumsum(cost_above[order])])
+        totals = cum_below[n_below] + cum_above[-1] - cum_above[n_below]
+    if not np.isfinite(totals).all():
+        # Weighted costs whose sum overflows: every cut would look alike.
+        raise FloatingPointError(
+            f"the total cost of the tuning rows is not finite (the costs times "
+            f"the sample weights add up beyond float64's "
+            f"{np.finfo(float).max:.3g}); only their ratios matter to the "
+            "decision, so divide the costs or the sample weights by the same "
+            "number."
+        )
     best = totals.min()
     near_best = np.flatnonzero(totals <= best + 1e-12 * max(1.0, abs(best)))
     chosen = near_best[np.argmin(np.abs(cuts[near_best] - reference))]

@@ -45,11 +45,11 @@ def test_temperature_binary_recovers_known_platt_parameters():
     """Check that two-class temperature scaling is Platt scaling of the logit."""
     proba, y = _platt_data(slope=0.5, intercept=-1.0)
     calibrator = fit_calibrator("temperature", proba, y)
-    assert 1 / calibrator.temperature_ == pytest.approx(0.5, abs=0.03)
-    assert calibrator.bias_[1] - calibrator.bias_[0] == pytest.approx(-1.0, abs=0.06)
+    assert 1 / calibrator.temperature == pytest.approx(0.5, abs=0.03)
+    assert calibrator.bias[1] - calibrator.bias[0] == pytest.approx(-1.0, abs=0.06)
     z = np.log(proba[:, 1] / proba[:, 0])
-    expected = expit(z / calibrator.temperature_ + calibrator.bias_[1]
-                     - calibrator.bias_[0])
+    expected = expit(z / calibrator.temperature + calibrator.bias[1]
+                     - calibrator.bias[0])
     assert_allclose(calibrator.transform(proba)[:, 1], expected, rtol=1e-9)
 
 
@@ -74,8 +74,8 @@ def test_temperature_multiclass_recovers_temperature_and_bias():
     truth = softmax(np.log(proba) / 2.0 + bias, axis=1)
     y = np.array([rng.choice(3, p=row) for row in truth])
     calibrator = fit_calibrator("temperature", proba, y)
-    assert calibrator.temperature_ == pytest.approx(2.0, rel=0.05)
-    assert_allclose(calibrator.bias_, bias - bias.mean(), atol=0.05)
+    assert calibrator.temperature == pytest.approx(2.0, rel=0.05)
+    assert_allclose(calibrator.bias, bias - bias.mean(), atol=0.05)
 
 
 def test_temperature_gradient_is_exact():
@@ -96,7 +96,7 @@ def test_temperature_stays_finite_on_separable_rows():
     y = np.array([0] * 20 + [1] * 20)
     calibrator = fit_calibrator("temperature", proba, y)
     calibrated = calibrator.transform(proba)
-    assert np.isfinite(calibrator.temperature_) and calibrator.temperature_ > 0
+    assert np.isfinite(calibrator.temperature) and calibrator.temperature > 0
     assert np.all(np.isfinite(calibrated))
     assert np.all(calibrated[y == 1, 1] > 0.99) and np.all(calibrated[y == 0, 0] > 0.99)
 
@@ -380,3 +380,19 @@ def test_sklearn_temperature_without_weights_does_not_hurt(imbalanced):
                      for pair in wrapped.calibrated_classifiers_], axis=0)
     assert (log_loss(y_test, wrapped.predict_proba(X_test))
             < log_loss(y_test, folds) + 0.005)
+
+
+def test_calibrated_estimator_saves_without_pickle(binary_data, tmp_path):
+    """Check that skweight.save/load keeps the calibration map and adapted priors."""
+    import skweight
+
+    X, y = binary_data
+    for setting in ("temperature", "isotonic"):
+        clf = WeightedKerasClassifier(calibration=setting, **SMALL).fit(X, y)
+        clf.adapt_priors(X[:100])
+        path = tmp_path / f"{setting}.skw"
+        skweight.save(clf, path)
+        loaded = skweight.load(path)
+        assert_allclose(loaded.predict_proba(X), clf.predict_proba(X), rtol=1e-6)
+        assert_array_equal(loaded.predict(X), clf.predict(X))
+        assert_array_equal(loaded.deployment_priors_, clf.deployment_priors_)

@@ -7,6 +7,7 @@ import random
 import subprocess
 import sys
 import threading
+import time
 
 import keras
 import numpy as np
@@ -319,7 +320,11 @@ def loaded_in_a_fresh_process(binary, tmp_path_factory):
     np.save(folder / "X.npy", X)
     fitted = {}
     for index, (case, params) in enumerate(PICKLE_CASES.items()):
-        fitted[case] = WeightedKerasClassifier(**TINY, **params).fit(X, y)
+        # hidden_layer_sizes shapes the default network only (a builder's: warns).
+        settings = {**TINY, **params}
+        if "model" in params:
+            del settings["hidden_layer_sizes"]
+        fitted[case] = WeightedKerasClassifier(**settings).fit(X, y)
         (folder / f"{index}.pkl").write_bytes(pickle.dumps(fitted[case]))
     script = (
         "import pickle, sys, numpy as np\n"
@@ -443,3 +448,63 @@ def test_one_estimator_fitted_from_two_threads_at_once_is_an_error(binary):
         release.set()
         thread.join()
     assert clf.predict(X).shape == (200,)
+
+
+def test_predict_during_a_refit_sees_the_old_fit_whole(binary):
+    """Check that a thread predicting while another refits the same object gets the
+    old fit's labels and probabilities, not the new classes with the old network,
+    and the new fit's once the refit ends."""
+    X, y = binary
+    started, release = threading.Event(), threading.Event()
+
+    class Hold(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            started.set()
+            release.wait(10)
+
+    clf = WeightedKerasClassifier(**TINY).fit(X, np.array(["a", "b"])[y])
+    old_proba, old_labels = clf.predict_proba(X), clf.predict(X)
+    clf.set_params(callbacks=[Hold()], class_weight="balanced")
+    thread = threading.Thread(target=clf.fit, args=(X, np.array(["x", "y"])[y]))
+    thread.start()
+    try:
+        assert started.wait(10)
+        during_labels, during_proba = clf.predict(X), clf.predict_proba(X)
+    finally:
+        release.set()
+        thread.join()
+    np.testing.assert_array_equal(during_labels, old_labels)
+    np.testing.assert_array_equal(during_proba, old_proba)
+    assert set(clf.predict(X)) <= {"x", "y"}
+
+
+def small_cnn(meta):
+    # No seeds on the layers: Keras draws them from its global generators. The
+    # pauses make two fits in threads build at the same time.
+    inputs = keras.Input(meta["input_shapes_"])
+    time.sleep(0.2)
+    hidden = keras.layers.Conv2D(4, 3, activation="relu")(inputs)
+    time.sleep(0.2)
+    hidden = keras.layers.GlobalAveragePooling2D()(hidden)
+    hidden = keras.layers.Dense(4, activation="relu")(hidden)
+    return keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(hidden))
+
+
+def test_seeded_fits_of_a_cnn_in_threads_equal_sequential_fits():
+    """Check that seeded clones of an unseeded CNN builder fitted in two threads at
+    once give the probabilities of the same fits run one after the other."""
+    rng = np.random.default_rng(0)
+    images = rng.normal(size=(64, 8, 8, 1)).astype(np.float32)
+    y = (images.mean(axis=(1, 2, 3)) > 0).astype(int)
+    base = WeightedKerasClassifier(model=small_cnn, epochs=2, n_iter_no_change=None)
+    estimators = [clone(base).set_params(random_state=seed) for seed in (0, 1)]
+    sequential = [clone(est).fit(images, y).predict_proba(images)
+                  for est in estimators]
+    threads = [threading.Thread(target=est.fit, args=(images, y))
+               for est in estimators]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for est, expected in zip(estimators, sequential, strict=True):
+        np.testing.assert_allclose(est.predict_proba(images), expected, atol=1e-6)

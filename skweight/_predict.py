@@ -1,0 +1,216 @@
+"""What a fitted :class:`~skweight.WeightedKerasClassifier` predicts.
+
+Every method reads the fitted state once, at its start (see
+:mod:`skweight._fitted`), so a refit in another thread cannot mix two fits in
+one answer.
+"""
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from ._class_state import n_outputs
+from ._cost_matrix import check_cost_matrix
+from ._costs import bayes_predict_indices, decision_scores
+from ._forward import predict_in_batches
+from ._inputs import check_inputs
+from ._priors import correct_proba
+from ._training import check_probabilities, outputs_to_proba
+
+
+class PredictMixin:
+    """Probabilities, decisions and scores of a fitted network estimator.
+
+    The estimator stores a :class:`~skweight._fitted.FittedState` in ``_fitted``
+    at the end of each fit.
+    """
+
+    def _state(self):
+        """The fitted state, read once: a concurrent refit swaps it whole."""
+        check_is_fitted(self)
+        return self._fitted
+
+    def _weighted_proba(self, state, X):
+        X = check_inputs(state.feature_checker(type(self)), state.input_spec, X,
+                         state.model)
+        outputs = predict_in_batches(state.forward, X, n_outputs(state.classes))
+        check_probabilities(outputs)
+        return outputs_to_proba(outputs)
+
+    def _proba(self, state, X, *, shift=True):
+        """Corrected, calibrated probabilities; at the deployment priors if
+        ``shift`` (see :mod:`skweight._calibrated`)."""
+        weighted = self._weighted_proba(state, X)
+        proba = (weighted if state.uniform_factors
+                 else correct_proba(weighted, state.output_factors))
+        if state.calibrator is not None:
+            proba = state.calibrator.transform(proba)
+        return self._shift(proba, state.priors, state.classes) if shift else proba
+
+    def _rule_log_scores(self, state, X):
+        """Scores whose argmax is the default decision (no cost matrix).
+
+        ``log(w_c p'(c|x))``: the Bayes rule with the costs the class weights
+        imply. Without calibration or deployment priors, the network's own
+        ``log p_w(c|x)``, the same up to a constant.
+        """
+        with np.errstate(divide="ignore"):
+            if (state.calibrator is None
+                    and self._deployment_priors(state.classes) is None):
+                return np.log(self._weighted_proba(state, X))
+            return np.log(self._proba(state, X)) + np.log(state.output_factors)
+
+    def predict_weighted_proba(self, X):
+        """Probabilities of the network as trained, before prior correction.
+
+        With class weights these estimate ``p_w(c|x) ∝ w_c p(c|x)``; without
+        weights they equal :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : array-like, dict or DataFrame
+            Input rows in the form ``fit`` was given (a table, an N-D array, raw
+            strings or named inputs), checked against it: per-sample shape,
+            dtype kind and input names.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        return self._weighted_proba(self._state(), X)
+
+    def predict_proba(self, X):
+        """Class probabilities: prior-corrected, calibrated, at deployment priors.
+
+        ``p(c|x) ∝ p_w(c|x) / w_c``, then the ``calibration`` map, then the
+        shift to ``deployment_priors`` (or those :meth:`adapt_priors` set).
+
+        Parameters
+        ----------
+        X : array-like, dict or DataFrame
+            Input rows in the form ``fit`` was given (a table, an N-D array, raw
+            strings or named inputs), checked against it: per-sample shape,
+            dtype kind and input names.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``.
+        """
+        return self._proba(self._state(), X)
+
+    def predict_log_proba(self, X):
+        """Log of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : array-like, dict or DataFrame
+            Input rows in the form ``fit`` was given (a table, an N-D array, raw
+            strings or named inputs), checked against it: per-sample shape,
+            dtype kind and input names.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    @staticmethod
+    def _decision_costs(state, cost_matrix, n_samples):
+        """Per-row costs given to predict (validated), else the fitted matrix."""
+        if cost_matrix is None:
+            return state.cost_matrix
+        return check_cost_matrix(cost_matrix, state.classes, n_samples=n_samples)
+
+    def decision_function(self, X, cost_matrix=None):
+        """Scores that agree with :meth:`predict`.
+
+        Binary: positive exactly when ``classes_[1]`` is predicted (the log-odds of
+        the weighted model, ``log(w_1 p'(1|x)) - log(w_0 p'(0|x))`` on the final
+        probabilities ``p'``, or with costs the expected cost of predicting
+        ``classes_[0]`` minus that of ``classes_[1]``). Multiclass: one column per
+        class whose argmax is the prediction (the weighted log-probabilities
+        ``log(w_c p'(c|x))``, or minus the expected costs). Without calibration or
+        deployment priors these are the network's own log-probabilities.
+
+        Parameters
+        ----------
+        X : array-like, dict or DataFrame
+            Input rows in the form ``fit`` was given (a table, an N-D array, raw
+            strings or named inputs), checked against it: per-sample shape,
+            dtype kind and input names.
+        cost_matrix : array-like of shape (n_samples, n_classes, n_classes), \
+                default=None
+            Each row's own costs, for the per-row Bayes rule (see :meth:`predict`).
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        """
+        state = self._state()
+        if state.cost_matrix is not None or cost_matrix is not None:
+            proba = self._proba(state, X)
+            return decision_scores(
+                proba, self._decision_costs(state, cost_matrix, len(proba)))
+        self._refuse_sklearn_temperature(state)
+        log_proba = self._rule_log_scores(state, X)
+        if log_proba.shape[1] == 2:
+            return log_proba[:, 1] - log_proba[:, 0]
+        return log_proba
+
+    def predict(self, X, cost_matrix=None):
+        """Class labels by the decision rule (see the class docstring).
+
+        Parameters
+        ----------
+        X : array-like, dict or DataFrame
+            Input rows in the form ``fit`` was given (a table, an N-D array, raw
+            strings or named inputs), checked against it: per-sample shape,
+            dtype kind and input names.
+        cost_matrix : array-like of shape (n_samples, n_classes, n_classes), \
+                default=None
+            Each row's own costs (rows = true class, columns = predicted class,
+            see :func:`~skweight.binary_cost_matrix`): row ``n`` gets
+            ``argmin_j sum_i p(i|x_n) cost_matrix[n, i, j]`` on the corrected
+            probabilities, instead of the fitted decision rule. In a Pipeline,
+            request it with ``set_predict_request(cost_matrix=True)``.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        state = self._state()
+        if state.cost_matrix is not None or cost_matrix is not None:
+            proba = self._proba(state, X)
+            indices = bayes_predict_indices(
+                proba, self._decision_costs(state, cost_matrix, len(proba))
+            )
+        else:
+            indices = np.argmax(self._rule_log_scores(state, X), axis=1)
+        return state.classes[indices]
+
+    def score(self, X, y, sample_weight=None):
+        """Accuracy of :meth:`predict`'s labels on (X, y).
+
+        With a cost matrix these are the labels of least expected cost, which
+        trade accuracy for cost by design; to select models by cost, score them
+        with :func:`~skweight.make_cost_scorer` instead.
+
+        Parameters
+        ----------
+        X : array-like, dict or DataFrame
+            Input rows in the form ``fit`` was given (a table, an N-D array, raw
+            strings or named inputs), checked against it: per-sample shape,
+            dtype kind and input names.
+        y : array-like of shape (n_samples,)
+            True labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each row in the accuracy.
+
+        Returns
+        -------
+        score : float
+            The (weighted) fraction of rows whose label is right.
+        """
+        return super().score(X, y, sample_weight=sample_weight)
