@@ -341,7 +341,11 @@ def section_ensembles(datasets, n_splits, out):
                 results[size]["log loss", name].append(
                     log_loss(y_test, model.predict_proba(X_test), labels=classes))
                 for setting, cost in settings:
-                    y_pred = model.set_params(cost_matrix=cost).predict(X_test)
+                    # The Bayes rule on the fitted model's probabilities (the
+                    # estimator's cost_matrix is read by fit, not by predict).
+                    rule = CostSensitiveClassifier(model, cost_matrix=cost,
+                                                   cv="prefit")
+                    y_pred = rule.fit(X_train, y_train).predict(X_test)
                     results[size]["cost", setting, name].append(normalized_cost(
                         y_test, y_pred, cost_matrix=cost, labels=classes))
     setting_names = list(dict.fromkeys(
