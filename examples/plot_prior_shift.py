@@ -110,9 +110,12 @@ print(f"mean cost per row: as trained {as_trained:.4f}, after adapt_priors "
 # %%
 # Over a range of deployment mixes
 # --------------------------------
-# The same on mixes from half to ten times the training rate. Where the mix is
-# the training one, the three rules agree; the further it moves, the more the
-# rule as trained pays, and the closer ``adapt_priors`` stays to the true priors.
+# The same on mixes from half to ten times the training rate. Near the training
+# mix the three rules cost about the same (adapting can even cost a little more,
+# the estimate being slightly off); the further the mix moves, the more the rule
+# as trained pays, while ``adapt_priors`` stays close to the true priors. On a
+# 50 % mix, run on a CPU with the seeds above: 0.580 per row as trained, 0.375
+# after ``adapt_priors``, 0.374 with the true priors.
 rates = [0.025, 0.05, 0.1, 0.25, 0.5]
 results = np.array([decide(clf, *deployment_set(rate)) for rate in rates])
 for rate, (plain, em, true, est) in zip(rates, results, strict=True):
