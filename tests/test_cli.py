@@ -361,3 +361,21 @@ def test_positive_class_of_row_costs():
     assert "a miss (true 'churn', predicted 'stay') costs column 'amount'" in text
     np.testing.assert_array_equal(churn[:, 0, 1], [10, 20, 30])  # true churn, said stay
     np.testing.assert_array_equal(churn[:, 1, 0], [5, 5, 5])
+
+
+def test_no_tensorflow_log_lines(tmp_path):
+    """Check that a run with TensorFlow's logging left at its defaults prints no
+    C++ log line (oneDNN, absl) on stdout or stderr."""
+    package_parent = str(Path(skweight.__file__).resolve().parent.parent)
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS")}
+    result = subprocess.run(
+        [sys.executable, "-m", "skweight", "compare", "--strategies", "no-weights",
+         "--decisions", "bayes", "--cv", "2", "--epochs", "1", "--hidden", "2",
+         "--no-baselines"],
+        cwd=tmp_path, env={**env, "PYTHONPATH": package_parent},
+        capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    output = result.stdout + result.stderr
+    assert not re.search(r"I0000|oneDNN|absl|port\.cc", output), output
+    assert "cross-validated 1/1" in result.stderr
