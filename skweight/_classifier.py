@@ -36,15 +36,17 @@ from ._inputs import (
 )
 from ._losses import (
     is_loss,
+    metric_history_names,
     optimizer_config,
     output_factors,
     resolve_loss,
+    resolve_metrics,
     resolve_optimizer,
     wants_one_hot,
 )
 from ._messages import short_repr
 from ._model import instantiate_model, set_output_bias
-from ._persist import PicklableNetwork
+from ._persist import picklable_state, unpickled_state
 from ._priors import (
     BIAS_INIT_OPTIONS,
     correct_proba,
@@ -159,9 +161,11 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         name (0.001 for ``"adam"``, 0.01 for ``"sgd"``), the instance's for an
         instance (``SGD(learning_rate=0.15)`` trains at 0.15). A float
         overrides either.
-    metrics : list of str or keras.metrics.Metric, default=None
+    metrics : list of str, keras.metrics.Metric or callable, default=None
         Keras metrics computed on the training batches each epoch and recorded
-        in ``history_`` under their names (e.g. ``["accuracy"]``).
+        in ``history_`` under their names (e.g. ``["accuracy"]``); a shorthand
+        under Keras' full name (``"mae"`` as ``"mean_absolute_error"``, ``"acc"``
+        as ``"accuracy"``). Metric objects are copied for each fit.
     batch_size : int or "auto", default="auto"
         Rows per gradient step; ``"auto"`` is ``min(200, n_samples)``.
     epochs : int, default=200
@@ -727,7 +731,7 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
         keras_model.compile(
             optimizer=resolve_optimizer(self.optimizer, self.learning_rate),
             loss=loss_fn,
-            metrics=list(self.metrics) if self.metrics else None,
+            metrics=resolve_metrics(self.metrics),
             steps_per_execution=steps_per_execution(n_rows, self._batch_size(n_rows)),
         )
         return loss_fn
@@ -824,7 +828,9 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
                 f"the training loss is not finite at epoch {epoch}; the model is "
                 "unusable. " + divergence_advice(keras_model)
             ) from exc
-        return {key: list(values) for key, values in history.history.items()}
+        names = metric_history_names(self.metrics)
+        return {names.get(key, key): list(values)
+                for key, values in history.history.items()}
 
     def _check_trained(self, X):
         """Raise unless the trained network is finite and outputs probabilities."""
@@ -840,14 +846,11 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
     def __getstate__(self):
         state = dict(super().__getstate__())  # may be self.__dict__ itself
         state.pop("_forward", None)  # a closure: rebuilt from model_ on load
-        if "model_" in state:  # with the custom classes it needs to load
-            state["model_"] = PicklableNetwork(state["model_"])
-        return state
+        # The network and Keras parameters, with the custom classes they need.
+        return picklable_state(state)
 
     def __setstate__(self, state):
-        state = dict(state)
-        if isinstance(state.get("model_"), PicklableNetwork):
-            state["model_"] = state["model_"].model
+        state = unpickled_state(state)
         super().__setstate__(state)
         if "model_" in state:
             self._forward = make_forward(self.model_)
@@ -1012,3 +1015,15 @@ class WeightedKerasClassifier(ClassifierMixin, BaseEstimator):
             The (weighted) fraction of rows whose label is right.
         """
         return super().score(X, y, sample_weight=sample_weight)
+
+    def save(self, path):
+        """Save the estimator to one file without pickle; see :func:`skweight.save`.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file to write; :func:`skweight.load` reads it back.
+        """
+        from ._saving import save
+
+        save(self, path)

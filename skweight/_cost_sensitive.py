@@ -709,3 +709,15 @@ class CostSensitiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         tags.input_tags.sparse = estimator_tags.input_tags.sparse
         tags.input_tags.allow_nan = estimator_tags.input_tags.allow_nan
         return tags
+
+    def save(self, path):
+        """Save the estimator to one file without pickle; see :func:`skweight.save`.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file to write; :func:`skweight.load` reads it back.
+        """
+        from ._saving import save
+
+        save(self, path)
