@@ -168,7 +168,76 @@ def _build_parser():
     add("--hidden", type=_sizes, default=NETWORK_DEFAULTS["hidden_layer_sizes"],
         metavar="N,...", help="hidden layer sizes (default: "
         f"{','.join(map(str, NETWORK_DEFAULTS['hidden_layer_sizes']))})")
+    _add_fit(commands)
+    _add_predict(commands)
     return parser
+
+
+def _add_row_costs(add):
+    """The per-row cost options, as compare has them."""
+    add("--fn-cost-column", metavar="COL", help="cost of a miss on each row: this "
+        "column's value (the column stays a feature)")
+    add("--fn-cost", type=_cost, metavar="X", help="cost of a miss, every row")
+    add("--fp-cost-column", metavar="COL", help="cost of a false alarm on each row: "
+        "this column's value")
+    add("--fp-cost", type=_cost, metavar="X", help="cost of a false alarm, every "
+        "row")
+    add("--positive", metavar="LABEL", help="with per-row costs, the positive "
+        "class (default: the second label in sorted order)")
+
+
+def _add_fit(commands):
+    from ._baselines import BASELINE_NAMES
+
+    names = (*STRATEGY_NAMES, *BASELINE_NAMES)
+    fit = commands.add_parser(
+        "fit", help="train one strategy on every row and save it",
+        description="Train one strategy of 'skweight compare' (the same "
+        "preprocessing, network and seed) on every row, decided as chosen, and "
+        "save it for 'skweight predict'. 'skweight compare' prints this command "
+        "for its recommendation.",
+        epilog="example:\n  skweight fit data.csv --target churn --strategy "
+        'balanced --decision bayes --cost-matrix "0,1;5,0" --out model.skw',
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    add = fit.add_argument
+    add("file", nargs="?", metavar="FILE", help="CSV or Parquet table; none: the "
+        "embedded yeast data")
+    add("--target", metavar="COL", help="the column of class labels (required with "
+        "FILE)")
+    add("--strategy", required=True, choices=names, metavar="NAME",
+        help=f"one of {', '.join(names)}")
+    add("--decision", choices=DECISIONS, default="bayes", metavar="D",
+        help="argmax, bayes (default) or tuned (threshold tuned on "
+        f"{TUNE_SIZE:.0%} of the rows, the network fitted on the rest)")
+    add("--cost-matrix", metavar="SPEC|PATH", help='costs as "0,10;1,0" (rows = '
+        "true class, columns = predicted, sorted labels) or a file")
+    _add_row_costs(add)
+    add("--drop", type=_names, metavar="COL,...", help="feature columns to leave out")
+    add("--out", required=True, metavar="PATH", help="the model file to write "
+        "(e.g. model.skw; replaced only once the model is saved)")
+    add("--random-state", type=_integer(0, 2**32 - 1, hint="pass a seed between 0 "
+        "and 2**32 - 1"), default=0, metavar="N", help="seed (default: 0)")
+    add("--epochs", type=_integer(1, hint="pass at least 1"),
+        default=NETWORK_DEFAULTS["epochs"], metavar="N", help="maximum epochs")
+    add("--hidden", type=_sizes, default=NETWORK_DEFAULTS["hidden_layer_sizes"],
+        metavar="N,...", help="hidden layer sizes")
+
+
+def _add_predict(commands):
+    predict = commands.add_parser(
+        "predict", help="decide new rows with a model saved by 'skweight fit'",
+        description="Decide each row of a table with a model saved by 'skweight "
+        "fit': the decision, the probability of each class and the expected cost "
+        "of the decision, one output row per input row, in order.",
+        epilog="example:\n  skweight predict model.skw new.csv --out decisions.csv",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    add = predict.add_argument
+    add("model", metavar="MODEL", help="a file written by 'skweight fit'")
+    add("file", metavar="FILE", help="CSV or Parquet table with the training "
+        "columns (the target column, if present, is ignored)")
+    add("--out", required=True, metavar="PATH", help="the CSV to write (replaced "
+        "only once complete)")
+    _add_row_costs(add)
 
 
 def main(argv=None):
@@ -209,4 +278,8 @@ def _dispatch(args, argv):
     """Run the parsed command; its work lives in its own module."""
     if args.command == "compare":
         from ._compare_command import run
+    elif args.command == "fit":
+        from ._fit_command import run
+    else:
+        from ._predict_command import run
     return run(args, argv)
