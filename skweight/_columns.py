@@ -50,6 +50,8 @@ def drop_columns(X, drop, protected=()):
                              "keep it, or pass the costs another way")
     found = [c for c in id_like_columns(X.drop(columns=drop))
              if c not in protected]
+    if found and X.shape[1] == len(drop) + len(found):
+        found = []  # every feature looks like an identifier: the data decides
     warnings = [f"column {quote(c)} has a different value on every row (an "
                 "identifier?); left out of the features (keep it by renaming it "
                 "or giving it repeated values)" for c in found]

@@ -64,28 +64,52 @@ def test_compare_run_writes_table_and_figures(small_csv, tmp_path):
     assert "order ['churn', 'stay']): [[0.0, 5.0], [1.0, 0.0]]" in result.stdout
     lines = result.stdout.splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("rank"))
-    ranked = [line.split() for line in lines[header + 1: header + 7]]
-    assert [row[0] for row in ranked] == [str(i) for i in range(1, 7)]
-    norms = [float(row[6]) for row in ranked]
+    recommended = next(i for i, line in enumerate(lines)
+                       if line.startswith("Recommended: "))
+    assert recommended < header  # the recommendation comes before the table
+    ranked = [line.split() for line in lines[header + 1: header + 13]]
+    assert [row[0] for row in ranked] == [str(i) for i in range(1, 13)]
+    assert ranked[0][1] == "best"
+    norms = [float(row[-7]) for row in ranked]  # counted from the right
     assert norms == sorted(norms)
+    shown = {row[1] if row[1] not in ("best", "tied") else row[2] for row in ranked}
+    assert shown == {"no-weights", "balanced", "logistic-regression",
+                     "gradient-boosting"}
+    assert re.search(r"skweight fit \S*small\.csv --target label --strategy ",
+                     result.stdout)
 
     out = tmp_path / "report"
     assert sorted(p.name for p in out.iterdir()) == [
-        "compare.csv", "compare.json", "cost_vs_threshold.png",
+        "compare.csv", "compare.json", "cost_vs_threshold.png", "fit-command.txt",
         "precision_recall.png", "reliability.png", "report.html",
     ]
     page = (out / "report.html").read_text()
     assert "<th class=\"l\">churn</th><td>0.0</td><td>5.0</td>" in page
     assert page.count("data:image/png;base64,") == 3
     assert "http" not in page  # opens with no network
+    assert page.index("Recommended: ") < page.index("<h2>Data</h2>")
+    assert "Run settings" in page and "scikit-learn" in page
     table = pd.read_csv(out / "compare.csv")
-    assert table.shape == (6, 22)
-    assert set(table["strategy"]) == {"no-weights", "balanced"}
+    assert table.shape == (12, 22)
+    assert set(table["strategy"]) == {"no-weights", "balanced", "logistic-regression",
+                                      "gradient-boosting"}
     assert table["normalized_cost_mean"].is_monotonic_increasing
     document = json.loads((out / "compare.json").read_text())
     assert document["n_dropped_missing_target"] == n_dropped
     assert document["classes"] == ["churn", "stay"]
-    assert len(document["results"]) == 6
+    assert len(document["results"]) == 12
+    advice = document["recommendation"]
+    assert (advice["strategy"], advice["decision"]) == tuple(
+        table.loc[0, ["strategy", "decision"]])
+    settings = document["settings"]
+    assert settings["command"].startswith("skweight compare ")
+    assert (settings["folds"], settings["repeats"], settings["random_state"]) == (
+        2, 1, 0)
+    assert {"keras", "scikit-learn", "numpy", "skweight"} <= set(settings["versions"])
+    command = (out / "fit-command.txt").read_text().strip()
+    assert command == document["fit_command"]
+    assert f"--strategy {advice['strategy']} --decision {advice['decision']}" \
+        in command
     assert all((out / name).read_bytes()[:4] == b"\x89PNG"
                for name in ("precision_recall.png", "reliability.png"))
 
@@ -237,7 +261,8 @@ def test_parquet_cost_file_and_multiclass(tmp_path, capsys):
     assert "[[0.0, 1.0, 1.0], [2.0, 0.0, 1.0], [4.0, 2.0, 0.0]]" in captured.out
     # precision-recall and cost-threshold figures are for two classes only
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "compare.csv", "compare.json", "reliability.png", "report.html"]
+        "compare.csv", "compare.json", "fit-command.txt", "reliability.png",
+        "report.html"]
 
 
 def test_bad_input_is_quiet_before_tensorflow(tmp_path):
@@ -304,7 +329,7 @@ def test_ctrl_c_ends_with_one_line_and_no_output(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True)
     for line in process.stderr:  # the progress line of the first strategy
-        if line.startswith("cross-validated 1/9"):
+        if line.startswith("cross-validated 1/"):
             break
     process.send_signal(signal.SIGINT)
     out, rest = process.communicate(timeout=120)
@@ -333,9 +358,9 @@ def test_costs_per_row_from_a_column(tmp_path, capsys):
     assert "ranked by savings" in captured.out
     lines = captured.out.splitlines()
     head = next(line for line in lines if line.startswith("rank"))
-    assert head.split()[3:8] == ["cost", "±", "std", "total", "savings"]
+    assert head.split()[3:8] == ["savings", "cost", "±", "std", "total"]
     rows = [line.split() for line in lines[lines.index(head) + 1:][:6]]
-    savings = [float(row[7]) for row in rows]
+    savings = [float(row[-11]) for row in rows]  # counted from the right
     assert savings == sorted(savings, reverse=True)
     page = (tmp_path / "out" / "report.html").read_text()
     assert stated in page.replace("&#x27;", "'")
