@@ -137,7 +137,8 @@ def fit_command(args, strategy, decision, cost_matrix, dropped=()):
 
 
 def _wrapped(lines):
-    return "\n".join(textwrap.fill(line, width=80) for line in lines)
+    return "\n".join(textwrap.fill(line, width=80, break_on_hyphens=False)
+                     for line in lines)
 
 
 def run(args, argv):
@@ -226,6 +227,7 @@ def run(args, argv):
                 "recommendation": advice, "settings": settings,
                 "fit_command": command}
         written = _report.write_outputs(args.out, table, meta, details,
-                                        extra={FIT_COMMAND_FILE: command + "\n"})
+                                        extra={FIT_COMMAND_FILE: command + "\n"},
+                                        shown=shown)
         print(f"wrote {', '.join(written)} to {args.out}")
     return 0

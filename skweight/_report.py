@@ -227,6 +227,7 @@ body { font: 15px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 72em;
 h1 { font-size: 1.5em; } h2 { font-size: 1.15em; margin-top: 1.6em; }
 table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
 th, td { padding: .25em .7em; border-bottom: 1px solid #ddd; text-align: right; }
+table.ranked td { white-space: nowrap; }
 th { background: #f3f3f3; } td.l, th.l { text-align: left; }
 table.ranked tbody tr:first-child td { font-weight: bold; }
 .note { color: #555; max-width: 60em; } img { max-width: 100%; }
@@ -417,9 +418,11 @@ def featured(advice):
     """The strategies a figure shows: the recommendation, its ties, the baselines."""
     from ._baselines import BASELINE_NAMES
 
-    names = [advice["strategy"], *(t["strategy"] for t in advice["tied"]),
-             *BASELINE_NAMES]
-    return list(dict.fromkeys(names))
+    tied = [t["strategy"] for t in advice["tied"]
+            if t["strategy"] not in (advice["strategy"], *BASELINE_NAMES)]
+    # At most 4 tied strategies, so the baselines always fit in a figure.
+    return list(dict.fromkeys([advice["strategy"], *list(dict.fromkeys(tied))[:4],
+                               *BASELINE_NAMES]))
 
 
 def _write_files(folder, table, meta, made, shown):
