@@ -1,12 +1,15 @@
 """The ``skweight`` command (also ``python -m skweight``): parsing and main().
 
 ``skweight compare [FILE] --target COL ...`` cross-validates the imbalance strategies
-of :func:`skweight.compare_strategies` on a CSV or Parquet table (or, with no FILE,
-on the yeast data shipped with the package), prints a table ranked by normalised
-cost and, with ``--out``, writes the table, figures and an HTML report. Bad input
-ends with a one-line message on stderr and exit status 2, before anything is
-fitted (and before Keras is imported); Ctrl-C with one line and status 130.
-"""
+of :func:`skweight.compare_strategies` and baselines on a CSV or Parquet table (or,
+with no FILE, on the yeast data shipped with the package), recommends one, prints
+a table ranked by normalised cost and, with ``--out``, writes the table, figures,
+an HTML report and the ``skweight fit`` command of the recommendation.
+``skweight fit`` trains one strategy and saves it; ``skweight predict`` applies
+it to new rows. Each command's work lives in its own module
+(``_compare_command``, ``_fit_command``, ``_predict_command``). Bad input ends
+with a one-line message on stderr and exit status 2, before anything is fitted
+(and before Keras is imported); Ctrl-C with one line and status 130."""
 
 import argparse
 import sys

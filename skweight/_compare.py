@@ -266,7 +266,10 @@ def compare_strategies(
         ``proba[name]`` (out-of-fold ``predict_proba``), ``raw_proba[name]`` (a
         network's output before prior correction, or None), ``y_pred[name,
         decision]`` and ``thresholds[name, decision]`` (binary: per fold, the
-        threshold on ``p(classes[1]|x)``; ``"bayes"`` the analytic one).
+        threshold on ``p(classes[1]|x)``; ``"bayes"`` the analytic one), and
+        ``fold_scores[name]``: ``{"<decision>:<metric>" or "<metric>": array
+        over folds}``, for paired comparisons. With repeated folds, each row's
+        outputs come from the first fold that tests it.
 
     Examples
     --------

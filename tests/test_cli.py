@@ -404,3 +404,44 @@ def test_no_tensorflow_log_lines(tmp_path):
     output = result.stdout + result.stderr
     assert not re.search(r"I0000|oneDNN|absl|port\.cc", output), output
     assert "cross-validated 1/1" in result.stderr
+
+
+def test_repeats_and_drop(small_csv, tmp_path, capsys):
+    """Check --repeats (the paired comparison over K x N folds, in the settings)
+    and --drop (the column left out, named in the fit command)."""
+    status = main(["compare", str(small_csv), "--target", "label", *QUICK,
+                   "--repeats", "2", "--decisions", "bayes", "--no-baselines",
+                   "--drop", "colour", "--out", str(tmp_path / "out")])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    assert "over the same 4 folds" in captured.out
+    assert "2 strategies x 4 folds" in captured.out
+    document = json.loads((tmp_path / "out" / "compare.json").read_text())
+    assert document["settings"]["repeats"] == 2
+    assert document["settings"]["dropped_columns"] == ["colour"]
+    assert document["settings"]["baselines"] is False
+    assert "--drop colour" in document["fit_command"]
+    assert "gradient-boosting" not in captured.out
+
+
+def test_per_row_mode_names_what_did_not_run(tmp_path, capsys):
+    """Check that cost-weights, not run with costs per row, is named with why."""
+    table = _small_table(n=120).dropna()
+    table["amount"] = np.random.default_rng(2).uniform(0, 50, size=len(table))
+    table.to_csv(tmp_path / "a.csv", index=False)
+    status = main(["compare", str(tmp_path / "a.csv"), "--target", "label",
+                   "--strategies", "no-weights", "--cv", "2", "--epochs", "1",
+                   "--hidden", "2", "--decisions", "bayes", "--no-baselines",
+                   "--fn-cost-column", "amount", "--fp-cost", "5",
+                   "--out", str(tmp_path / "out")])
+    assert status == 0
+    document = json.loads((tmp_path / "out" / "compare.json").read_text())
+    assert document["settings"]["skipped"] == {}  # strategies were chosen
+    status = main(["compare", str(tmp_path / "a.csv"), "--target", "label",
+                   "--cv", "2", "--epochs", "1", "--hidden", "2", "--decisions",
+                   "bayes", "--no-baselines", "--fn-cost-column", "amount",
+                   "--fp-cost", "5"])
+    err = capsys.readouterr().err
+    assert status == 0
+    assert "strategy 'cost-weights' skipped: class weights need one cost matrix" \
+        in err
