@@ -246,7 +246,7 @@ def check_features(X, path):
                 "its logarithm")
 
 
-OUTPUT_FILES = ("compare.csv", "compare.json", "report.html")
+OUTPUT_FILES = ("compare.csv", "compare.json", "report.html", "fit-command.txt")
 
 
 def check_out_entries(out):
