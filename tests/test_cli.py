@@ -373,7 +373,7 @@ def test_every_fit_failing_is_an_error(tmp_path, capsys):
     pd.DataFrame({"x": rng.normal(size=60),
                   "y": ["b"] * 8 + ["a"] * 52}).to_csv(path, index=False)
     status = main(["compare", str(path), "--target", "y", "--strategies", "smote",
-                   "--cv", "2", "--epochs", "2", "--hidden", "4",
+                   "--no-baselines", "--cv", "2", "--epochs", "2", "--hidden", "4",
                    "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert status == 1
