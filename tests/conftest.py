@@ -27,3 +27,9 @@ def multiclass_data():
         n_clusters_per_class=1, weights=[0.6, 0.3, 0.1], random_state=1,
     )
     return X, np.array(["ant", "bee", "cat"])[y]
+
+
+@pytest.fixture(scope="session")
+def small():
+    """The small-network setting (``SMALL``), a new dict for each use."""
+    return dict(SMALL)
