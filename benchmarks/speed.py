@@ -14,6 +14,11 @@ candidates' repeats interleaved and the median kept:
     that has fitted one before, as in a grid search or a cross-validation;
   - *per epoch*: the marginal cost of an epoch, from fits of 5 and 15 epochs;
 * a GridSearchCV of 4 candidates x 3 folds on 5k rows;
+* the default network (``hidden_layer_sizes=(64, 64)``, batches of 200) against
+  ``MLPClassifier((64, 64))`` on 10k rows of 20 float32 features, in three
+  rounds: ``predict_proba`` on the 10k rows and on one row, and the time per
+  epoch, with bare Keras on the same steps per execution (fed NumPy arrays, then
+  skweight's ``tf.data`` pipeline) as Keras' floor;
 * the run time of scikit-learn's ``check_estimator`` and the checks failed;
 * TensorFlow retracing warnings logged during the grid search.
 
@@ -24,7 +29,8 @@ Peers: bare Keras (``model.fit`` / ``model.predict``), scikeras'
 ``MLPClassifier`` (with the BLAS threads NumPy uses).
 
 Run: python benchmarks/speed.py [--repeats 5] [--big]
-     [--candidates "skweight,bare Keras"] [--skip grid,checks,first]
+     [--candidates "skweight,bare Keras"] [--skip grid,checks,first,default]
+Only the default network: python benchmarks/speed.py --only default
 Other backends: KERAS_BACKEND=jax python benchmarks/speed.py
      --candidates "skweight,bare Keras,MLPClassifier" --skip grid,checks
 Needs: pip install ".[tensorflow-cpu]" -r benchmarks/requirements.txt
@@ -324,6 +330,153 @@ def bench_checks():
               + (f": {', '.join(sorted(set(failed)))}" if failed else ""))
 
 
+DEFAULT_FEATURES = 20
+DEFAULT_BATCH = 200  # batch_size="auto" on 10k rows, as MLPClassifier's
+
+
+def default_data(n_rows=10_000):
+    X, y = make_classification(n_samples=n_rows, n_features=DEFAULT_FEATURES,
+                               n_informative=10, weights=[0.9, 0.1], random_state=0)
+    return X.astype(np.float32), y
+
+
+class EpochClock(keras.callbacks.Callback):
+    """Seconds of each epoch, from Keras' epoch hooks (a deep copy, as skweight
+    makes of its callbacks, writes to the same list)."""
+
+    def __init__(self, seconds):
+        super().__init__()
+        self.seconds = seconds
+
+    def __deepcopy__(self, memo):
+        return EpochClock(self.seconds)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds.append(time.perf_counter() - self._start)
+
+
+def default_skweight(epochs, seconds=None):
+    # No early stopping: every epoch trains on all the rows, as MLPClassifier's.
+    return WeightedKerasClassifier(
+        hidden_layer_sizes=HIDDEN, epochs=epochs, n_iter_no_change=None,
+        random_state=0, callbacks=None if seconds is None else EpochClock(seconds))
+
+
+def default_mlp(epochs):
+    return MLPClassifier(HIDDEN, max_iter=epochs, tol=0, n_iter_no_change=epochs + 1,
+                         random_state=0)
+
+
+class MLPEpochs:
+    """MLPClassifier's epochs one ``partial_fit`` each (one pass with Adam), clocked;
+    ``threads=1`` limits BLAS to the calling thread."""
+
+    def __init__(self, epochs, seconds, threads=None):
+        self.epochs = epochs
+        self.seconds = seconds
+        self.threads = threads
+
+    def fit(self, X, y):
+        from threadpoolctl import threadpool_limits
+
+        mlp = MLPClassifier(HIDDEN, random_state=0)
+        with threadpool_limits(self.threads, user_api="blas"):
+            for _ in range(self.epochs):
+                start = time.perf_counter()
+                mlp.partial_fit(X, y, classes=[0, 1])
+                self.seconds.append(time.perf_counter() - start)
+        return self
+
+
+def one_blas_thread(function):
+    """``function`` run with BLAS limited to the calling thread."""
+    from threadpoolctl import threadpool_limits
+
+    def run():
+        with threadpool_limits(1, user_api="blas"):
+            return function()
+
+    return run
+
+
+class FloorKeras:
+    """Bare Keras with skweight's compiled settings: Adam, batches of 200, as many
+    steps per call into the compiled function as skweight runs; fed NumPy arrays,
+    or skweight's own ``tf.data`` pipeline (``pipeline=True``)."""
+
+    def __init__(self, epochs, seconds=None, pipeline=False):
+        self.epochs = epochs
+        self.callbacks = [] if seconds is None else [EpochClock(seconds)]
+        self.pipeline = pipeline
+
+    def fit(self, X, y):
+        from skweight._training import fit_inputs, steps_per_execution
+
+        steps = steps_per_execution(len(X), DEFAULT_BATCH)
+        model = keras_mlp(X.shape[1])
+        model.compile(optimizer=keras.optimizers.Adam(1e-3),
+                      loss="binary_crossentropy", steps_per_execution=steps)
+        targets = y.astype(np.float32).reshape(-1, 1)
+        if not self.pipeline:
+            model.fit(X, targets, batch_size=DEFAULT_BATCH, epochs=self.epochs,
+                      verbose=0, callbacks=self.callbacks)
+            return self
+        weights = np.ones(len(X), dtype=np.float32)
+        with fit_inputs(X, targets, weights, DEFAULT_BATCH, 0, self.epochs,
+                        steps) as inputs:
+            model.fit(**inputs, epochs=self.epochs, verbose=0,
+                      callbacks=self.callbacks)
+        return self
+
+
+def bench_default_network(repeats, rounds=3, epochs=6):
+    """The default network against MLPClassifier((64, 64)), in ``rounds`` rounds.
+
+    Time per epoch: the median of the epochs after the first (which traces the
+    training function) of ``repeats`` interleaved fits, clocked by Keras' epoch
+    hooks, and for MLPClassifier one ``partial_fit`` per epoch. "MLP, 1 thread":
+    MLPClassifier with BLAS on the calling thread, which on a busy machine is
+    faster than waking BLAS' threads.
+    """
+    X, y = default_data()
+    skweight = default_skweight(5).fit(X, y)
+    mlp = default_mlp(5).fit(X, y)
+    makers = {
+        "skweight": default_skweight,
+        "Keras, arrays": FloorKeras,
+        "Keras, pipeline": lambda epochs, seconds: FloorKeras(epochs, seconds, True),
+        "MLPClassifier": MLPEpochs,
+        "MLP, 1 thread": lambda epochs, seconds: MLPEpochs(epochs, seconds, 1),
+    }
+    for make in makers.values():  # one fit each before timing
+        make(1, []).fit(X[:1000], y[:1000])
+    for round_ in range(1, rounds + 1):
+        print(f"\ndefault network, round {round_} of {rounds}: 10k rows x "
+              f"{DEFAULT_FEATURES} float32, hidden {HIDDEN}, "
+              f"batches of {DEFAULT_BATCH}")
+        for rows, calls in ((X, 20), (X[:1], 500)):
+            tasks = {name: (lambda est=est, rows=rows, calls=calls:
+                            [est.predict_proba(rows) for _ in range(calls)])
+                     for name, est in (("skweight", skweight), ("MLPClassifier", mlp))}
+            tasks["MLP, 1 thread"] = one_blas_thread(tasks["MLPClassifier"])
+            medians = interleaved(tasks, repeats)
+            results = {name: 1000 * value / calls for name, value in medians.items()}
+            print_table(f"predict_proba, {len(rows)} row(s) (median ms per call)",
+                        results, "ms")
+        seconds = {name: [] for name in makers}
+        for _ in range(repeats):
+            for name, make in makers.items():
+                clocked = []
+                make(epochs, clocked).fit(X, y)
+                seconds[name].extend(clocked[1:])
+        print_table(f"time per epoch, 10k rows (median ms of epochs 2-{epochs})",
+                    {name: 1000 * statistics.median(values)
+                     for name, values in seconds.items()}, "ms")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
@@ -332,7 +485,9 @@ def main():
                         help="comma-separated subset, e.g. 'skweight,bare Keras'")
     parser.add_argument("--skip", default="",
                         help="comma-separated parts to skip: predict, fit, first, "
-                             "grid, checks")
+                             "grid, checks, default")
+    parser.add_argument("--only", default="",
+                        help="comma-separated parts to run, the others skipped")
     args = parser.parse_args()
     chosen = [name.strip() for name in args.candidates.split(",")]
     unknown = sorted(set(chosen) - set(CANDIDATES))
@@ -342,6 +497,9 @@ def main():
         if name not in chosen:
             del CANDIDATES[name]
     skip = {part.strip() for part in args.skip.split(",") if part.strip()}
+    parts = {"predict", "fit", "first", "grid", "checks", "default"}
+    if args.only:
+        skip |= parts - {part.strip() for part in args.only.split(",")}
     warnings.filterwarnings("ignore")
     print(f"Keras {keras.__version__} ({keras.backend.backend()}), "
           f"{os.cpu_count()} CPU cores, {args.repeats} repeats")
@@ -356,6 +514,8 @@ def main():
         bench_grid_search(max(1, args.repeats // 2))
     if "checks" not in skip:
         bench_checks()
+    if "default" not in skip:
+        bench_default_network(args.repeats)
 
 
 if __name__ == "__main__":

@@ -21,10 +21,12 @@ _MODULES = {
     "compute_class_weights": "._weights",
     "default_strategies": "._strategies",
     "make_cost_scorer": "._scorers",
+    "load": "._saving",
     "make_savings_scorer": "._scorers",
     "mean_cost": "._costs",
     "normalized_cost": "._costs",
     "row_cost_weights": "._weights",
+    "save": "._saving",
     "savings_score": "._costs",
 }
 

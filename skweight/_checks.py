@@ -7,7 +7,6 @@ is trained; none modifies its input.
 
 from numbers import Integral, Real
 
-import keras
 import numpy as np
 import pandas as pd
 from sklearn.utils import check_array
@@ -53,8 +52,11 @@ def as_float32(X, param):
     return X32
 
 
-def check_row_weights(sample_weight, n_rows):
-    """``sample_weight`` as finite float64 row weights (a scalar: every row)."""
+def check_row_weights(sample_weight, n_rows, n_name="X"):
+    """``sample_weight`` as finite float64 row weights (a scalar: every row).
+
+    ``n_name`` names the data whose ``n_rows`` rows the weights must match.
+    """
     if sample_weight is None:
         return np.ones(n_rows)
     if isinstance(sample_weight, Real):
@@ -63,12 +65,12 @@ def check_row_weights(sample_weight, n_rows):
                                 input_name="sample_weight")
     if sample_weight.shape != (n_rows,):
         raise ValueError(
-            f"sample_weight has shape {sample_weight.shape} but X has {n_rows} "
+            f"sample_weight has shape {sample_weight.shape} but {n_name} has {n_rows} "
             f"rows; pass one weight per row, shape ({n_rows},)."
         )
     if not sample_weight.any():
         raise ValueError(
-            "sample_weight is zero on every row; give the rows to learn from a "
+            "sample_weight is zero on every row; give the rows that count a "
             "weight > 0."
         )
     return sample_weight
@@ -120,6 +122,8 @@ def check_layer_sizes(hidden_layer_sizes):
 
 def check_callbacks(callbacks):
     """Raise unless ``callbacks`` is None, a Keras callback or a list of them."""
+    import keras  # here, so that the weight checks work without Keras loaded
+
     if callbacks is None or isinstance(callbacks, keras.callbacks.Callback):
         return
     bad = [cb for cb in callbacks if not isinstance(cb, keras.callbacks.Callback)]
@@ -133,6 +137,8 @@ def check_callbacks(callbacks):
 
 def check_metrics(metrics):
     """Raise unless every metric name is one Keras knows."""
+    import keras
+
     for metric in metrics or []:
         if not isinstance(metric, str) or metric in ("accuracy", "acc"):
             continue  # objects are Keras' to check; accuracy depends on the targets

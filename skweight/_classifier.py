@@ -11,6 +11,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn_compat.base import _fit_context
 
 from ._atomic import atomic_fit
+from ._calibrated import CalibratedProbaMixin
+from ._calibration import CALIBRATION_METHODS, calibration_split
 from ._checks import (
     check_callbacks,
     check_layer_sizes,
@@ -38,9 +40,10 @@ from ._inputs import (
     require_table,
     validate_fit_inputs,
 )
+from ._losses import metric_history_names
 from ._messages import short_repr
 from ._network import build_network, builder_params, compile_network, new_trainer
-from ._persist import PicklableNetwork
+from ._persist import picklable_state, unpickled_state
 from ._predict import PredictMixin
 from ._priors import (
     BIAS_INIT_OPTIONS,
@@ -60,7 +63,8 @@ from ._weights import (
 )
 
 
-class WeightedKerasClassifier(PredictMixin, RoutedParamsMixin, ClassifierMixin,
+class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
+                              RoutedParamsMixin, ClassifierMixin,
                               BaseEstimator):
     """A Keras neural-network classifier for imbalanced classes.
 
@@ -163,9 +167,11 @@ class WeightedKerasClassifier(PredictMixin, RoutedParamsMixin, ClassifierMixin,
         name (0.001 for ``"adam"``, 0.01 for ``"sgd"``), the instance's for an
         instance (``SGD(learning_rate=0.15)`` trains at 0.15). A float
         overrides either.
-    metrics : list of str or keras.metrics.Metric, default=None
+    metrics : list of str, keras.metrics.Metric or callable, default=None
         Keras metrics computed on the training batches each epoch and recorded
-        in ``history_`` under their names (e.g. ``["accuracy"]``).
+        in ``history_`` under their names (e.g. ``["accuracy"]``); a shorthand
+        under Keras' full name (``"mae"`` as ``"mean_absolute_error"``, ``"acc"``
+        as ``"accuracy"``). Metric objects are copied for each fit.
     batch_size : int or "auto", default="auto"
         Rows per gradient step; ``"auto"`` is ``min(200, n_samples)``.
     epochs : int, default=200
@@ -207,6 +213,32 @@ class WeightedKerasClassifier(PredictMixin, RoutedParamsMixin, ClassifierMixin,
         a seeded fit sets and then restores, so seeded fits running at once in
         threads of one process do not repeat exactly there (in processes,
         joblib's default, they do).
+    calibration : {"auto", "temperature", "isotonic"} or None, default="auto"
+        A map fitted after training on the prior-corrected probabilities of rows
+        the network did not train on (see "Calibration" below), used by
+        ``predict_proba``, the Bayes rule and every decision.
+        ``"temperature"``: a temperature and a bias on the corrected logits,
+        ``softmax(log p / T + b)`` (Guo et al. 2017), which for two classes is
+        Platt scaling of the corrected log-odds. ``"isotonic"``: isotonic
+        regression of each class's probability, renormalised (it needs many
+        calibration rows and may give probabilities of exactly 0 or 1).
+        ``"auto"``: ``"temperature"`` with ``early_stopping=True`` (on its
+        validation split, so no training row is given up), None otherwise.
+        None: no calibration.
+    calibration_fraction : float, default=0.2
+        Share of the training rows held out, stratified, to fit ``calibration``
+        when there is no early-stopping split (``early_stopping=False`` and
+        ``calibration`` "temperature" or "isotonic"); the network trains on the
+        rest. Ignored with early stopping, whose split is used.
+    deployment_priors : dict, array-like of shape (n_classes,) or None, \
+            default=None
+        The class priors where the model is used, when they differ from the
+        training priors: a dict keyed by every label, or one value per class in
+        the order of ``classes_``, summing to 1 (not renormalised). Probabilities
+        become ``p'(c|x) ∝ p(c|x) π'_c / π_c`` (Saerens et al. 2002), after
+        calibration; every decision uses them. Read at each prediction, so
+        ``set_params(deployment_priors=...)`` applies without refitting. To
+        estimate them from unlabelled rows, see :meth:`adapt_priors`.
 
     Attributes
     ----------
@@ -241,9 +273,41 @@ class WeightedKerasClassifier(PredictMixin, RoutedParamsMixin, ClassifierMixin,
         feature count (as scikit-learn's convention is for 2-D input only).
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names, when X has string column names.
+    calibrator_ : TemperatureCalibrator, IsotonicCalibrator or None
+        The fitted calibration map (None without calibration, and after
+        :meth:`partial_fit`). A temperature map has ``temperature`` and
+        ``bias``.
+    calibration_confusion_ : ndarray of shape (n_classes, n_classes) or None
+        The soft confusion matrix ``C[i, j] = mean p(i|x) [y = j]`` of the
+        calibrated probabilities on the calibration rows; what
+        ``adapt_priors(method="bbse")`` solves with.
+    deployment_priors_ : ndarray of shape (n_classes,)
+        Set by :meth:`adapt_priors`: the estimated deployment priors, used when
+        the ``deployment_priors`` parameter is None. A new fit removes it.
+    priors_n_iter_ : int
+        Set by :meth:`adapt_priors`: EM iterations (0 for BBSE).
+    priors_converged_ : bool
+        Set by :meth:`adapt_priors`: whether EM converged (if not, it warned and
+        ``deployment_priors_`` are the training priors).
 
     Notes
     -----
+    **Calibration.** Prior correction is exact only for a network that learned
+    the weighted posterior; with early stopping and finite capacity it is off.
+    With ``calibration``, ``fit`` trains the network, then fits the map on held-out
+    rows: the early-stopping validation split when ``early_stopping=True``,
+    otherwise a stratified ``calibration_fraction`` of the rows that the network
+    does not train on. The map is refitted only by :meth:`fit` (``warm_start``
+    included); :meth:`partial_fit` changes the network, so it drops the map
+    (``calibrator_`` becomes None) rather than keep one fitted on another network.
+    ``predict`` without a cost matrix is the Bayes rule with the costs the class
+    weights imply on the final probabilities, ``argmax_c w_c p'(c|x)``, and
+    ``decision_function`` is ``log(w_c p'(c|x))`` (binary: its log-odds), which
+    agree. With :class:`~sklearn.calibration.CalibratedClassifierCV`, methods
+    "sigmoid" and "isotonic" absorb the ``log(w_1 / w_0)`` shift of these scores;
+    "temperature" cannot, so it is refused for a class-weighted estimator: use
+    ``calibration="temperature"``.
+
     A fit is atomic: it ends with finite weights and probability outputs, or
     raises (``FloatingPointError`` on divergence) leaving the fitted state as it
     was before the call, also on ``KeyboardInterrupt``. One object is fitted by
@@ -288,6 +352,8 @@ class WeightedKerasClassifier(PredictMixin, RoutedParamsMixin, ClassifierMixin,
     * Saerens, M., Latinne, P. & Decaestecker, C. (2002). Adjusting the outputs of
       a classifier to new a priori probabilities. Neural Computation 14(1).
     * Elkan, C. (2001). The foundations of cost-sensitive learning. IJCAI.
+    * Guo, C., Pleiss, G., Sun, Y. & Weinberger, K. Q. (2017). On calibration of
+      modern neural networks. ICML.
     * Lakshminarayanan, B., Pritzel, A. & Blundell, C. (2017). Simple and
       scalable predictive uncertainty estimation using deep ensembles. NeurIPS.
 
@@ -336,6 +402,9 @@ class WeightedKerasClassifier(PredictMixin, RoutedParamsMixin, ClassifierMixin,
         "warm_start": ["boolean"],
         "verbose": ["verbose"],
         "random_state": ["random_state"],
+        "calibration": [StrOptions({"auto", *CALIBRATION_METHODS}), None],
+        "calibration_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "deployment_priors": [dict, "array-like", None],
     }
 
     def __init__(
@@ -367,6 +436,9 @@ class WeightedKerasClassifier(PredictMixin, RoutedParamsMixin, ClassifierMixin,
         warm_start=False,
         verbose=0,
         random_state=None,
+        calibration="auto",
+        calibration_fraction=0.2,
+        deployment_priors=None,
         **routed,
     ):
         self.model = model
@@ -395,6 +467,9 @@ class WeightedKerasClassifier(PredictMixin, RoutedParamsMixin, ClassifierMixin,
         self.warm_start = warm_start
         self.verbose = verbose
         self.random_state = random_state
+        self.calibration = calibration
+        self.calibration_fraction = calibration_fraction
+        self.deployment_priors = deployment_priors
         if routed:  # model__x and optimizer__x, kept in new *_params dicts
             self._store_routed(routed)
 
@@ -467,6 +542,7 @@ class WeightedKerasClassifier(PredictMixin, RoutedParamsMixin, ClassifierMixin,
             self._check_members("warm_start=True trains the fitted networks on",
                                 "pass warm_start=False to start anew")
         y_encoded = np.searchsorted(classes, y)
+        self._deployment_priors(classes)  # validated before training
         seed = integer_seed(self.random_state)
         seeds = member_seeds(seed, self.n_members)
         with seeded(seed):
@@ -479,6 +555,9 @@ class WeightedKerasClassifier(PredictMixin, RoutedParamsMixin, ClassifierMixin,
             if self.early_stopping:
                 rows = validation_rows(y_encoded, classes, self.validation_fraction,
                                        seed)
+            elif self._calibration_method() is not None:  # see "Calibration"
+                rows = calibration_split(y_encoded, classes,
+                                         self.calibration_fraction, seed)
             new_networks = None
             if not warm:
                 n_rows = len(rows[0]) if rows is not None else len(y_encoded)
@@ -492,10 +571,13 @@ class WeightedKerasClassifier(PredictMixin, RoutedParamsMixin, ClassifierMixin,
             train, validation = (X, y_encoded, row_weight), None
             if rows is not None:
                 train, validation = split_rows(*train, sample_weight, rows)
+            held_out = validation  # the calibration rows, if any
+            if not self.early_stopping:
+                validation = None
             self._train(train, validation, seeds, epochs=self.epochs,
                         patience=self.n_iter_no_change, running=False,
                         new_networks=new_networks)
-        return self._finish(X)
+        return self._finish(X, held_out)
 
     @_fit_context(prefer_skip_nested_validation=True)
     @atomic_fit
@@ -548,7 +630,7 @@ class WeightedKerasClassifier(PredictMixin, RoutedParamsMixin, ClassifierMixin,
                 self.models_ = fitted_networks(self)
             self._train((X, y_encoded, row_weight), None, seeds, epochs=1,
                         patience=None, running=True)
-        return self._finish(X)
+        return self._finish(X, fitting=False)
 
     def _validate_fit_data(self, X, y, *, new_input):
         """Check the parameters and validate (X, y); a new input spec if asked.
@@ -667,6 +749,7 @@ class WeightedKerasClassifier(PredictMixin, RoutedParamsMixin, ClassifierMixin,
                 optimizer_settings=optimizer_settings(
                     self.optimizer, self.learning_rate, self.optimizer_params))
             make_trainer = partial(new_trainer, self, *new_networks)
+        names = metric_history_names(self.metrics)
         histories, best_epochs = [], []
         for keras_model, seed in zip(self.models_, seeds, strict=True):
             stopping, early_stopping = stopping_callbacks(
@@ -675,11 +758,14 @@ class WeightedKerasClassifier(PredictMixin, RoutedParamsMixin, ClassifierMixin,
             )
             with trainer_for(keras_model, key, make_trainer) as network:
                 history = run_epochs(
-                    network, *train, epochs=epochs, seed=seed,
-                    batch_size=self.batch_size, callbacks=self.callbacks,
-                    verbose=self.verbose, stopping=stopping)
+                    network, *train, n_outputs=self._n_outputs(), epochs=epochs,
+                    seed=seed, batch_size=self.batch_size,
+                    callbacks=self.callbacks, verbose=self.verbose,
+                    stopping=stopping)
                 check_diverged(stopping, network, len(history.get("loss", [])))
-            histories.append(history)
+            # Metrics by the names they were given ("mae" as Keras' full name).
+            histories.append({names.get(key, key): values
+                              for key, values in history.items()})
             best_epochs.append(early_stopping.best_epoch + 1
                                if validation is not None else None)
         if running:
@@ -696,42 +782,53 @@ class WeightedKerasClassifier(PredictMixin, RoutedParamsMixin, ClassifierMixin,
             self.best_epoch_ = best_epochs[0]
         self.history_ = self.histories_[0]
 
-    def _finish(self, X):
+
+    def _finish(self, X, held_out=None, *, fitting=True):
         """Check the trained network and make the new fitted state predict's.
 
         The one place where a trained network becomes fitted state: everything
         predict reads is gathered in one :class:`~skweight._fitted.FittedState`
-        and stored in one step (see :mod:`skweight._fitted`).
+        and stored in one step (see :mod:`skweight._fitted`). A fit first fits
+        the calibration map on ``held_out``; ``partial_fit`` (``fitting=False``)
+        drops it (see "Calibration" in the class docstring).
         """
         forwards = [checked_forward(keras_model, X, self.n_iter_)
                     for keras_model in self.models_]
+        if fitting:
+            self._fit_calibration(held_out, forwards)
+        else:
+            self._drop_calibration()
         self._fitted = FittedState.of(self, forwards)
         return self
 
     def __getstate__(self):
         state = dict(super().__getstate__())  # may be self.__dict__ itself
         state.pop("_fitted", None)  # holds a closure: rebuilt from model_ on load
-        # With the custom classes they need to load; model_ is models_[0], one
-        # wrapper for both so that it stays the same object after loading.
-        wrapped = {id(keras_model): PicklableNetwork(keras_model)
-                   for keras_model in state.get("models_", [])}
-        if "models_" in state:
-            state["models_"] = [wrapped[id(m)] for m in state["models_"]]
-        if "model_" in state:
-            state["model_"] = wrapped.get(id(state["model_"])) or PicklableNetwork(
-                state["model_"])
-        return state
+        if "models_" in state:  # model_ is models_[0]: stored once
+            state.pop("model_", None)
+        # The networks and Keras parameters, with the custom classes they need.
+        return picklable_state(state)
 
     def __setstate__(self, state):
-        state = dict(state)
-        if isinstance(state.get("model_"), PicklableNetwork):
-            state["model_"] = state["model_"].model
+        state = unpickled_state(state)
         if "models_" in state:
-            state["models_"] = [getattr(m, "model", m) for m in state["models_"]]
+            state["model_"] = state["models_"][0]
         super().__setstate__(state)
         if "model_" in state:
             self._fitted = FittedState.of(
                 self, [make_forward(m) for m in fitted_networks(self)])
+
+    def save(self, path):
+        """Save the estimator to one file without pickle; see :func:`skweight.save`.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file to write; :func:`skweight.load` reads it back.
+        """
+        from ._saving import save
+
+        save(self, path)
 
 
 def _extended(previous, history):

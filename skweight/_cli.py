@@ -196,6 +196,10 @@ def _check_run(args, y, cost_matrix):
     import numpy as np
 
     from ._compare import check_folds
+    from ._compare_data import check_out_entries
+
+    if args.out is not None and (problem := check_out_entries(args.out)):
+        raise InputError(problem)
 
     classes, counts = np.unique(y, return_counts=True)
     try:

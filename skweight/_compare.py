@@ -55,7 +55,7 @@ from ._fold_scores import (
     row_cost_scores,
 )
 from ._resample import RowSampler, row_choosers
-from ._strategies import default_strategies
+from ._strategies import default_preprocessor, default_strategies
 
 DECISIONS = ("argmax", "bayes", "tuned")
 TUNE_SIZE = 0.25
@@ -145,6 +145,14 @@ def _wrapped(estimator, matrix, decisions, tune_size, seed):
 def _check_targets(X, y):
     import pandas as pd
 
+    if isinstance(X, Mapping):
+        raise TypeError(
+            f"X is a dict of named inputs {list(X)[:20]!r:.200}; cross-validation "
+            "splits rows with scikit-learn, which cannot index a dict. Pass a "
+            "pandas DataFrame with one column per named input instead, and "
+            "strategies whose first step is 'passthrough' (e.g. "
+            "default_strategies(..., preprocessor='passthrough'))."
+        )
     X, y = indexable(X, y)
     y = column_or_1d(y, warn=True)
     if pd.isna(pd.Series(y, dtype=object)).any():
@@ -167,19 +175,21 @@ def nd_obstacle(estimator, X, y, n_probe=20):
     it are fitted on the first ``n_probe`` rows to see the shape it would
     receive. Other failures are left to the fit itself.
     """
-    if np.ndim(X) <= 2 or not hasattr(estimator, "steps"):
-        return None
+    if default_preprocessor(X) is None or not hasattr(estimator, "steps"):
+        return None  # a table
     Xt, yt = _safe_indexing(X, np.arange(min(n_probe, len(y)))), y[:n_probe]
     for name, step in estimator.steps[:-1]:
         if step is None or step == "passthrough":
             continue
         if hasattr(step, "fit_resample"):
-            if np.ndim(Xt) > 2 and not isinstance(step, RowSampler):
+            if default_preprocessor(Xt) is not None \
+                    and not isinstance(step, RowSampler):
                 hint = ("; skweight.RowSampler resamples rows of any shape with it"
                         if isinstance(step, row_choosers()) else "")
+                rows = (f"rows of shape {np.shape(Xt)[1:]}" if np.ndim(Xt) > 1
+                        else "raw text")
                 return (f"step {name!r} ({type(step).__name__}) resamples 2-D tables "
-                        f"only, and would receive rows of shape {np.shape(Xt)[1:]}"
-                        + hint)
+                        f"only, and would receive {rows}" + hint)
             continue
         try:
             Xt = clone(step).fit_transform(Xt, yt)
@@ -214,10 +224,13 @@ def compare_strategies(
     Parameters
     ----------
     X : array-like or DataFrame of shape (n_samples, ...)
-        Features, as accepted by the strategies (the default ones scale them).
-        N-D arrays (images, sequences) are accepted; a strategy that cannot take
-        them (a resampler such as SMOTE on N-D rows) is skipped, with its reason
-        in ``table.attrs["skipped"]``.
+        Features, as accepted by the strategies. The default ones scale a 2-D
+        table (:class:`~sklearn.preprocessing.StandardScaler`) and hand N-D
+        arrays (images, sequences) and 1-D raw text to the network as they are
+        (see :func:`~skweight._strategies.default_preprocessor`); a strategy
+        that cannot take such rows (a resampler such as SMOTE) is skipped, with
+        its reason in ``table.attrs["skipped"]``. A dict of named inputs cannot
+        be split into folds: pass a DataFrame with one column per input.
     y : array-like of shape (n_samples,)
         Class labels (strings allowed), at least two classes.
     cost_matrix : array-like of shape (n_classes, n_classes), dict, callable or \
@@ -272,7 +285,10 @@ def compare_strategies(
         ``y`` (the labels), ``fold`` (each row's test fold, -1 if none),
         ``proba[name]`` (out-of-fold ``predict_proba``), ``raw_proba[name]`` (a
         network's output before prior correction, or None), ``y_pred[name,
-        decision]`` and ``thresholds[name, decision]`` (binary: per fold, the
+        decision]`` (the labels; a row without an out-of-fold prediction, in a
+        fold that failed with a numeric ``error_score`` or in no test fold, holds
+        None, and the array is then of dtype object; its ``proba`` row is NaN)
+        and ``thresholds[name, decision]`` (binary: per fold, the
         threshold on ``p(classes[1]|x)``; ``"bayes"`` the analytic one).
 
     Examples
@@ -301,7 +317,9 @@ def compare_strategies(
     matrix = check_cost_matrix(cost_matrix, classes, n_samples=len(y))
     per_row = matrix.ndim == 3
     if strategies is None:
-        strategies = default_strategies(matrix, random_state, estimator=estimator)
+        # Tables are scaled; images, sequences and text reach the network as is.
+        strategies = default_strategies(matrix, random_state, estimator=estimator,
+                                        preprocessor=default_preprocessor(X))
     _check_strategies(strategies)
     decisions = check_decisions(decisions)
     if not isinstance(tune_size, Real) or not 0 < tune_size < 1:
@@ -431,8 +449,8 @@ def _collect(details, name, decisions, X, result):
     n_rows, classes = len(details.y), details.classes
     details.proba[name] = np.full((n_rows, len(classes)), np.nan)
     details.raw_proba[name] = None
-    for d in decisions:
-        details.y_pred[name, d] = np.empty(n_rows, dtype=details.y.dtype)
+    for d in decisions:  # None: no prediction (a failed fold), never garbage
+        details.y_pred[name, d] = np.full(n_rows, None, dtype=object)
         details.thresholds[name, d] = []
     tests = result["indices"]["test"]
     scored = np.isfinite(result.get(f"test_{decisions[0]}:cost", np.nan)) & np.ones(
@@ -455,3 +473,13 @@ def _collect(details, name, decisions, X, result):
             if len(classes) == 2:
                 threshold = getattr(decided(fitted, d), "threshold_", None)
                 details.thresholds[name, d].append(threshold)
+    for d in decisions:
+        details.y_pred[name, d] = labels_or_none(details.y_pred[name, d],
+                                                 details.y.dtype)
+
+
+def labels_or_none(y_pred, dtype):
+    """``y_pred`` in the labels' ``dtype``, or as objects if a row holds None."""
+    if any(label is None for label in y_pred):
+        return y_pred
+    return y_pred.astype(dtype)

@@ -42,6 +42,9 @@ def read_table(path):
         raise InputError(f"{path}: no such file")
     if file.is_dir():
         raise InputError(f"{path} is a directory; pass a CSV or Parquet file")
+    if not file.is_file():  # reading a pipe would wait for a writer forever
+        raise InputError(f"{path} is not a regular file (a pipe, a device or a "
+                         "socket); pass a CSV or Parquet file")
     parquet = any(s in (".parquet", ".pq") for s in file.suffixes)
     kind = "Parquet" if parquet else "CSV"
     try:
@@ -104,19 +107,18 @@ def parse_cost_matrix(spec, classes):
         raise InputError(f"--cost-matrix {quote(spec)} is empty (an unset shell "
                          f'variable?); pass e.g. "{example_spec(len(classes))}", or '
                          "leave the option out for the default costs")
-    text = spec
-    if Path(spec).is_file():
-        text = Path(spec).read_text()
+    text, from_file = spec, _exists(spec)
+    if from_file:
+        text = read_cost_file(spec)
     elif not re.search(r"[,;]", spec) and re.search(r"[/\\]|\.\w+$", spec):
         raise InputError(f"--cost-matrix {quote(spec)}: no such file")
     try:
-        rows = [r for r in re.split(r"[;\n]", text) if r.strip()]
-        matrix = [[float(v) for v in re.split(r"[,\s]+", r.strip())] for r in rows]
-        matrix = np.array(matrix, dtype=float)
+        matrix = _numbers(text, spec if from_file else None)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             matrix = check_cost_matrix(matrix, classes)
     except ValueError as exc:
+        # The validation names positions and labels, never the file's text.
         raise InputError(f"--cost-matrix {quote(spec)} does not fit: "
                          f"{first_line(exc)} {order}; e.g. "
                          f'"{example_spec(len(classes))}"') from exc
@@ -125,10 +127,150 @@ def parse_cost_matrix(spec, classes):
     return matrix
 
 
+MAX_COST_FILE_BYTES = 1_000_000
+
+
+def _exists(path):
+    """Whether ``path`` names something; a text too long to be a path does not."""
+    try:
+        return Path(path).exists() or Path(path).is_symlink()
+    except (OSError, ValueError):
+        return False
+
+
+def read_cost_file(path):
+    """The text of a ``--cost-matrix`` file: a regular UTF-8 file, not too long.
+
+    Errors name the file and the problem, never its content: the file may be
+    any file the user can read.
+    """
+    file = Path(path)
+    if file.is_dir():
+        raise InputError(f"--cost-matrix {quote(path)} is a directory; pass a text "
+                         "file with one row of costs per line")
+    if not file.is_file():  # reading a pipe would wait for a writer forever
+        raise InputError(f"--cost-matrix {quote(path)} is not a regular file (a "
+                         "pipe, a device or a socket); pass a text file with one "
+                         "row of costs per line")
+    try:
+        with file.open("rb") as handle:
+            data = handle.read(MAX_COST_FILE_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"--cost-matrix {quote(path)}: cannot read it "
+                         f"({exc.strerror or type(exc).__name__})") from exc
+    if len(data) > MAX_COST_FILE_BYTES:
+        raise InputError(f"--cost-matrix {quote(path)} is larger than "
+                         f"{MAX_COST_FILE_BYTES:,} bytes, too large for a cost "
+                         "matrix; pass a text file with one row of costs per line")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"--cost-matrix {quote(path)} is not a text file of "
+                         f"numbers (byte 0x{data[exc.start]:02x} at offset "
+                         f"{exc.start} is not UTF-8); write one row of costs per "
+                         'line, entries separated by commas, e.g. "0,1"') from exc
+    if "\x00" in text:
+        raise InputError(f"--cost-matrix {quote(path)} is not a text file of "
+                         "numbers (it holds NUL bytes); write one row of costs per "
+                         'line, entries separated by commas, e.g. "0,1"')
+    return text
+
+
+def _numbers(text, path):
+    """The rows of a cost-matrix text as a float array.
+
+    ``path`` names the file the text came from (None: the text was typed), so
+    that an error about a file quotes its name and a position, not its content.
+    """
+    rows = [r for r in re.split(r"[;\n]", text) if r.strip()]
+    matrix = []
+    for i, row in enumerate(rows):
+        entries = re.split(r"[,\s]+", row.strip())
+        try:
+            values = [float(v) for v in entries]
+        except ValueError as exc:
+            if path is None:
+                raise
+            bad = next(j for j, v in enumerate(entries) if not _is_number(v))
+            raise ValueError(f"row {i + 1}, entry {bad + 1} is not a number") from exc
+        if path is not None and not all(np.isfinite(values)):
+            bad = next(j for j, v in enumerate(values) if not np.isfinite(v))
+            raise ValueError(f"row {i + 1}, entry {bad + 1} is not a finite number")
+        matrix.append(values)
+    if len({len(r) for r in matrix}) > 1:
+        lengths = [len(r) for r in matrix]
+        raise ValueError(f"its rows have different numbers of entries {lengths!r}")
+    return np.array(matrix, dtype=float)
+
+
+def _is_number(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def example_spec(n_classes):
     """The 0-1 cost as a ``--cost-matrix`` text, e.g. ``"0,1;1,0"``."""
     return ";".join(",".join("0" if i == j else "1" for j in range(n_classes))
                     for i in range(n_classes))
+
+
+def check_features(X, path):
+    """Refuse numeric feature values the scaler cannot take, before any fit.
+
+    ``inf`` is not a missing value (the imputer fills only empty cells), and
+    values whose mean or spread overflow float64 scale to NaN: either way every
+    fit would fail, after the work of the others.
+    """
+    numeric = X.select_dtypes(include=np.number)
+    for i, column in enumerate(numeric.columns):  # by position: names may repeat
+        values = numeric.iloc[:, i].to_numpy(dtype=float, na_value=np.nan)
+        infinite = np.flatnonzero(np.isinf(values))
+        if len(infinite):
+            raise InputError(
+                f"column {quote(column)} of {path} has {len(infinite)} infinite "
+                f"value{'s' if len(infinite) > 1 else ''} (first at row "
+                f"{str(X.index[infinite[0]])[:100]}); the imputer fills only empty "
+                "cells: replace them by a number or leave them empty, or drop those "
+                "rows")
+        finite = values[np.isfinite(values)]
+        with np.errstate(over="ignore", invalid="ignore"):
+            spread = np.std(finite - np.mean(finite)) if len(finite) else 0.0
+        if not np.isfinite(spread):
+            raise InputError(
+                f"column {quote(column)} of {path} has values too large to scale "
+                f"(up to {np.max(np.abs(finite)):.3g}: their mean or spread "
+                "overflows float64); divide the column by a power of 10 or take "
+                "its logarithm")
+
+
+OUTPUT_FILES = ("compare.csv", "compare.json", "report.html")
+
+
+def check_out_entries(out):
+    """Why ``--out`` cannot receive the outputs once the run is over, or None.
+
+    Beyond the checks of the folder itself: a symbolic link to nothing (the
+    outputs could be moved neither into it nor in its place), and a folder
+    named like an output file (a file cannot replace it).
+    """
+    from ._report import FIGURE_TITLES
+
+    folder = Path(out)
+    if folder.is_symlink() and not folder.exists():
+        return (f"--out {quote(str(out), 200)} is a symbolic link to "
+                f"{quote(str(Path(out).readlink()), 200)}, which does not exist; "
+                "create that folder, or pass another one")
+    if not folder.is_dir():
+        return None
+    for name in (*OUTPUT_FILES, *FIGURE_TITLES):
+        entry = folder / name
+        if entry.is_dir():
+            return (f"--out {quote(str(out), 200)} holds a folder {quote(name)} "
+                    "where the run writes a file; move it, or pass another folder")
+    return None
 
 
 def preprocessor():
@@ -243,6 +385,7 @@ def load(args):
                  "[not EXC, EXC]")
     else:
         X, y, dropped = split_target(read_table(args.file), args.target, args.file)
+        check_features(X, args.file)
         classes, counts = np.unique(y, return_counts=True)
         default_spec, prep = example_spec(len(classes)), preprocessor()
         counts_text = ", ".join(f"{c!r}: {n}" for c, n in zip(classes.tolist(),

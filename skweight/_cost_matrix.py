@@ -19,6 +19,10 @@ import numpy as np
 
 from ._messages import short_repr
 
+# Costs are summed over classes and over (weighted) rows: below this bound, sums
+# of up to 10^8 of them stay finite in float64 (whose largest number is 1.8e308).
+MAX_COST = 1e300
+
 
 class UnreasonableCostWarning(UserWarning):
     """Warning for a cost matrix that contradicts itself.
@@ -160,6 +164,18 @@ def _warn_if_unreasonable(matrix, classes, param_name):
 
 
 
+def _reject_huge_costs(costs, param_name):
+    """Raise if the costs are so large that their sums would overflow."""
+    largest = float(costs.max()) if costs.size else 0.0
+    if largest > MAX_COST:
+        raise ValueError(
+            f"{param_name} has costs up to {largest:.3g}, too large to add up in "
+            "float64 (expected and total costs would overflow to inf); only the "
+            "ratios of the costs matter to a decision, so divide every cost by the "
+            f"same number, e.g. by {largest:.0e}, to keep them below {MAX_COST:.0e}."
+        )
+
+
 def _is_frame(value):
     """A pandas DataFrame, recognised without importing pandas."""
     return hasattr(value, "columns") and hasattr(value, "index") and hasattr(
@@ -227,6 +243,7 @@ def _check_row_costs(costs, classes, n_samples, param_name, n_name):
             f"{short_repr(bad_rows.tolist())}; costs must be >= 0 (state a benefit "
             "as a cost of 0 and a larger cost for the other decision)."
         )
+    _reject_huge_costs(costs, param_name)
     return costs
 
 
@@ -291,6 +308,7 @@ def validate_cost_matrix(
             "Adding the same constant to every entry of a row changes no decision, "
             "so shift such a row up instead."
         )
+    _reject_huge_costs(matrix, param_name)
     if not np.any(matrix):
         raise ValueError(
             f"{param_name} is all zeros, so every decision would cost nothing; put "

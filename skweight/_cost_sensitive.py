@@ -10,79 +10,44 @@ miscalibrated. The solvers of the tuned decision live in ``_thresholds.py``.
 from numbers import Integral
 
 import numpy as np
-from sklearn import get_config
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
-from sklearn.exceptions import NotFittedError
-from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import (
-    _check_method_params,
-    _check_sample_weight,
     _check_y,
     _estimator_has,
     check_is_fitted,
-    has_fit_parameter,
     indexable,
 )
 from sklearn_compat.base import _fit_context
-from sklearn_compat.utils._indexing import _safe_indexing
-from sklearn_compat.utils.metadata_routing import _raise_for_params, process_routing
+from sklearn_compat.utils.metadata_routing import _raise_for_params
 
 from ._cost_matrix import check_cost_matrix, label_indices
-from ._costs import check_finite_proba, decision_scores, predict_indices_from_scores
+from ._costs import check_proba, decision_scores, predict_indices_from_scores
+from ._cross_fit import (
+    check_fit_costs,
+    check_sample_weight_non_negative,
+    fit_classes,
+    make_splits,
+    out_of_fold,
+    route_params,
+)
+from ._deployment import DeploymentPriorsMixin
+from ._prior_shift import soft_confusion
 from ._thresholds import (
-    best_cut,
     binary_threshold,
     safe_log,
     shifted_proba,
-    tune_offsets,
-    tune_row_offsets,
+    tune_matrix_decision,
+    tune_row_decision,
 )
-from ._weights import reject_negative_weights
 
 
-def check_sample_weight_non_negative(sample_weight, X):
-    """Validate row weights: a new float array, or an error for a negative weight.
-
-    Parameters
-    ----------
-    sample_weight : array-like of shape (n_samples,) or None
-        The caller's weights (not modified).
-
-    X : array-like
-        The rows the weights belong to.
-
-    Returns
-    -------
-    sample_weight : ndarray of shape (n_samples,) or None
-    """
-    if sample_weight is None:
-        return None
-    weights = _check_sample_weight(sample_weight, X, dtype=float, copy=True)
-    reject_negative_weights(weights)
-    return weights
-
-
-def _fit_predict_fold(estimator, X, y, train, test, fit_params, classes):
-    """Fit on ``train`` (None: prefit, used as is); probabilities for ``test``."""
-    if train is not None:
-        fit_params = _check_method_params(X, params=fit_params, indices=train)
-        estimator.fit(_safe_indexing(X, train), _safe_indexing(y, train), **fit_params)
-    proba = np.zeros((len(test), len(classes)))
-    columns = label_indices(classes, estimator.classes_, name="estimator.classes_")
-    proba[:, columns] = check_finite_proba(
-        estimator.predict_proba(_safe_indexing(X, test)),
-        "the estimator's out-of-fold predict_proba",
-    )
-    return estimator, proba
-
-
-class CostSensitiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
+class CostSensitiveClassifier(DeploymentPriorsMixin, ClassifierMixin,
+                              MetaEstimatorMixin, BaseEstimator):
     """Classifier predicting the label of least cost under a cost matrix.
 
     Wraps any classifier with ``predict_proba`` (a pipeline, gradient boosting, a
@@ -148,6 +113,17 @@ class CostSensitiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         Shuffling of the rows before they are split into folds when ``cv`` is an
         int. Pass an int for reproducible output across calls.
 
+    deployment_priors : dict, array-like of shape (n_classes,) or None, \
+            default=None
+        The class priors where the model is used, when they differ from the
+        training priors ``priors_``: a dict keyed by every label, or one value per
+        class in the order of ``classes_``, summing to 1 (not renormalised).
+        ``predict_proba`` becomes ``p'(c|x) ∝ p(c|x) π'_c / π_c`` (Saerens et
+        al. 2002) and every decision is taken on it (for ``"tuned"``, before the
+        tuned threshold or offsets). Read at each prediction, so ``set_params``
+        applies it without refitting. To estimate the priors from unlabelled
+        rows, see :meth:`adapt_priors`.
+
     Attributes
     ----------
     estimator_ : estimator instance
@@ -187,6 +163,20 @@ class CostSensitiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
 
     best_cost_ : float or None
         ``strategy="tuned"``: the mean out-of-fold cost of the chosen decision.
+
+    priors_ : ndarray of shape (n_classes,)
+        Class frequencies of the ``y`` given to :meth:`fit` (with
+        ``sample_weight``): the priors the estimator's probabilities are taken to
+        assume. With ``cv="prefit"``, those of fit's held-out rows.
+
+    heldout_confusion_ : ndarray of shape (n_classes, n_classes) or None
+        ``strategy="tuned"``: ``C[i, j] = mean p(i|x) [y = j]`` on the rows the
+        decision is tuned on (out of fold; fit's rows with ``cv="prefit"``), for
+        ``adapt_priors(method="bbse")``. None for ``"bayes"``, whose fit does not
+        predict.
+
+    deployment_priors_, priors_n_iter_, priors_converged_
+        Set by :meth:`adapt_priors` (see there); a new fit removes them.
 
     n_features_in_ : int
         Number of features seen during :term:`fit`. Only defined if the
@@ -276,6 +266,7 @@ class CostSensitiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         "refit": ["boolean"],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
+        "deployment_priors": [dict, "array-like", None],
     }
 
     def __init__(
@@ -288,6 +279,7 @@ class CostSensitiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         refit=True,
         n_jobs=None,
         random_state=None,
+        deployment_priors=None,
     ):
         self.estimator = estimator
         self.cost_matrix = cost_matrix
@@ -296,6 +288,7 @@ class CostSensitiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         self.refit = refit
         self.n_jobs = n_jobs
         self.random_state = random_state
+        self.deployment_priors = deployment_priors
 
     @_fit_context(
         # CostSensitiveClassifier.estimator is not validated yet
@@ -346,34 +339,23 @@ class CostSensitiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
     def _fit(self, X, y, sample_weight, row_costs, **fit_params):
         """Validate the costs, fit the estimator, choose the decision."""
         prefit = isinstance(self.cv, str) and self.cv == "prefit"
-        classes = self._fit_classes(y, prefit)
+        classes = fit_classes(self.estimator, y, prefit)
         self.cost_matrix_ = (
             None if self.cost_matrix is None
             else check_cost_matrix(self.cost_matrix, classes)
         )
-        if row_costs is not None:
-            row_costs = check_cost_matrix(
-                row_costs, classes, n_samples=len(y), param_name="cost_matrix"
-            )
-            if row_costs.ndim != 3:
-                raise ValueError(
-                    "cost_matrix passed to fit gives each row its own costs and must "
-                    f"have shape (n_samples, {len(classes)}, {len(classes)}); got "
-                    f"shape {row_costs.shape}. Pass a single matrix as the "
-                    "cost_matrix parameter of CostSensitiveClassifier instead."
-                )
-        if self.strategy == "tuned" and self.cost_matrix_ is None and row_costs is None:
-            raise ValueError(
-                "strategy='tuned' needs costs to tune on: set cost_matrix of "
-                "CostSensitiveClassifier, or pass per-row costs to fit "
-                "(fit(X, y, cost_matrix=...))."
-            )
-        if self.strategy == "bayes" and row_costs is not None:
-            self._check_row_costs_used()
+        row_costs = check_fit_costs(self.estimator, self.strategy, self.cost_matrix_,
+                                    row_costs, classes, len(y))
         weights = check_sample_weight_non_negative(sample_weight, X)
-        estimator_params, split_params = self._route_params(
-            prefit, sample_weight, row_costs, fit_params
+        estimator_params, split_params = route_params(
+            self, prefit, sample_weight, row_costs, fit_params
         )
+        self._forget_adapted_priors()
+        y_all = label_indices(classes, y, name="y")
+        self.priors_ = np.bincount(y_all, weights=weights, minlength=len(classes))
+        self.priors_ = self.priors_ / self.priors_.sum()
+        self._deployment_priors(classes)  # validated before any fit
+        self.heldout_confusion_ = None
 
         self.threshold_, self.offsets_, self.row_offsets_ = None, None, None
         self.cv_results_, self.best_cost_ = None, None
@@ -385,19 +367,27 @@ class CostSensitiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
             if len(classes) == 2 and self.cost_matrix_ is not None:
                 self.threshold_ = binary_threshold(self.cost_matrix_)
         else:
-            proba, rows = self._out_of_fold(
-                X, y, classes, prefit, estimator_params, split_params
-            )
+            splits = make_splits(self.cv, X, y, prefit=prefit, refit=self.refit,
+                                 random_state=self.random_state,
+                                 split_params=split_params)
+            fitted, proba, rows = out_of_fold(self.estimator, X, y, classes, splits,
+                                              estimator_params, self.n_jobs)
+            if prefit or not self.refit:
+                self.estimator_ = fitted[0]
+            else:
+                self.estimator_ = clone(self.estimator).fit(X, y, **estimator_params)
             y_idx = label_indices(classes, y[rows], name="y")
             row_weights = np.ones(len(rows)) if weights is None else weights[rows]
+            self.heldout_confusion_ = soft_confusion(proba, y_idx, row_weights)
             if row_costs is None:
-                self._tune(
-                    proba,
-                    self.cost_matrix_[y_idx] * row_weights[:, None],
-                    row_weights.sum(),
+                tuned = tune_matrix_decision(
+                    proba, self.cost_matrix_,
+                    self.cost_matrix_[y_idx] * row_weights[:, None], row_weights.sum(),
                 )
             else:
-                self._tune_rows(proba, row_costs[rows], y_idx, row_weights)
+                tuned = tune_row_decision(proba, row_costs[rows], y_idx, row_weights)
+            for name, value in tuned.items():
+                setattr(self, name, value)
 
         if not np.array_equal(self.estimator_.classes_, classes):
             raise ValueError(
@@ -408,152 +398,6 @@ class CostSensitiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
             if hasattr(self.estimator_, attribute):
                 setattr(self, attribute, getattr(self.estimator_, attribute))
         return self
-
-    def _check_row_costs_used(self):
-        """With the Bayes rule, fit's per-row costs serve only a requesting model."""
-        routed = (
-            get_config()["enable_metadata_routing"]
-            and hasattr(self.estimator, "get_metadata_routing")
-            and self.estimator.get_metadata_routing().consumes("fit", ["cost_matrix"])
-        )
-        if not routed:
-            raise ValueError(
-                "cost_matrix was passed to fit, but strategy='bayes' does not use "
-                "per-row costs in fit: pass them to predict (predict(X, "
-                "cost_matrix=...)), use strategy='tuned' to tune a correction on "
-                "them, or, with metadata routing, request them on the estimator "
-                "(set_fit_request(cost_matrix=True)) to train with them."
-            )
-
-    def _fit_classes(self, y, prefit):
-        """The classes: those of y, or of the fitted estimator for prefit."""
-        if prefit:
-            try:
-                check_is_fitted(self.estimator, "classes_")
-            except NotFittedError as exc:
-                raise NotFittedError(
-                    "cv='prefit' needs a fitted estimator; fit it first, or use an "
-                    "int or a splitter as cv."
-                ) from exc
-            classes = np.asarray(self.estimator.classes_)
-            label_indices(
-                classes,
-                y,
-                name="y",
-                hint="with cv='prefit', y may only hold the classes of the estimator",
-            )
-        else:
-            classes = np.unique(y)
-        if len(classes) < 2:
-            raise ValueError(
-                "CostSensitiveClassifier needs at least 2 classes in y; got 1 class: "
-                f"{classes.tolist()!r}."
-            )
-        return classes
-
-    def _route_params(self, prefit, sample_weight, row_costs, fit_params):
-        """Parameters for ``estimator.fit`` and for ``cv.split``."""
-        if get_config()["enable_metadata_routing"]:
-            metadata = dict(fit_params)
-            if sample_weight is not None:
-                metadata["sample_weight"] = sample_weight
-            if row_costs is not None:
-                metadata["cost_matrix"] = row_costs
-            routed = process_routing(self, "fit", **metadata)
-            return routed.estimator.fit, routed.splitter.split
-        if sample_weight is None or prefit:
-            return {}, {}
-        if not has_fit_parameter(self.estimator, "sample_weight"):
-            raise ValueError(
-                f"sample_weight was passed but {type(self.estimator).__name__}.fit "
-                "does not accept sample_weight. For a pipeline, enable metadata "
-                "routing (sklearn.set_config(enable_metadata_routing=True)) and "
-                "request the weights on the step that uses them, e.g. "
-                "LogisticRegression().set_fit_request(sample_weight=True)."
-            )
-        return {"sample_weight": sample_weight}, {}
-
-    def _splits(self, X, y, prefit, split_params):
-        """(train, test) index pairs; prefit is one split, train None, test all."""
-        if prefit:
-            return [(None, np.arange(len(y)))]
-        if self.cv is None or isinstance(self.cv, Integral):
-            cv = StratifiedKFold(
-                n_splits=5 if self.cv is None else self.cv,
-                shuffle=True,
-                random_state=self.random_state,
-            )
-        else:
-            cv = check_cv(self.cv, y, classifier=True)
-        splits = list(cv.split(X, y, **split_params))
-        if not self.refit and len(splits) != 1:
-            raise ValueError(
-                f"refit=False needs cv with a single split, but cv={self.cv!r} "
-                f"gives {len(splits)}; pass e.g. cv=StratifiedShuffleSplit("
-                "n_splits=1, test_size=0.25), or refit=True."
-            )
-        return splits
-
-    def _out_of_fold(self, X, y, classes, prefit, fit_params, split_params):
-        """Out-of-fold probabilities and the rows they belong to; sets estimator_."""
-        splits = self._splits(X, y, prefit, split_params)
-        results = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_predict_fold)(
-                self.estimator if train is None else clone(self.estimator),
-                X, y, train, test, fit_params, classes,
-            )
-            for train, test in splits
-        )
-        if prefit or not self.refit:
-            self.estimator_ = results[0][0]
-        else:
-            self.estimator_ = clone(self.estimator).fit(X, y, **fit_params)
-        rows = np.concatenate([test for _, test in splits])
-        return np.concatenate([proba for _, proba in results]), rows
-
-    def _tune(self, proba, row_costs, total_weight):
-        """Choose the decision minimising the summed ``row_costs`` of the rows."""
-        n_classes = proba.shape[1]
-        if n_classes == 2:
-            bayes = binary_threshold(self.cost_matrix_)
-            threshold, cost, thresholds, costs = best_cut(
-                proba[:, 1],
-                cost_above=row_costs[:, 1],
-                cost_below=row_costs[:, 0],
-                low=0.0,
-                high=1.0,
-                reference=0.5 if bayes is None else bayes,
-            )
-            self.threshold_ = float(threshold)
-            self.cv_results_ = {"thresholds": thresholds, "costs": costs / total_weight}
-        else:
-            log_proba = safe_log(proba)
-            rows = np.arange(len(proba))
-            c = self.cost_matrix_
-            regret = (c.sum(axis=1) - np.diag(c)) / (n_classes - 1) - np.diag(c)
-            starts = [np.zeros(n_classes), safe_log(np.maximum(regret, 0.0))]
-            start_costs = [
-                row_costs[rows, np.argmax(log_proba + s, axis=1)].sum() for s in starts
-            ]
-            start = starts[int(start_costs[1] <= start_costs[0])]
-            offsets, trace, offsets_trace = tune_offsets(log_proba, row_costs, start)
-            cost = trace[-1]
-            self.offsets_ = offsets
-            self.cv_results_ = {"offsets": offsets_trace, "costs": trace / total_weight}
-        self.best_cost_ = float(cost / total_weight)
-
-    def _tune_rows(self, proba, row_costs, y_idx, row_weights):
-        """Tune the correction applied before the per-row Bayes rule."""
-        paid = row_costs[np.arange(len(y_idx)), y_idx] * row_weights[:, None]
-        offsets, plain, best = tune_row_offsets(proba, row_costs, paid)
-        total_weight = row_weights.sum()
-        self.row_offsets_ = offsets
-        self.cv_results_ = {
-            "row_offsets": offsets,
-            "plain_cost": plain / total_weight,
-            "cost": best / total_weight,
-        }
-        self.best_cost_ = float(best / total_weight)
 
     @property
     def classes_(self):
@@ -583,7 +427,7 @@ class CostSensitiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
             offsets_`` for ``"tuned"``).
         """
         check_is_fitted(self, "cost_matrix_")
-        proba = check_finite_proba(self.estimator_.predict_proba(X))
+        proba = self._shift(self._proba_before_shift(X))
         if cost_matrix is not None:
             cost_matrix = check_cost_matrix(
                 cost_matrix, self.classes_, n_samples=len(proba)
@@ -628,7 +472,11 @@ class CostSensitiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         return self.classes_[predict_indices_from_scores(scores)]
 
     def predict_proba(self, X):
-        """Class probabilities of the fitted estimator, unchanged.
+        """Class probabilities of the fitted estimator, at the deployment priors.
+
+        Unchanged without ``deployment_priors`` (and before :meth:`adapt_priors`);
+        with them, ``p'(c|x) ∝ p(c|x) π'_c / π_c``. Values outside [0, 1] or not
+        finite are an error.
 
         Parameters
         ----------
@@ -641,11 +489,11 @@ class CostSensitiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
             Probabilities, columns in the order of ``classes_``.
         """
         check_is_fitted(self, "cost_matrix_")
-        return self.estimator_.predict_proba(X)
+        return self._shift(self._proba_before_shift(X))
 
     @available_if(_estimator_has("predict_log_proba"))
     def predict_log_proba(self, X):
-        """Log class probabilities of the fitted estimator, unchanged.
+        """Log of :meth:`predict_proba`; the estimator's own without deployment priors.
 
         Parameters
         ----------
@@ -658,7 +506,27 @@ class CostSensitiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
             Log-probabilities, columns in the order of ``classes_``.
         """
         check_is_fitted(self, "cost_matrix_")
-        return self.estimator_.predict_log_proba(X)
+        if self._deployment_priors() is None:
+            return self.estimator_.predict_log_proba(X)
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    # The hooks of DeploymentPriorsMixin.
+
+    def _training_priors(self):
+        return self.priors_
+
+    def _proba_before_shift(self, X):
+        return check_proba(self.estimator_.predict_proba(X))
+
+    def _heldout_confusion(self):
+        if self.heldout_confusion_ is None:
+            return (
+                "probabilities of rows the estimator did not train on, which fit "
+                "keeps with strategy='tuned' (out of fold, or fit's rows with "
+                "cv='prefit')"
+            )
+        return self.heldout_confusion_
 
     def get_metadata_routing(self):
         """Get metadata routing of this object.
@@ -689,3 +557,15 @@ class CostSensitiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         tags.input_tags.sparse = estimator_tags.input_tags.sparse
         tags.input_tags.allow_nan = estimator_tags.input_tags.allow_nan
         return tags
+
+    def save(self, path):
+        """Save the estimator to one file without pickle; see :func:`skweight.save`.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file to write; :func:`skweight.load` reads it back.
+        """
+        from ._saving import save
+
+        save(self, path)

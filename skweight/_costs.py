@@ -25,6 +25,7 @@ from sklearn.utils import check_consistent_length, column_or_1d
 from sklearn.utils.multiclass import unique_labels
 
 from ._cost_matrix import label_indices, validate_cost_matrix
+from ._weights import checked_sample_weight
 
 
 def check_finite_proba(proba, source="the estimator's predict_proba"):
@@ -57,6 +58,44 @@ def check_finite_proba(proba, source="the estimator's predict_proba"):
             f"{source} is not finite for {len(rows)} of {len(proba)} rows (first: "
             f"row {rows[0]}, {proba[rows[0]].tolist()!r}); no label is given for "
             "them. Check those input rows and the fitted classifier."
+        )
+    return proba
+
+
+def check_proba(proba, source="the estimator's predict_proba"):
+    """``proba`` as a float array of probabilities, or an error naming a bad row.
+
+    Finite (:func:`check_finite_proba`) and within [0, 1] (to 1e-6, for float32
+    rounding): a negative or > 1 "probability" would make the expected costs, and
+    so the decision, meaningless.
+
+    Parameters
+    ----------
+    proba : array-like of shape (n_samples, n_classes)
+        Class probabilities.
+    source : str, default="the estimator's predict_proba"
+        What produced them, for the message.
+
+    Returns
+    -------
+    proba : ndarray of shape (n_samples, n_classes)
+
+    Raises
+    ------
+    FloatingPointError
+        If any row holds a NaN or an infinite value.
+    ValueError
+        If any value is below 0 or above 1.
+    """
+    proba = check_finite_proba(proba, source)
+    outside = ((proba < -1e-6) | (proba > 1 + 1e-6)).any(axis=1)
+    if outside.any():
+        rows = np.flatnonzero(outside)
+        raise ValueError(
+            f"{source} gives values outside [0, 1] for {len(rows)} of {len(proba)} "
+            f"rows (first: row {rows[0]}, {proba[rows[0]].tolist()!r}); these are "
+            "not probabilities, so no cost-based label is given. Wrap a classifier "
+            "whose predict_proba returns probabilities (or calibrate its scores)."
         )
     return proba
 
@@ -245,10 +284,7 @@ def _row_costs(y_true, y_pred, cost_matrix, labels, sample_weight):
         per_class = matrix[np.arange(len(y_true)), true_idx]
     else:
         per_class = matrix[true_idx]
-    if sample_weight is None:
-        weights = np.ones(len(y_true))
-    else:
-        weights = np.asarray(sample_weight, dtype=float)
+    weights = checked_sample_weight(sample_weight, len(y_true), n_name="y_true")
     paid = per_class[np.arange(len(pred_idx)), pred_idx]
     return per_class, paid, weights
 

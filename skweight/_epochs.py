@@ -72,8 +72,8 @@ def split_rows(X, y_encoded, row_weight, sample_weight, rows):
     )
 
 
-def run_epochs(keras_model, X, y_encoded, row_weight, *, epochs, seed, batch_size,
-               callbacks, verbose, stopping=None):
+def run_epochs(keras_model, X, y_encoded, row_weight, *, n_outputs, epochs, seed,
+               batch_size, callbacks, verbose, stopping=None):
     """Train ``keras_model`` for ``epochs`` passes over (X, y); return its history.
 
     Parameters
@@ -82,6 +82,9 @@ def run_epochs(keras_model, X, y_encoded, row_weight, *, epochs, seed, batch_siz
         Compiled.
     X, y_encoded, row_weight
         The training rows, their class indices and weights.
+    n_outputs : int
+        The output width the build checked (a subclassed model has no symbolic
+        outputs to read it from).
     epochs : int
     seed : int or None
         Seeds the shuffling.
@@ -103,7 +106,6 @@ def run_epochs(keras_model, X, y_encoded, row_weight, *, epochs, seed, batch_siz
     """
     if stopping is None:
         stopping, _ = stopping_callbacks(None, 0.0, epochs)
-    n_outputs = keras_model.outputs[0].shape[-1]
     if isinstance(callbacks, keras.callbacks.Callback):
         callbacks = [callbacks]
     callbacks = [*stopping, *copy.deepcopy(list(callbacks or []))]

@@ -41,11 +41,12 @@ class FittedState:
         ensemble).
     """
 
-    __slots__ = ("classes", "cost_matrix", "features", "forward", "forwards",
-                 "input_spec", "model", "models", "output_factors", "uniform_factors")
+    __slots__ = ("calibrator", "classes", "cost_matrix", "features", "forward",
+                 "forwards", "input_spec", "model", "models", "output_factors",
+                 "priors", "uniform_factors")
 
     def __init__(self, models, forwards, input_spec, classes, output_factors,
-                 cost_matrix, features):
+                 cost_matrix, features, calibrator=None, priors=None):
         self.models = list(models)
         self.forwards = list(forwards)
         self.model = self.models[0]
@@ -56,6 +57,8 @@ class FittedState:
         self.uniform_factors = bool(np.all(output_factors == output_factors[0]))
         self.cost_matrix = cost_matrix
         self.features = features
+        self.calibrator = calibrator  # the calibration map, or None
+        self.priors = priors  # the training priors, for deployment priors
 
     @classmethod
     def of(cls, estimator, forwards):
@@ -69,7 +72,9 @@ class FittedState:
                     if name in vars(estimator)}
         return cls(fitted_networks(estimator), forwards, estimator._input_spec,
                    estimator.classes_, estimator._output_factors,
-                   estimator.cost_matrix_, features)
+                   estimator.cost_matrix_, features,
+                   calibrator=vars(estimator).get("calibrator_"),
+                   priors=estimator.priors_)
 
     def feature_checker(self, estimator_type):
         """An object of ``estimator_type`` holding only this fit's feature facts.

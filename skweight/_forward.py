@@ -5,10 +5,13 @@ compiled call, traced a bounded number of times, for any other model.
 compiled predict function retraces, which TensorFlow reports as "retracing" once
 a few estimators have been fitted in one process. For the common case, a
 ``Sequential`` or functional chain of ``Dense``, ``Dropout`` and ``Activation``
-layers, skweight runs the forward pass itself in NumPy (float64, microseconds for
-a row). Any other architecture (convolutions, recurrent layers, text layers,
-several inputs) runs through :func:`compiled_forward`.
+layers, skweight runs the forward pass itself in NumPy (float64, on the weights
+the variables hold at each call, in cache-sized blocks of rows). Any other
+architecture (convolutions, recurrent layers, text layers, several inputs) runs
+through :func:`compiled_forward`.
 """
+
+import math
 
 import keras
 import numpy as np
@@ -65,7 +68,8 @@ def _activation_name(activation):
 
 
 def _numpy_plan(keras_model):
-    """The model as a list of NumPy steps, or None if it is not a plain chain."""
+    """The model as a list of steps ``(kernel, bias, activation)`` of Keras
+    variables (None where a step has none), or None if it is not a plain chain."""
     layers = [layer for layer in keras_model.layers
               if not isinstance(layer, _PASS_THROUGH)]
     inputs = getattr(keras_model, "inputs", None)
@@ -82,9 +86,8 @@ def _numpy_plan(keras_model):
             name = _activation_name(layer.activation)
             if name is None:
                 return None
-            kernel = _to_numpy(layer.kernel)
-            bias = _to_numpy(layer.bias) if layer.use_bias else None
-            steps.append((kernel, bias, ACTIVATIONS[name]))
+            steps.append((layer.kernel, layer.bias if layer.use_bias else None,
+                          ACTIVATIONS[name]))
         elif isinstance(layer, keras.layers.Activation):
             name = _activation_name(layer.activation)
             if name is None:
@@ -95,16 +98,143 @@ def _numpy_plan(keras_model):
     return steps
 
 
+class _WeightsWatch:
+    """Tells, at each call, whether Keras variables changed since the last call.
+
+    JAX replaces a variable's array on every assignment and PyTorch counts the
+    in-place writes of a tensor, so the arrays' identities and versions tell,
+    for free. TensorFlow writes in place and counts nothing: its values are
+    read and compared, one ``ReadVariableOp`` per variable (the cheapest read
+    found: no gradient tape, no ``tf.function`` call), tens of microseconds.
+
+    Parameters
+    ----------
+    variables : list of keras.Variable
+    """
+
+    def __init__(self, variables):
+        self.variables = variables
+        self.backend = keras.backend.backend()
+        if self.backend == "tensorflow":
+            self._handles = [(v.value.handle, v.value.dtype) for v in variables]
+
+    def state(self):
+        """An object equal (``==``) to the previous one if nothing changed."""
+        if self.backend == "jax":
+            return _Same([variable.value for variable in self.variables])
+        if self.backend == "torch":
+            return [(id(variable.value), variable.value._version)
+                    for variable in self.variables]
+        if self.backend == "tensorflow":
+            import tensorflow as tf
+
+            read = tf.raw_ops.ReadVariableOp
+            return _Values([read(resource=handle, dtype=dtype).numpy()
+                            for handle, dtype in self._handles])
+        return _Values([_to_numpy(variable) for variable in self.variables])
+
+    def float64(self, state):
+        """The variables' values as float64 arrays (``state`` from :meth:`state`)."""
+        if isinstance(state, _Values):
+            return [np.asarray(value, dtype=np.float64) for value in state]
+        return [_to_numpy(variable) for variable in self.variables]
+
+
+class _Same(list):
+    """Arrays compared by identity."""
+
+    def __eq__(self, other):
+        return len(self) == len(other) and all(
+            a is b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None
+
+
+class _Values(list):
+    """Arrays compared by value (bytes: NaN equals itself)."""
+
+    def __eq__(self, other):
+        return len(self) == len(other) and all(
+            a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes()
+            for a, b in zip(self, other, strict=True))
+
+    __hash__ = None
+
+
+class _DenseForward:
+    """The NumPy forward pass of a chain of Dense layers, on the current weights.
+
+    The weights are kept as float64 NumPy arrays and read again from the Keras
+    variables whenever these changed since (``set_weights``, an assignment,
+    more training), which :class:`_WeightsWatch` tells at each call.
+
+    The rows go through the whole chain in blocks of :attr:`block_rows`, small
+    enough that each matrix product has at most ``BLOCK_PRODUCT`` multiply-adds:
+    a block's activations stay in the CPU's cache, and BLAS (OpenBLAS' kernel
+    for small matrices) runs it on the calling thread. A product over all the
+    rows at once writes megabytes of activations and wakes BLAS' threads, which
+    on a busy machine costs more than the arithmetic.
+    """
+
+    def __init__(self, keras_model, steps):
+        self.steps = steps
+        self.watch = _WeightsWatch([v for kernel, bias, _ in steps
+                                    for v in (kernel, bias) if v is not None])
+        largest = max([1] + [math.prod(kernel.shape) for kernel, _, _ in steps
+                             if kernel is not None])
+        self.block_rows = min(BATCH_ROWS, max(16, BLOCK_PRODUCT // largest))
+        self._current = (None, None)
+
+    def _plan(self):
+        """The steps with float64 weights, read again if the variables changed."""
+        state = self.watch.state()
+        seen, plan = self._current  # one read: another thread may replace it
+        if plan is not None and state == seen:
+            return plan
+        values = iter(self.watch.float64(state))
+        plan = [(None if kernel is None else next(values),
+                 None if bias is None else next(values), activation)
+                for kernel, bias, activation in self.steps]
+        self._current = (state, plan)
+        return plan
+
+    def __call__(self, X):
+        plan = self._plan()
+        n_rows = X.shape[0]
+        if n_rows <= self.block_rows:
+            return _run(plan, X)
+        outputs = None
+        for start in range(0, n_rows, self.block_rows):
+            block = _run(plan, X[start : start + self.block_rows])
+            if outputs is None:
+                outputs = np.empty((n_rows, *block.shape[1:]))
+            outputs[start : start + len(block)] = block
+        return outputs
+
+
+def _run(plan, X):
+    """The rows ``X`` through the steps of ``plan``, in float64."""
+    z = X.astype(np.float64)  # a copy: the activations write in place
+    for kernel, bias, activation in plan:
+        if kernel is not None:
+            z = z @ kernel
+            if bias is not None:
+                z += bias
+        z = activation(z)
+    return z
+
+
 def make_forward(keras_model):
     """A function ``X -> outputs (float64 ndarray)`` for inference.
 
-    A plain chain of ``Dense`` layers runs in NumPy; any other model through a
-    compiled call (:func:`compiled_forward`).
+    A plain chain of ``Dense`` layers runs in NumPy (float64, on the weights the
+    variables hold at each call); any other model through a compiled call
+    (:func:`compiled_forward`).
 
     Parameters
     ----------
     keras_model : keras.Model
-        A built model; its weights are read now, so call again after training.
+        A built model.
 
     Returns
     -------
@@ -112,21 +242,10 @@ def make_forward(keras_model):
         Takes what the model takes (an array or a dict of arrays keyed by input
         name).
     """
-    plan = _numpy_plan(keras_model)
-    if plan is None:
+    steps = _numpy_plan(keras_model)
+    if steps is None:
         return compiled_forward(keras_model)
-
-    def forward(X):
-        z = X.astype(np.float64)
-        for kernel, bias, activation in plan:
-            if kernel is not None:
-                z = z @ kernel
-                if bias is not None:
-                    z += bias
-            z = activation(z)
-        return z
-
-    return forward
+    return _DenseForward(keras_model, steps)
 
 
 def bucket_size(n_rows):
@@ -144,6 +263,10 @@ def bucket_size(n_rows):
 # Rows per call of the NumPy path (its float64 activations are the memory) and
 # of JAX's compiled call (its largest bucket).
 BATCH_ROWS = 8192
+# Multiply-adds of the largest matrix product of one block of the NumPy path:
+# 128 rows of a 64x64 layer, under the 100**3 up to which OpenBLAS multiplies
+# small matrices on the calling thread.
+BLOCK_PRODUCT = 2**19
 BUCKETS = tuple(4 ** k for k in range(7)) + (BATCH_ROWS,)
 
 
@@ -241,9 +364,14 @@ def _compile_forward(keras_model):
     if backend == "jax":
         import jax
 
+        # stateless_call hands its keywords to call(), which a subclassed model
+        # may define without `training` (Layer.__call__ would drop it).
+        context = ({"training": False} if "training" in getattr(
+            keras_model, "call_signature_parameters", ["training"]) else {})
+
         def stateless(trainable, non_trainable, x):
             outputs, _ = keras_model.stateless_call(trainable, non_trainable, x,
-                                                    training=False)
+                                                    **context)
             return outputs
 
         jitted = jax.jit(stateless)

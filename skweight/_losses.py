@@ -20,6 +20,7 @@ Both take the network's probability output (sigmoid or softmax) and targets as a
 and ``optimizer`` parameters into the objects a network is compiled with.
 """
 
+import copy
 import re
 
 import keras
@@ -158,8 +159,10 @@ ONE_HOT_LOSS_FUNCTIONS = (
 
 def wants_one_hot(loss):
     """Whether a resolved loss expects one-hot targets (Keras' categorical ones)."""
-    if isinstance(loss, FunctionLoss):
-        return loss.fn in ONE_HOT_LOSS_FUNCTIONS
+    # FunctionLoss, and Keras' LossFunctionWrapper (a loaded network's loss).
+    function = getattr(loss, "fn", None)
+    if function is not None and function in ONE_HOT_LOSS_FUNCTIONS:
+        return True
     return isinstance(loss, ONE_HOT_LOSSES)
 
 
@@ -274,8 +277,12 @@ def optimizer_config(optimizer, learning_rate):
     if isinstance(optimizer, str):
         config = {"class_name": optimizer, "config": {}}
     else:
+        kind = type(optimizer)
+        own = kind.__module__.startswith("keras.")
         config = {
-            "class_name": type(optimizer).__name__,
+            # A subclass is named by its module too: two classes, two configs.
+            "class_name": (kind.__name__ if own
+                           else f"{kind.__module__}.{kind.__qualname__}"),
             "config": optimizer.get_config(),
         }
     if learning_rate is not None:
@@ -297,11 +304,80 @@ def resolve_optimizer(optimizer, learning_rate):
     Returns
     -------
     optimizer : keras.optimizers.Optimizer
+        A new instance of the optimizer's class (a subclass included).
     """
     try:
+        if isinstance(optimizer, keras.optimizers.Optimizer):
+            # From its own class, so that a subclass stays what it is.
+            config = optimizer_config(optimizer, learning_rate)["config"]
+            return type(optimizer).from_config(config)
         return keras.optimizers.get(optimizer_config(optimizer, learning_rate))
     except ValueError as exc:
         raise ValueError(
             f"optimizer={optimizer!r} is not a Keras optimizer; use a "
             "name such as 'adam' or 'sgd', or a keras.optimizers.Optimizer."
         ) from exc
+
+
+def resolve_metrics(metrics):
+    """The metrics to compile a network with: each metric object a new copy.
+
+    A Keras metric accumulates its state in its variables; compiling the
+    caller's object would train it in place (and share it between fits).
+
+    Parameters
+    ----------
+    metrics : list of str, keras.metrics.Metric or callable, or None
+
+    Returns
+    -------
+    metrics : list or None
+        A new list; metric objects rebuilt from their config, names and
+        functions as given.
+    """
+    if not metrics:
+        return None
+    copies = []
+    for metric in metrics:
+        if isinstance(metric, keras.metrics.Metric):
+            try:
+                metric = type(metric).from_config(metric.get_config())
+            except (TypeError, ValueError, NotImplementedError):
+                metric = copy.deepcopy(metric)
+        copies.append(metric)
+    return copies
+
+
+def metric_history_names(metrics):
+    """Keras' full names of the metric names given in ``metrics``.
+
+    ``{"mae": "mean_absolute_error", "val_mae": "val_mean_absolute_error",
+    "acc": "accuracy", ...}``: Keras records a metric given by name under that
+    name; skweight records it under the name of the metric it stands for, as
+    scikeras does, so ``"mae"`` and ``"mean_absolute_error"`` give one key.
+
+    Parameters
+    ----------
+    metrics : list or None
+        The estimator's ``metrics``.
+
+    Returns
+    -------
+    names : dict of str to str
+        Only the names that differ from their full name.
+    """
+    names = {}
+    for metric in metrics or []:
+        if not isinstance(metric, str):
+            continue
+        if metric == "acc":  # Keras' alias of "accuracy" (not in metrics.get)
+            full = "accuracy"
+        else:
+            try:
+                full = keras.metrics.get(metric).name
+            except (ValueError, AttributeError):
+                continue
+        if full != metric:
+            names[metric] = full
+            names[f"val_{metric}"] = f"val_{full}"
+    return names

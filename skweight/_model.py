@@ -5,8 +5,9 @@ model whose output is a probability: one sigmoid unit for a binary problem, or o
 softmax unit per class. ``meta`` is a dict with
 
 ``input_form_``
-    how ``X`` feeds the model: ``"table"``, ``"array"`` (N-D), ``"text"`` or
-    ``"named"`` (a dict or DataFrame columns; see :mod:`skweight._inputs`);
+    how ``X`` feeds the model: ``"table"`` (a 2-D array, or a DataFrame of
+    numbers only), ``"array"`` (N-D), ``"text"`` or ``"named"`` (a dict, or a
+    DataFrame with text or categorical columns; see :mod:`skweight._inputs`);
 ``input_shapes_``, ``input_dtypes_``
     per-sample shape and kind (``"number"`` or ``"text"``) of the input, or, for
     named inputs, dicts of them keyed by input name;
@@ -27,6 +28,9 @@ softmax unit per class. ``meta`` is a dict with
 ``random_state_``
     the integer seed of this fit (None when unseeded), for seeded initialisers.
 
+The builder may return a ``keras.Model`` subclass not built yet: it is built by
+one call on a batch of zeros of ``input_shapes_`` (:func:`output_width`).
+
 The builder is called by what its signature accepts
 (:func:`skweight._routing.call_builder`): ``meta=meta`` when it has a parameter
 named ``meta`` or only ``**kwargs``; ``meta`` by position when its first parameter
@@ -40,6 +44,7 @@ prior-based bias too.
 
 import keras
 
+from ._input_spec import sample_batch
 from ._routing import call_builder
 
 
@@ -144,9 +149,45 @@ def instantiate_model(model, meta, model_params):
     return built
 
 
+def output_width(keras_model, meta):
+    """The width of the model's output, building a subclassed model if need be.
+
+    A functional or ``Sequential`` model states it; a ``keras.Model`` subclass
+    (layers in ``__init__``, the graph in ``call``) has no symbolic outputs and
+    may not be built yet: it is called once on a batch of zeros (empty strings
+    for text) of ``meta``'s input shapes, which builds its layers.
+
+    Parameters
+    ----------
+    keras_model : keras.Model
+    meta : dict
+        The builder's meta (``input_form_``, ``input_shapes_``, ``input_dtypes_``).
+
+    Returns
+    -------
+    width : int or None
+    """
+    try:
+        outputs = keras_model.outputs
+    except (AttributeError, ValueError):
+        outputs = None
+    if outputs:
+        return outputs[0].shape[-1]
+    try:
+        output = keras_model(sample_batch(meta), training=False)
+    except Exception as exc:  # the model's own error, restated
+        raise ValueError(
+            f"model {type(keras_model).__name__} could not be called on a batch of "
+            f"the input's shape {meta['input_shapes_']!r} ({exc}); its call must "
+            "take X as fit receives it (see meta['input_form_'])."
+        ) from exc
+    if isinstance(output, (list, tuple, dict)):
+        return None
+    return output.shape[-1]
+
+
 def _check_output_width(keras_model, meta):
-    shape = keras_model.outputs[0].shape if keras_model.outputs else None
-    width = None if shape is None else shape[-1]
+    width = output_width(keras_model, meta)
     expected = meta["n_outputs_"]
     if width != expected:
         n_classes = meta["n_classes_"]

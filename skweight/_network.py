@@ -8,7 +8,7 @@ import numpy as np
 
 from ._class_state import n_outputs
 from ._epochs import batch_size_for
-from ._losses import resolve_loss, wants_one_hot
+from ._losses import resolve_loss, resolve_metrics, wants_one_hot
 from ._messages import short_repr
 from ._model import instantiate_model, set_output_bias
 from ._random import seeded_build
@@ -58,7 +58,7 @@ def compile_network(estimator, keras_model, n_rows):
         optimizer=optimizer_with_params(estimator.optimizer, estimator.learning_rate,
                                         estimator.optimizer_params),
         loss=loss_fn,
-        metrics=list(estimator.metrics) if estimator.metrics else None,
+        metrics=resolve_metrics(estimator.metrics),
         steps_per_execution=steps_per_execution(
             n_rows, batch_size_for(estimator.batch_size, n_rows)),
     )

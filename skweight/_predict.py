@@ -8,6 +8,7 @@ one answer.
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from ._class_state import n_outputs
 from ._cost_matrix import check_cost_matrix
 from ._costs import bayes_predict_indices, decision_scores
 from ._ensemble import mean_corrected_proba, to_weighted_scale
@@ -36,8 +37,8 @@ class PredictMixin:
     @staticmethod
     def _network_proba(state, member, X):
         """One member's probabilities as trained, of checked inputs ``X``."""
-        keras_model, forward = state.models[member], state.forwards[member]
-        outputs = predict_in_batches(forward, X, keras_model.outputs[0].shape[-1])
+        outputs = predict_in_batches(state.forwards[member], X,
+                                     n_outputs(state.classes))
         check_probabilities(outputs)
         return outputs_to_proba(outputs)
 
@@ -54,6 +55,19 @@ class PredictMixin:
             return weighted
         return correct_proba(weighted, state.output_factors)
 
+    def _rule_log_scores(self, state, X):
+        """Scores whose argmax is the default decision (no cost matrix).
+
+        ``log(w_c p'(c|x))``: the Bayes rule with the costs the class weights
+        imply. Without calibration or deployment priors, the network's own
+        ``log p_w(c|x)``, the same up to a constant.
+        """
+        with np.errstate(divide="ignore"):
+            if (state.calibrator is None
+                    and self._deployment_priors(state.classes) is None):
+                return np.log(self._weighted_proba(state, X))
+            return np.log(self._proba(state, X)) + np.log(state.output_factors)
+
     def _weighted_proba(self, state, X):
         X = self._checked_inputs(state, X)
         if len(state.models) > 1:
@@ -61,8 +75,13 @@ class PredictMixin:
                                      state.output_factors)
         return self._network_proba(state, 0, X)
 
-    def _proba(self, state, X):
-        return self._corrected_proba(state, self._checked_inputs(state, X))
+    def _proba(self, state, X, *, shift=True):
+        """Corrected (averaged over members), calibrated probabilities; at the
+        deployment priors if ``shift`` (see :mod:`skweight._calibrated`)."""
+        proba = self._corrected_proba(state, self._checked_inputs(state, X))
+        if state.calibrator is not None:
+            proba = state.calibrator.transform(proba)
+        return self._shift(proba, state.priors, state.classes) if shift else proba
 
     def predict_weighted_proba(self, X):
         """Probabilities of the network as trained, before prior correction.
@@ -86,10 +105,12 @@ class PredictMixin:
         return self._weighted_proba(self._state(), X)
 
     def predict_proba(self, X):
-        """Prior-corrected class probabilities, ``p(c|x) ∝ p_w(c|x) / w_c``.
+        """Class probabilities: prior-corrected, calibrated, at deployment priors.
 
-        With ``n_members > 1``, the average of the members' corrected
-        probabilities.
+        ``p(c|x) ∝ p_w(c|x) / w_c``, then the ``calibration`` map, then the
+        shift to ``deployment_priors`` (or those :meth:`adapt_priors` set).
+        With ``n_members > 1``, the members' corrected probabilities are
+        averaged before calibration.
 
         Parameters
         ----------
@@ -133,10 +154,12 @@ class PredictMixin:
         """Scores that agree with :meth:`predict`.
 
         Binary: positive exactly when ``classes_[1]`` is predicted (the log-odds of
-        the weighted model, or with costs the expected cost of predicting
+        the weighted model, ``log(w_1 p'(1|x)) - log(w_0 p'(0|x))`` on the final
+        probabilities ``p'``, or with costs the expected cost of predicting
         ``classes_[0]`` minus that of ``classes_[1]``). Multiclass: one column per
-        class whose argmax is the prediction (the weighted log-probabilities, or
-        minus the expected costs).
+        class whose argmax is the prediction (the weighted log-probabilities
+        ``log(w_c p'(c|x))``, or minus the expected costs). Without calibration or
+        deployment priors these are the network's own log-probabilities.
 
         Parameters
         ----------
@@ -157,8 +180,8 @@ class PredictMixin:
             proba = self._proba(state, X)
             return decision_scores(
                 proba, self._decision_costs(state, cost_matrix, len(proba)))
-        with np.errstate(divide="ignore"):
-            log_proba = np.log(self._weighted_proba(state, X))
+        self._refuse_sklearn_temperature(state)
+        log_proba = self._rule_log_scores(state, X)
         if log_proba.shape[1] == 2:
             return log_proba[:, 1] - log_proba[:, 0]
         return log_proba
@@ -192,7 +215,7 @@ class PredictMixin:
                 proba, self._decision_costs(state, cost_matrix, len(proba))
             )
         else:
-            indices = np.argmax(self._weighted_proba(state, X), axis=1)
+            indices = np.argmax(self._rule_log_scores(state, X), axis=1)
         return state.classes[indices]
 
     def score(self, X, y, sample_weight=None):

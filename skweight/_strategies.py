@@ -49,6 +49,33 @@ def cost_class_weights(y, *, cost_matrix):
     return compute_class_weights("cost", y, cost_matrix=matrix)
 
 
+def default_preprocessor(X):
+    """The first step of the default strategies for ``X``: scale tables only.
+
+    A :class:`~sklearn.preprocessing.StandardScaler` (None) takes 2-D numeric
+    tables; N-D arrays (images, sequences) and raw text go to the network as
+    they are (``"passthrough"``).
+
+    Parameters
+    ----------
+    X : array-like or DataFrame
+        The rows the strategies will be fitted on.
+
+    Returns
+    -------
+    preprocessor : None or "passthrough"
+        The ``preprocessor`` argument of :func:`default_strategies`.
+    """
+    if hasattr(X, "columns"):  # a DataFrame is a table
+        return None
+    if np.ndim(X) > 2:
+        return "passthrough"
+    dtype = getattr(X, "dtype", None)
+    if dtype is None:  # a list: only its kind of values is needed
+        dtype = np.asarray(X[:1] if isinstance(X, list | tuple) else X).dtype
+    return "passthrough" if dtype.kind in "OUS" and np.ndim(X) == 1 else None
+
+
 def default_strategies(
     cost_matrix=None,
     random_state=None,

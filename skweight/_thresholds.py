@@ -117,14 +117,29 @@ def best_cut(scores, cost_above, cost_below, *, low, high, reference):
 
     cuts, totals : ndarray
         Every candidate cut and its total cost.
+
+    Raises
+    ------
+    FloatingPointError
+        If a total cost overflows float64.
     """
     points = np.unique(np.concatenate([[low], scores, [high]]))
     cuts = (points[:-1] + points[1:]) / 2
     order = np.argsort(scores, kind="stable")
     n_below = np.searchsorted(scores[order], cuts, side="right")
-    cum_below = np.concatenate([[0.0], np.cumsum(cost_below[order])])
-    cum_above = np.concatenate([[0.0], np.cumsum(cost_above[order])])
-    totals = cum_below[n_below] + cum_above[-1] - cum_above[n_below]
+    with np.errstate(over="ignore", invalid="ignore"):  # checked below
+        cum_below = np.concatenate([[0.0], np.cumsum(cost_below[order])])
+        cum_above = np.concatenate([[0.0], np.cumsum(cost_above[order])])
+        totals = cum_below[n_below] + cum_above[-1] - cum_above[n_below]
+    if not np.isfinite(totals).all():
+        # Weighted costs whose sum overflows: every cut would look alike.
+        raise FloatingPointError(
+            f"the total cost of the tuning rows is not finite (the costs times "
+            f"the sample weights add up beyond float64's "
+            f"{np.finfo(float).max:.3g}); only their ratios matter to the "
+            "decision, so divide the costs or the sample weights by the same "
+            "number."
+        )
     best = totals.min()
     near_best = np.flatnonzero(totals <= best + 1e-12 * max(1.0, abs(best)))
     chosen = near_best[np.argmin(np.abs(cuts[near_best] - reference))]
@@ -282,3 +297,79 @@ def _binary_switch_points(proba, cost_matrix, max_points=400):
     if len(tau) < 2:
         return tau
     return (tau[:-1] + tau[1:]) / 2
+
+
+def tune_matrix_decision(proba, cost_matrix, row_costs, total_weight):
+    """The tuned decision for one cost matrix, on out-of-fold probabilities.
+
+    Two classes: the threshold on ``p(classes_[1]|x)`` of least summed cost
+    (:func:`best_cut`, starting from the Bayes threshold). More classes: offsets
+    added to the log-probabilities (:func:`tune_offsets`), started from zeros or
+    from the log of each class's mean regret, whichever costs less.
+
+    Parameters
+    ----------
+    proba : ndarray of shape (n_samples, n_classes)
+        Out-of-fold probabilities.
+    cost_matrix : ndarray of shape (n_classes, n_classes)
+    row_costs : ndarray of shape (n_samples, n_classes)
+        ``cost_matrix[y_n]`` times each row's weight: the cost of each decision.
+    total_weight : float
+        Sum of the row weights, to make mean costs.
+
+    Returns
+    -------
+    attributes : dict
+        ``threshold_`` or ``offsets_``, ``cv_results_`` and ``best_cost_``.
+    """
+    n_classes = proba.shape[1]
+    if n_classes == 2:
+        bayes = binary_threshold(cost_matrix)
+        threshold, cost, thresholds, costs = best_cut(
+            proba[:, 1], cost_above=row_costs[:, 1], cost_below=row_costs[:, 0],
+            low=0.0, high=1.0, reference=0.5 if bayes is None else bayes,
+        )
+        return {"threshold_": float(threshold),
+                "cv_results_": {"thresholds": thresholds,
+                                "costs": costs / total_weight},
+                "best_cost_": float(cost / total_weight)}
+    log_proba = safe_log(proba)
+    rows = np.arange(len(proba))
+    c = cost_matrix
+    regret = (c.sum(axis=1) - np.diag(c)) / (n_classes - 1) - np.diag(c)
+    starts = [np.zeros(n_classes), safe_log(np.maximum(regret, 0.0))]
+    start_costs = [
+        row_costs[rows, np.argmax(log_proba + s, axis=1)].sum() for s in starts
+    ]
+    start = starts[int(start_costs[1] <= start_costs[0])]
+    offsets, trace, offsets_trace = tune_offsets(log_proba, row_costs, start)
+    return {"offsets_": offsets,
+            "cv_results_": {"offsets": offsets_trace, "costs": trace / total_weight},
+            "best_cost_": float(trace[-1] / total_weight)}
+
+
+def tune_row_decision(proba, row_costs, y_idx, row_weights):
+    """The tuned correction applied before the per-row Bayes rule.
+
+    Parameters
+    ----------
+    proba : ndarray of shape (n_samples, n_classes)
+        Out-of-fold probabilities.
+    row_costs : ndarray of shape (n_samples, n_classes, n_classes)
+        Each row's cost matrix.
+    y_idx : ndarray of int of shape (n_samples,)
+        True classes, as indices.
+    row_weights : ndarray of shape (n_samples,)
+
+    Returns
+    -------
+    attributes : dict
+        ``row_offsets_``, ``cv_results_`` and ``best_cost_``.
+    """
+    paid = row_costs[np.arange(len(y_idx)), y_idx] * row_weights[:, None]
+    offsets, plain, best = tune_row_offsets(proba, row_costs, paid)
+    total_weight = row_weights.sum()
+    return {"row_offsets_": offsets,
+            "cv_results_": {"row_offsets": offsets, "plain_cost": plain / total_weight,
+                            "cost": best / total_weight},
+            "best_cost_": float(best / total_weight)}

@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
+from ._checks import check_row_weights
 from ._cost_matrix import check_cost_matrix, label_indices
 
 SCHEMES = (
@@ -97,6 +98,33 @@ def reject_negative_weights(sample_weight):
             f"{float(sample_weight[negative[0]])!r}); weights must be >= 0. Drop "
             "such rows or give them weight 0."
         )
+
+
+def checked_sample_weight(sample_weight, n_rows, n_name="y"):
+    """``sample_weight`` as finite, non-negative float64 row weights.
+
+    The checks of a fit (:func:`~skweight._checks.check_row_weights`, then
+    :func:`reject_negative_weights`) for the functions that take row weights
+    outside one: the class-weight schemes, the per-row cost weights and the cost
+    metrics. None gives ones.
+
+    Parameters
+    ----------
+    sample_weight : array-like of shape (n_samples,), float or None
+        The row weights (a number: the weight of every row).
+    n_rows : int
+        The number of rows they must match.
+    n_name : str, default="y"
+        The data those rows belong to, for the message.
+
+    Returns
+    -------
+    sample_weight : ndarray of shape (n_rows,)
+        A new array.
+    """
+    weights = check_row_weights(sample_weight, n_rows, n_name=n_name)
+    reject_negative_weights(weights)
+    return weights
 
 
 def class_counts(y_encoded, n_classes, sample_weight=None):
@@ -307,7 +335,9 @@ def compute_class_weights(class_weight, y, *, sample_weight=None, cost_matrix=No
                 f"{cost_matrix.shape}; they give one weight per row, not per class: "
                 "use skweight.row_cost_weights(cost_matrix, y) instead."
             )
-    sw = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    sw = None
+    if sample_weight is not None:
+        sw = checked_sample_weight(sample_weight, len(y))
     counts = class_counts(y_encoded, len(classes), sw)
     weights = resolve_class_weight(
         class_weight, y, classes, counts, cost_matrix=cost_matrix
@@ -379,7 +409,7 @@ def row_cost_weights(cost_matrix, y, *, classes=None, sample_weight=None):
     regret = np.maximum(own - own[rows, y_idx][:, None], 0.0)
     weights = regret.sum(axis=1) / (len(classes) - 1)
     if sample_weight is not None:
-        weights = weights * np.asarray(sample_weight, dtype=float)
+        weights = weights * checked_sample_weight(sample_weight, len(y))
     total = weights.sum()
     if not total > 0:
         raise ValueError(

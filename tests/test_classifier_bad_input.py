@@ -107,6 +107,11 @@ PARAMS = [
     ({"warm_start": "yes"}, ValueError, "'warm_start' parameter"),
     ({"verbose": -1}, ValueError, "'verbose' parameter"),
     ({"random_state": "seed"}, ValueError, "'random_state' parameter"),
+    ({"calibration": "platt"}, ValueError, "'calibration' parameter"),
+    ({"calibration_fraction": 0.0}, ValueError, "'calibration_fraction' parameter"),
+    ({"deployment_priors": "high"}, ValueError, "'deployment_priors' parameter"),
+    ({"deployment_priors": [0.5, 0.6]}, ValueError, "sums to 1.1"),
+    ({"deployment_priors": {"x": 1.0}}, ValueError, "unknown labels: ['x']"),
 ]
 
 

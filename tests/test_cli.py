@@ -108,6 +108,36 @@ def _wide_header():
     return "x," + "h" * 100_000 + "\n1,2\n3,4\n"
 
 
+def _fifo(path):
+    """A named pipe nobody writes to: reading it would wait forever."""
+    os.mkfifo(path)
+    return str(path)
+
+
+def _dangling_link(folder):
+    """A symbolic link to a folder that does not exist."""
+    os.symlink(folder / "gone", folder / "link")
+    return str(folder / "link")
+
+
+def _folder_named(folder, name):
+    """A folder ``out`` holding a folder ``name``, where a file will go."""
+    (folder / "taken" / name).mkdir(parents=True)
+    return str(folder / "taken")
+
+
+def _inf_table():
+    """A feature with inf (not missing: the imputer does not fill it)."""
+    return "x,z,y\n" + "".join(f"{'inf' if i == 7 else i},{i % 3},{'ab'[i % 2]}\n"
+                               for i in range(40))
+
+
+def _huge_table():
+    """A feature whose mean and spread overflow float64 when it is scaled."""
+    return "x,y\n" + "".join(f"{1.7e308 if i < 3 else i},{'ab'[i % 2]}\n"
+                             for i in range(40))
+
+
 def _write(path, content):
     path.write_bytes(content) if isinstance(content, bytes) else path.write_text(
         content)
@@ -181,6 +211,27 @@ def _write(path, content):
          "--positive 'yes' is not a label of the target; the labels: \\['churn', "),
         (lambda d, csv: ["compare", csv, "--target", "label", "--bogus"],
          "unrecognized arguments: --bogus"),
+        (lambda d, csv: ["compare", "--cost-matrix",
+                         _write(d / "costs.bin", b"\x00\xff\xfe\x81")],
+         "--cost-matrix '.*costs.bin' is not a text file .*UTF-8.*one row of costs "
+         "per line"),
+        (lambda d, csv: ["compare", "--cost-matrix", ",".join(["1"] * 3000)],
+         "--cost-matrix '1,1,1.* does not fit: cost_matrix has shape \\(1, 3000\\)"),
+        (lambda d, csv: ["compare", "--cost-matrix",
+                         _write(d / "costs.txt", "0,1;20,0 # coût".encode("latin-1"))],
+         "--cost-matrix '.*costs.txt' is not a text file .*byte 0xfb"),
+        (lambda d, csv: ["compare", "--cost-matrix", _fifo(d / "costs.fifo")],
+         "--cost-matrix '.*costs.fifo' is not a regular file"),
+        (lambda d, csv: ["compare", "--out", _dangling_link(d)],
+         "--out '.*link' is a symbolic link to '.*gone', which does not exist"),
+        (lambda d, csv: ["compare", "--out", _folder_named(d, "compare.csv")],
+         "--out '.*taken' holds a folder 'compare.csv' where the run writes a file"),
+        (lambda d, csv: ["compare", _write(d / "inf.csv", _inf_table()), "--target",
+                         "y"],
+         "column 'x' of .*inf.csv has 1 infinite value \\(first at row 7\\)"),
+        (lambda d, csv: ["compare", _write(d / "huge.csv", _huge_table()),
+                         "--target", "y"],
+         "column 'x' of .*huge.csv has values too large to scale"),
     ],
     ids=["missing-file", "unknown-target", "no-target", "one-class", "cost-shape",
          "cost-number", "unreadable-csv", "unreadable-parquet", "continuous",
@@ -191,7 +242,10 @@ def _write(path, content):
          "row-costs-and-matrix", "unknown-cost-column", "negative-cost-column",
          "no-cost-column", "no-false-alarm-cost", "negative-fixed-cost",
          "unknown-positive",
-         "unknown-option"],
+         "unknown-option", "binary-cost-file", "latin-1-cost-file",
+         "long-cost-spec", "fifo-cost-file", "out-dangling-link",
+         "out-holds-folder-named-like-output", "inf-feature",
+         "feature-overflows-scaling"],
 )
 def test_bad_input(make_args, expected, small_csv, tmp_path, capsys):
     """Check each bad input: exit status 2, one line on stderr naming the problem,
@@ -199,7 +253,8 @@ def test_bad_input(make_args, expected, small_csv, tmp_path, capsys):
     args = make_args(tmp_path, str(small_csv))
     if "--out" not in args:
         args += ["--out", str(tmp_path / "out")]
-    before = {p: p.read_bytes() for p in [small_csv, *tmp_path.iterdir()]}
+    before = {p: p.read_bytes() for p in [small_csv, *tmp_path.iterdir()]
+              if p.is_file()}
     status = main(args)
     captured = capsys.readouterr()
     assert status == 2
@@ -211,6 +266,36 @@ def test_bad_input(make_args, expected, small_csv, tmp_path, capsys):
     assert "Traceback" not in captured.err
     assert {p: p.read_bytes() for p in before} == before
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("content", [
+    "0,hunter2;1,0", "hunter2", "0,1;1,0;hunter2,1", "0,1,2;1,0,hunter2",
+    "0,nan;1,0 hunter2", "0,-1;1,0\nhunter2",
+])
+def test_cost_matrix_file_contents_are_never_echoed(content, tmp_path, capsys):
+    """Check that an error about a --cost-matrix file names the file and the
+    problem but quotes none of its content (it may be any file the user owns)."""
+    path = _write(tmp_path / "costs.txt", content)
+    status = main(["compare", "--cost-matrix", path])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert len(err.splitlines()) == 1 and "costs.txt" in err, err
+    assert "hunter2" not in err and "nan" not in err, err
+
+
+def test_fifo_as_file_is_an_error_not_a_hang(tmp_path):
+    """Check that a named pipe given as FILE is refused at once (reading it would
+    wait for a writer forever); a subprocess, so that a hang fails the test."""
+    _fifo(tmp_path / "data.csv")
+    package_parent = str(Path(skweight.__file__).resolve().parent.parent)
+    result = subprocess.run(
+        [sys.executable, "-m", "skweight", "compare", "data.csv", "--target", "y"],
+        cwd=tmp_path, env={**os.environ, "PYTHONPATH": package_parent},
+        capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "skweight: error: data.csv is not a regular file (a pipe, a device or a "
+        "socket); pass a CSV or Parquet file"]
 
 
 def test_help_explains_the_cost_matrix(capsys):
@@ -255,18 +340,20 @@ def test_bad_input_is_quiet_before_tensorflow(tmp_path):
 
 
 def test_every_fit_failing_is_an_error(tmp_path, capsys):
-    """Check that when no strategy can be fitted (a feature holds inf) the command
-    says which failed and why, exits 1 and writes nothing."""
-    table = _small_table(n=120)
-    table.loc[3, "x2"] = np.inf
-    path = tmp_path / "inf.csv"
-    table.to_csv(path, index=False)
-    status = main(["compare", str(path), "--target", "label", *QUICK,
+    """Check that when no strategy can be fitted (SMOTE with fewer minority rows
+    per fold than neighbours) the command says which failed and why, exits 1 and
+    writes nothing."""
+    path = tmp_path / "rare.csv"
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"x": rng.normal(size=60),
+                  "y": ["b"] * 8 + ["a"] * 52}).to_csv(path, index=False)
+    status = main(["compare", str(path), "--target", "y", "--strategies", "smote",
+                   "--cv", "2", "--epochs", "2", "--hidden", "4",
                    "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert status == 1
-    assert re.search(r"every strategy failed, nothing was written \(no-weights: "
-                     r"ValueError: .*infinity.*; balanced: ValueError", err), err
+    assert re.search(r"every strategy failed, nothing was written \(smote: "
+                     r"ValueError: Expected n_neighbors <= n_samples", err), err
     assert "Traceback" not in err
     assert not (tmp_path / "out").exists()
 

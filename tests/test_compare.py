@@ -381,3 +381,102 @@ def _tiny_cnn(meta):
     hidden = keras.layers.Conv2D(2, 2, activation="relu")(inputs)
     hidden = keras.layers.GlobalAveragePooling2D()(hidden)
     return keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(hidden))
+
+
+def _digit_cnn(meta):
+    import keras
+
+    inputs = keras.Input(meta["input_shapes_"])
+    hidden = keras.layers.Conv2D(2, 3, activation="relu")(inputs)
+    hidden = keras.layers.GlobalAveragePooling2D()(hidden)
+    return keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(hidden))
+
+
+def test_default_strategies_take_images_without_the_table_scaler():
+    """Check compare_strategies(images, y, estimator=cnn) with the default
+    strategies: the 8x8 digit images reach the network as images (no
+    StandardScaler, which takes 2-D tables only), every strategy but SMOTE runs,
+    and SMOTE is skipped with its reason."""
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    rows = np.arange(0, len(digits.target), 12)  # 150 images, about 10 % nines
+    images = digits.images[rows, :, :, None] / 16.0
+    y = np.where(digits.target[rows] == 9, "nine", "other")
+    cnn = WeightedKerasClassifier(model=_digit_cnn, epochs=1, random_state=0)
+    table = compare_strategies(images, y, cost_matrix=COST, estimator=cnn, cv=2,
+                               decisions=["bayes"], random_state=0)
+    assert table.attrs["failed"] == {}
+    assert list(table.attrs["skipped"]) == ["smote"]
+    assert "resamples 2-D tables only" in table.attrs["skipped"]["smote"]
+    assert len(table) >= 7 and table["cost_mean"].notna().all()
+
+
+@pytest.mark.parametrize("X, expected", [
+    (np.zeros((4, 3)), None),
+    (np.zeros((4, 8, 8, 1)), "passthrough"),
+    (np.array(["a text", "another"]), "passthrough"),
+    (["a text", "another"], "passthrough"),
+])
+def test_default_preprocessor_scales_tables_only(X, expected):
+    """Check the first step compare_strategies gives its default strategies: the
+    scaler (None) for 2-D tables, nothing for images, sequences and raw text."""
+    from skweight._strategies import default_preprocessor
+
+    assert default_preprocessor(X) == expected
+
+
+def test_named_inputs_as_a_dict_get_a_clear_error():
+    """Check that a dict of named inputs, which cross-validation cannot split,
+    gets an error saying what to pass instead."""
+    rng = np.random.default_rng(0)
+    X = {"x": rng.normal(size=(40, 3)), "z": rng.normal(size=(40, 2))}
+    y = np.array(["a", "b"] * 20)
+    with pytest.raises(TypeError, match=r"X is a dict of named inputs \['x', 'z'\]"
+                       r".*DataFrame"):
+        compare_strategies(X, y, strategies={"logistic": LogisticRegression()},
+                           cv=2)
+
+
+class _FailsWithMarker(LogisticRegression):
+    """Fails to fit when its training rows include the marked row."""
+
+    def fit(self, X, y, sample_weight=None):
+        if np.any(X[:, 0] == MARKER):
+            raise ValueError("the marked row is in training")
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+MARKER = 1e6
+
+
+@pytest.mark.parametrize("labels", [np.array(["neg", "pos"]), np.array([0, 1])])
+def test_failed_folds_have_no_predictions_not_garbage(data, labels):
+    """Check return_predictions when some folds fail: their rows hold None in
+    y_pred and NaN in proba (they held uninitialised memory), the other rows the
+    fitted fold's predictions."""
+    X, y = data
+    X, y = X.copy(), labels[(y == "pos").astype(int)]
+    X[0, 0] = MARKER  # in training for 2 of the 3 folds: they fail
+    with pytest.warns(FitFailedWarning, match="marked row is in training"):
+        table, details = compare_strategies(
+            X, y, strategies={"fails": _FailsWithMarker()}, cv=3, random_state=0,
+            decisions=["argmax", "bayes"], error_score=np.nan,
+            return_predictions=True)
+    kept = details.fold == details.fold[0]
+    for decision in ("argmax", "bayes"):
+        y_pred = details.y_pred["fails", decision]
+        assert y_pred.dtype == object
+        assert all(label is None for label in y_pred[~kept])
+        assert set(y_pred[kept].tolist()) <= set(labels.tolist())
+    assert np.isnan(details.proba["fails"][~kept]).all()
+    assert np.isfinite(details.proba["fails"][kept]).all()
+
+
+def test_predictions_keep_the_label_dtype_when_every_fold_fits(data):
+    """Check that y_pred keeps the labels' dtype when no fold fails."""
+    X, y = data
+    _, details = compare_strategies(
+        X, y, strategies={"logistic": LogisticRegression()}, cv=2, random_state=0,
+        decisions=["bayes"], return_predictions=True)
+    assert details.y_pred["logistic", "bayes"].dtype == y.dtype

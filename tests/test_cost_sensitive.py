@@ -613,3 +613,99 @@ def test_non_finite_probabilities_never_become_labels(strategy):
         with pytest.raises(FloatingPointError, match="not finite"):
             broken.fit(X, y)
         assert not hasattr(broken, "estimator_")
+
+
+# ------------------------------------------ probabilities out of range, priors
+
+
+@pytest.mark.parametrize("proba", [(-0.2, 1.2), (0.3, 1.7)])
+def test_out_of_range_probabilities_are_rejected(proba):
+    """Check that a wrapped classifier's negative or > 1 "probabilities" are an
+    error naming the rows, never a decision."""
+    X = np.zeros((4, 2))
+    y = np.array([0, 1, 0, 1])
+    clf = CostSensitiveClassifier(ConstantProba(proba), cost_matrix=[[0, 1], [5, 0]])
+    clf.fit(X, y)
+    with pytest.raises(ValueError, match=r"outside \[0, 1\].*row 0"):
+        clf.predict(X)
+    with pytest.raises(ValueError, match=r"outside \[0, 1\]"):
+        clf.predict_proba(X)
+    tuned = CostSensitiveClassifier(ConstantProba(proba), cost_matrix=[[0, 1], [5, 0]],
+                                    strategy="tuned", cv=2)
+    with pytest.raises(ValueError, match=r"outside \[0, 1\]"):
+        tuned.fit(X, y)
+
+
+def _shifted_gaussians(seed=0):
+    """Training rows at 10 % positives and deployment rows at 40 %."""
+    rng = np.random.default_rng(seed)
+
+    def draw(n, rate):
+        y = (rng.uniform(size=n) < rate).astype(int)
+        return rng.normal(1.5 * y[:, None], 1.0, (n, 3)), y
+
+    return (*draw(4000, 0.1), *draw(4000, 0.4))
+
+
+def test_deployment_priors_equal_to_training_priors_change_nothing():
+    """Check that deployment_priors = priors_ leaves probabilities and labels alone."""
+    X, y, X_deploy, _ = _shifted_gaussians()
+    clf = CostSensitiveClassifier(LogisticRegression(), cost_matrix=[[0, 1], [5, 0]])
+    clf.fit(X, y)
+    proba, labels = clf.predict_proba(X_deploy), clf.predict(X_deploy)
+    clf.set_params(deployment_priors=clf.priors_.tolist())
+    assert_allclose(clf.predict_proba(X_deploy), proba, rtol=1e-12)
+    assert_array_equal(clf.predict(X_deploy), labels)
+
+
+def test_known_deployment_priors_shift_proba_and_decisions():
+    """Check the prior-shift formula on the wrapped probabilities, without refit."""
+    X, y, X_deploy, _ = _shifted_gaussians()
+    clf = CostSensitiveClassifier(LogisticRegression(), cost_matrix=[[0, 1], [5, 0]])
+    clf.fit(X, y)
+    proba = clf.predict_proba(X_deploy)
+    clf.set_params(deployment_priors={0: 0.6, 1: 0.4})
+    ratio = np.array([0.6, 0.4]) / clf.priors_
+    expected = proba * ratio / (proba * ratio).sum(axis=1, keepdims=True)
+    assert_allclose(clf.predict_proba(X_deploy), expected)
+    assert_allclose(clf.predict_log_proba(X_deploy), np.log(expected))
+    assert_array_equal(clf.predict(X_deploy), (expected[:, 1] > 1 / 6).astype(int))
+
+
+@pytest.mark.parametrize(
+    "params, method",
+    [({}, "em"), ({"strategy": "tuned", "cv": 3}, "bbse"),
+     ({"strategy": "tuned", "cv": 3}, "em")],
+)
+def test_adapt_priors_on_any_classifier(params, method):
+    """Check that adapt_priors estimates the deployment rate from a wrapped
+    classifier's probabilities, and lowers the cost at the shifted rate."""
+    X, y, X_deploy, y_deploy = _shifted_gaussians()
+    cost = [[0, 1], [5, 0]]
+    clf = CostSensitiveClassifier(LogisticRegression(), cost_matrix=cost,
+                                  random_state=0, **params).fit(X, y)
+    before = mean_cost(y_deploy, clf.predict(X_deploy), cost_matrix=cost)
+    assert clf.adapt_priors(X_deploy, method=method) is clf
+    assert clf.deployment_priors_[1] == pytest.approx(0.4, abs=0.03)
+    assert clf.priors_converged_
+    assert mean_cost(y_deploy, clf.predict(X_deploy), cost_matrix=cost) < before
+
+
+def test_adapt_priors_bad_input_on_the_wrapper():
+    """Check adapt_priors' errors on CostSensitiveClassifier, state untouched."""
+    X, y, X_deploy, _ = _shifted_gaussians()
+    clf = CostSensitiveClassifier(LogisticRegression(), cost_matrix=[[0, 1], [5, 0]])
+    with pytest.raises(NotFittedError):
+        clf.adapt_priors(X_deploy)
+    clf.fit(X, y)
+    with pytest.raises(ValueError, match="method='bbse' needs probabilities of rows"):
+        clf.adapt_priors(X_deploy, method="bbse")
+    with pytest.raises(ValueError, match="0 rows"):
+        clf.adapt_priors(X_deploy[:0])
+    with pytest.raises(ValueError, match="features"):
+        clf.adapt_priors(X_deploy[:, :2])
+    assert not hasattr(clf, "deployment_priors_")
+    with pytest.raises(ValueError, match="sums to 0.9"):
+        clf.set_params(deployment_priors=[0.5, 0.4]).predict(X_deploy)
+    with pytest.raises(ValueError, match=r"unknown labels: \['x'\]"):
+        clf.set_params(deployment_priors={0: 0.5, "x": 0.5}).fit(X, y)

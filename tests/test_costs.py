@@ -139,6 +139,17 @@ def test_check_cost_matrix_callable():
             ValueError,
             r"costs\(classes\) has shape \(3, 3\) but y has 2 classes",
         ),
+        (
+            {"cost_matrix": [[0, 1e308], [1e308, 0]]},
+            ValueError,
+            r"cost_matrix has costs up to 1e\+308, too large to add up.*divide every "
+            r"cost by the same number",
+        ),
+        (
+            {"cost_matrix": [[[0, 1], [1, 0]], [[0, 1e305], [1, 0]]]},
+            ValueError,
+            r"cost_matrix has costs up to 1e\+305, too large",
+        ),
     ],
 )
 def test_check_cost_matrix_errors(params, err_type, err_msg):
@@ -357,6 +368,24 @@ def test_mean_cost_dict_and_example_dependent_costs():
             {"y_true": [0, 1], "y_pred": [0], "cost_matrix": 1 - np.eye(2)},
             ValueError,
             r"inconsistent numbers of samples",
+        ),
+        (
+            {"y_true": [0, 1], "y_pred": [1, 1], "cost_matrix": 1 - np.eye(2),
+             "sample_weight": [-1.0, 1.0]},
+            ValueError,
+            r"sample_weight has negative weights at rows \[0\]",
+        ),
+        (
+            {"y_true": [0, 1], "y_pred": [1, 1], "cost_matrix": 1 - np.eye(2),
+             "sample_weight": [np.nan, 1.0]},
+            ValueError,
+            r"sample_weight.*NaN",
+        ),
+        (
+            {"y_true": [0, 1], "y_pred": [1, 1], "cost_matrix": 1 - np.eye(2),
+             "sample_weight": [0.0, 0.0]},
+            ValueError,
+            r"sample_weight is zero on every row",
         ),
     ],
 )

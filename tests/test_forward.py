@@ -132,3 +132,56 @@ def test_compiled_call_batches_by_input_bytes(n_rows, expected_calls):
     outputs = predict_in_batches(counted, X, 1)
     assert len(calls) == -(-n_rows // budget_rows) == expected_calls
     np.testing.assert_allclose(outputs, forward(X), rtol=1e-6)
+
+
+def dense_functional(meta):
+    """A functional chain of Dense layers, which the NumPy path runs."""
+    inputs = keras.Input(meta["input_shapes_"])
+    hidden = keras.layers.Dense(4, activation="tanh")(inputs)
+    return keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(hidden))
+
+
+@pytest.mark.parametrize("builder, shape", [(None, (60, 5)),
+                                            (dense_functional, (60, 5)),
+                                            (conv1d, (60, 10, 3))])
+def test_predict_follows_weights_set_on_the_model(builder, shape):
+    """Check that predict_proba uses the weights the network has now: after
+    ``model_.set_weights`` and after assigning one variable, it equals
+    ``model_.predict``, for the default network and custom builders."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=shape).astype(np.float32)
+    y = np.arange(shape[0]) % 2
+    params = {} if builder is None else {"model": builder}
+    clf = WeightedKerasClassifier(hidden_layer_sizes=(4,), epochs=1, random_state=0,
+                                  **params).fit(X, y)
+    before = clf.predict_proba(X)
+
+    clf.model_.set_weights([0.5 * rng.normal(size=w.shape).astype(np.float32)
+                            for w in clf.model_.get_weights()])
+    expected = clf.model_.predict(X, verbose=0)[:, 0]
+    assert not np.allclose(expected, before[:, 1], atol=1e-3)
+    np.testing.assert_allclose(clf.predict_proba(X)[:, 1], expected, rtol=1e-5,
+                               atol=1e-6)
+
+    bias = clf.model_.layers[-1].bias
+    bias.assign(bias.numpy() + 1.0)
+    expected = clf.model_.predict(X, verbose=0)[:, 0]
+    np.testing.assert_allclose(clf.predict_proba(X)[:, 1], expected, rtol=1e-5,
+                               atol=1e-6)
+
+
+def test_dense_stack_in_blocks_equals_rows_and_keras():
+    """Check that the NumPy pass over many rows, which runs in blocks of rows,
+    gives each row the result it gets alone and Keras' own result."""
+    model = keras.Sequential([keras.Input((20,)), keras.layers.Dense(64, "relu"),
+                              keras.layers.Dense(64, "relu"),
+                              keras.layers.Dense(1, "sigmoid")])
+    forward = make_forward(model)
+    X = np.random.default_rng(0).normal(size=(1000, 20)).astype(np.float32)
+    assert forward.block_rows < len(X)
+    outputs = forward(X)
+    rows = np.concatenate([forward(X[i : i + 1]) for i in (0, 127, 128, 999)])
+    np.testing.assert_allclose(outputs[[0, 127, 128, 999]], rows, rtol=1e-12)
+    expected = keras.ops.convert_to_numpy(model(X, training=False))
+    np.testing.assert_allclose(outputs, expected, rtol=1e-5, atol=1e-6)
+    assert outputs.dtype == np.float64 and outputs.shape == (1000, 1)

@@ -96,6 +96,16 @@ def test_row_cost_weights_multiclass_and_labels():
          r"holds 3 per-row cost matrices but X has 2 rows"),
         ({"cost_matrix": -np.ones((2, 2, 2)), "y": [0, 1]}, ValueError,
          r"negative costs in rows \[0, 1\]"),
+        ({"cost_matrix": 1 - np.eye(2)[None].repeat(2, 0), "y": [0, 1],
+          "sample_weight": [1.0, -1.0]}, ValueError,
+         r"sample_weight has negative weights at rows \[1\]"),
+        ({"cost_matrix": 1 - np.eye(2)[None].repeat(2, 0), "y": [0, 1],
+          "sample_weight": [1.0, np.nan]}, ValueError, "sample_weight.*NaN"),
+        ({"cost_matrix": 1 - np.eye(2)[None].repeat(2, 0), "y": [0, 1],
+          "sample_weight": [1.0]}, ValueError,
+         r"sample_weight has shape \(1,\) but y has 2 rows"),
+        ({"cost_matrix": 1e308 * (1 - np.eye(2)[None].repeat(2, 0)), "y": [0, 1]},
+         ValueError, r"cost_matrix has costs up to 1e\+308, too large"),
     ],
 )
 def test_row_cost_weights_errors(params, err_type, err_msg):

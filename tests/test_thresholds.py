@@ -1,11 +1,15 @@
 """The solvers of the tuned decision, against brute force on random inputs."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from numpy.testing import assert_allclose
+from sklearn.datasets import make_classification
+from sklearn.linear_model import LogisticRegression
 
+from skweight import CostSensitiveClassifier
 from skweight._costs import bayes_predict_indices
 from skweight._thresholds import (
     best_cut,
@@ -103,3 +107,26 @@ def test_binary_threshold_agrees_with_the_expected_costs(cost, p1):
         return
     if abs(p1 - threshold) > 1e-9:
         assert (p1 > threshold) == (expected[0, 1] < expected[0, 0])
+
+
+def test_best_cut_rejects_totals_that_overflow():
+    """Check that costs whose total overflows float64 raise a clear error (it was
+    'attempt to get argmin of an empty sequence')."""
+    with pytest.raises(FloatingPointError, match=r"total cost .* is not finite.*"
+                       r"divide the costs or the sample weights"):
+        best_cut(np.array([0.2, 0.8]), cost_above=np.array([1e308, 1e308]),
+                 cost_below=np.array([1e308, 0.0]), low=0.0, high=1.0,
+                 reference=0.5)
+
+
+def test_tuned_decision_with_overflowing_weights_is_a_clear_error():
+    """Check the tuned decision when sample weights times costs overflow: a clear
+    error for two and three classes, not an empty argmin."""
+    X, y = make_classification(200, random_state=0)
+    weights = np.full(len(y), 1e305)
+    for labels, costs in ((y, [[0, 1e5], [5e5, 0]]),
+                          (np.arange(200) % 3, 1e5 * (1 - np.eye(3)))):
+        tuned = CostSensitiveClassifier(LogisticRegression(), cost_matrix=costs,
+                                        strategy="tuned")
+        with pytest.raises(FloatingPointError, match="is not finite"):
+            tuned.fit(X, labels, sample_weight=weights)

@@ -110,6 +110,16 @@ def test_caller_arrays_are_not_modified():
          r"beta must be a float in \[0, 1\)"),
         (lambda y: [1.0, 2.0], {}, ValueError, r"returned an array of shape \(2,\)"),
         (3.0, {}, TypeError, "class_weight must be None"),
+        ("balanced", {"sample_weight": [-1.0] + [1.0] * 9}, ValueError,
+         r"sample_weight has negative weights at rows \[0\]"),
+        ("balanced", {"sample_weight": [np.nan] + [1.0] * 9}, ValueError,
+         "sample_weight.*NaN"),
+        ("balanced", {"sample_weight": [1.0] * 3}, ValueError,
+         r"sample_weight has shape \(3,\) but y has 10 rows"),
+        ("balanced", {"sample_weight": np.zeros(10)}, ValueError,
+         "sample_weight is zero on every row"),
+        ("cost", {"cost_matrix": 1e308 * (1 - np.eye(3))}, ValueError,
+         r"cost_matrix has costs up to 1e\+308, too large"),
     ],
 )
 def test_bad_class_weight(class_weight, kwargs, err_type, err_msg):

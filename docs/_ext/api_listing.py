@@ -33,6 +33,10 @@ SECTIONS = [
      "Random under- and over-sampling of rows of any input form, as a step of "
      "an imbalanced-learn pipeline.",
      "skweight", ["RowSampler"]),
+    ("Saving",
+     "A file format without pickle: JSON, Keras' ``.keras`` and NumPy's ``.npy`` "
+     "in one zip (see :ref:`saving`).",
+     "skweight", ["save", "load"]),
     ("Comparing strategies",
      "Cross-validated comparison of imbalance strategies under the user's costs.",
      "skweight", ["compare_strategies", "default_strategies"]),

@@ -1,0 +1,277 @@
+"""Post-hoc calibration of prior-corrected probabilities (DESIGN §8).
+
+Prior correction, ``p(c|x) ∝ p_w(c|x) / w_c``, is exact only for a network that
+learned the weighted posterior; with early stopping and finite capacity it is off.
+A map fitted on rows the network did not train on fixes what is left:
+
+* ``"temperature"``: a temperature and a bias on the corrected logits ``z = log p``,
+  ``q(c|x) = softmax(z / T + b)_c`` (Guo et al. 2017, temperature and vector scaling).
+  For two classes this is Platt scaling of the corrected logit
+  ``z = log(p_1 / p_0)``: ``q_1 = σ(a z + b)`` with ``a = 1 / T`` and
+  ``b = b_1 - b_0`` (Platt 1999). Fitted by minimising the weighted log loss; a
+  temperature without a bias cannot undo a shift of the logits, which is what the
+  bias is for.
+* ``"isotonic"``: a non-decreasing map of each class's probability (one against
+  the rest), renormalised over classes (Zadrozny & Elkan 2002); for two classes,
+  one map of ``p_1``.
+
+The maps act on probabilities and return probabilities: they know nothing of the
+network, so any classifier's corrected probabilities can be calibrated with them.
+
+References
+----------
+* Platt, J. (1999). Probabilistic outputs for support vector machines and
+  comparisons to regularized likelihood methods.
+* Zadrozny, B. & Elkan, C. (2002). Transforming classifier scores into accurate
+  multiclass probability estimates. KDD.
+* Guo, C., Pleiss, G., Sun, Y. & Weinberger, K. Q. (2017). On calibration of
+  modern neural networks. ICML.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import minimize
+from scipy.special import log_softmax, softmax
+from sklearn.isotonic import IsotonicRegression
+from sklearn.model_selection import train_test_split
+
+CALIBRATION_METHODS = ("temperature", "isotonic")
+
+# Probabilities are clipped here before their log is taken: a corrected
+# probability of exactly 0 would give an infinite logit.
+_TINY = 1e-12
+# Bounds of log(1 / T): a temperature in [e^-7, e^7]. On separable calibration
+# rows the log loss keeps falling as T -> 0; the bound and the small L2 penalty
+# below keep the fit finite and unique.
+_LOG_SLOPE_BOUND = 7.0
+_L2 = 1e-4
+
+
+def logits(proba):
+    """The logits ``z = log p`` of probabilities (clipped away from 0).
+
+    Parameters
+    ----------
+    proba : array-like of shape (n_samples, n_classes)
+
+    Returns
+    -------
+    z : ndarray of shape (n_samples, n_classes)
+    """
+    return np.log(np.clip(np.asarray(proba, dtype=float), _TINY, 1.0))
+
+
+def _objective(theta, z, onehot, weight):
+    """Weighted mean log loss of ``softmax(exp(t) z + b)`` and its gradient.
+
+    ``theta = (t, b_0, ..., b_{K-1})`` with ``t = log(1 / T)``, plus
+    ``_L2 (t^2 + |b|^2)``, which pulls towards the identity map (T = 1, b = 0).
+    """
+    slope, bias = np.exp(theta[0]), theta[1:]
+    scores = slope * z + bias
+    log_q = log_softmax(scores, axis=1)
+    loss = -(weight * (onehot * log_q).sum(axis=1)).sum()
+    # d loss / d scores = w_i (q_ic - y_ic)
+    residual = weight[:, None] * (np.exp(log_q) - onehot)
+    grad_slope = (residual * z).sum()
+    grad = np.concatenate([[grad_slope * slope], residual.sum(axis=0)])
+    loss += _L2 * (theta @ theta)
+    grad += 2.0 * _L2 * theta
+    return loss, grad
+
+
+@dataclass
+class TemperatureCalibrator:
+    """``q(c|x) = softmax(log p(c|x) / T + b)_c``; Platt scaling for two classes.
+
+    A dataclass, so that skweight's save format stores it by its fields.
+
+    Parameters
+    ----------
+    temperature : float, default=1.0
+        ``T`` (set by :meth:`fit`); the slope of Platt scaling is ``1 / T``.
+    bias : ndarray of shape (n_classes,) or None, default=None
+        ``b`` (set by :meth:`fit`), one value per class, centred (only
+        differences between classes matter; for two classes Platt's intercept
+        is ``bias[1] - bias[0]``).
+    """
+
+    temperature: float = 1.0
+    bias: np.ndarray | None = None
+
+    def fit(self, proba, y_encoded, sample_weight=None):
+        """Fit ``T`` and ``b`` by minimising the weighted log loss.
+
+        Parameters
+        ----------
+        proba : ndarray of shape (n_samples, n_classes)
+            Corrected probabilities of held-out rows.
+        y_encoded : ndarray of int of shape (n_samples,)
+            Their classes, as indices into the columns of ``proba``.
+        sample_weight : ndarray of shape (n_samples,) or None
+            Row weights of the loss; None weighs every row 1.
+
+        Returns
+        -------
+        self : TemperatureCalibrator
+        """
+        z = logits(proba)
+        n_rows, n_classes = z.shape
+        onehot = np.eye(n_classes)[y_encoded]
+        weight = np.ones(n_rows) if sample_weight is None else np.asarray(
+            sample_weight, dtype=float)
+        weight = weight / weight.sum()
+        bounds = [(-_LOG_SLOPE_BOUND, _LOG_SLOPE_BOUND)] + [(-50.0, 50.0)] * n_classes
+        result = minimize(_objective, np.zeros(n_classes + 1), jac=True,
+                          args=(z, onehot, weight), method="L-BFGS-B", bounds=bounds)
+        self.temperature = float(np.exp(-result.x[0]))
+        self.bias = result.x[1:] - result.x[1:].mean()
+        return self
+
+    def transform(self, proba):
+        """Calibrated probabilities.
+
+        Parameters
+        ----------
+        proba : ndarray of shape (n_samples, n_classes)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            A new array; rows sum to 1.
+        """
+        return softmax(logits(proba) / self.temperature + self.bias, axis=1)
+
+
+@dataclass
+class IsotonicCalibrator:
+    """Isotonic regression of each class's probability, renormalised.
+
+    Two classes: one non-decreasing map of ``p_1`` and ``q_0 = 1 - q_1``. More
+    classes: one map per class (that class against the rest), the results divided
+    by their sum; a row whose maps are all 0 gets ``1 / n_classes``, as
+    :class:`~sklearn.calibration.CalibratedClassifierCV` does.
+
+    Parameters
+    ----------
+    regressors : list of IsotonicRegression or None, default=None
+        Set by :meth:`fit`: one for two classes, else one per class.
+    """
+
+    regressors: list | None = None
+
+    def fit(self, proba, y_encoded, sample_weight=None):
+        """Fit the maps on held-out rows (see :meth:`TemperatureCalibrator.fit`).
+
+        Returns
+        -------
+        self : IsotonicCalibrator
+        """
+        proba = np.asarray(proba, dtype=float)
+        columns = [1] if proba.shape[1] == 2 else range(proba.shape[1])
+        self.regressors = [
+            IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(
+                proba[:, c], (y_encoded == c).astype(float), sample_weight=sample_weight
+            )
+            for c in columns
+        ]
+        return self
+
+    def transform(self, proba):
+        """Calibrated probabilities (see :meth:`TemperatureCalibrator.transform`)."""
+        proba = np.asarray(proba, dtype=float)
+        if proba.shape[1] == 2:
+            positive = self.regressors[0].predict(proba[:, 1])
+            return np.column_stack([1.0 - positive, positive])
+        mapped = np.column_stack([regressor.predict(proba[:, c])
+                                  for c, regressor in enumerate(self.regressors)])
+        total = mapped.sum(axis=1, keepdims=True)
+        uniform = np.full_like(mapped, 1.0 / mapped.shape[1])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(total > 0, mapped / total, uniform)
+
+
+def fit_calibrator(method, proba, y_encoded, sample_weight=None):
+    """Fit the calibration map ``method`` on held-out probabilities.
+
+    Parameters
+    ----------
+    method : {"temperature", "isotonic"}
+        The map (see the module docstring).
+    proba : ndarray of shape (n_samples, n_classes)
+        Prior-corrected probabilities of rows the model did not train on.
+    y_encoded : ndarray of int of shape (n_samples,)
+        Their classes, as column indices of ``proba``.
+    sample_weight : ndarray of shape (n_samples,) or None
+        Row weights of the fit (not class weights: the target is the honest
+        probability).
+
+    Returns
+    -------
+    calibrator : TemperatureCalibrator or IsotonicCalibrator
+        Fitted; ``calibrator.transform(proba)`` gives calibrated probabilities.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> p1 = rng.uniform(0.01, 0.5, 4000)  # over-confident: the truth is p1 / 2
+    >>> y = (rng.uniform(size=4000) < p1 / 2).astype(int)
+    >>> proba = np.column_stack([1 - p1, p1])
+    >>> calibrator = fit_calibrator("temperature", proba, y)
+    >>> bool(calibrator.transform(proba)[:, 1].mean() < p1.mean())
+    True
+    """
+    if method not in CALIBRATION_METHODS:
+        raise ValueError(
+            f"calibration={method!r} is not a calibration method; use one of "
+            f"{list(CALIBRATION_METHODS)} or None."
+        )
+    if sample_weight is not None and not np.sum(sample_weight) > 0:
+        raise ValueError(
+            "the calibration rows have a total sample_weight of 0, so there is "
+            "nothing to calibrate on; give them positive weights, use another "
+            "random_state for the split, or pass calibration=None."
+        )
+    calibrator = TemperatureCalibrator() if method == "temperature" else (
+        IsotonicCalibrator())
+    return calibrator.fit(np.asarray(proba, dtype=float), np.asarray(y_encoded),
+                          sample_weight)
+
+
+def calibration_split(y_encoded, classes, fraction, seed):
+    """Row indices to train on and to calibrate on: a stratified split.
+
+    Parameters
+    ----------
+    y_encoded : ndarray of int of shape (n_samples,)
+        Classes of the training rows, as indices into ``classes``.
+    classes : ndarray of shape (n_classes,)
+        The labels, for messages.
+    fraction : float
+        Share of the rows held out for calibration (``calibration_fraction``).
+    seed : int
+        Seed of the split.
+
+    Returns
+    -------
+    train_rows, calibration_rows : ndarray of int
+    """
+    sizes = np.bincount(y_encoded, minlength=len(classes))
+    if sizes.min() < 2:
+        counts = dict(zip(classes.tolist(), sizes.tolist(), strict=True))
+        raise ValueError(
+            "calibration holds out a stratified calibration_fraction of the rows, "
+            f"which needs at least 2 rows of every class; class counts are "
+            f"{counts!r}. Pass calibration=None or gather more rows."
+        )
+    try:
+        return train_test_split(np.arange(len(y_encoded)), test_size=fraction,
+                                stratify=y_encoded, random_state=seed)
+    except ValueError as exc:
+        raise ValueError(
+            f"calibration_fraction={fraction!r} leaves no room for a stratified "
+            f"split of {len(y_encoded)} rows and {len(classes)} classes ({exc}); "
+            "raise calibration_fraction or pass calibration=None."
+        ) from exc
