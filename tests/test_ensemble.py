@@ -1,6 +1,7 @@
 """Ensembles of networks (``n_members``): seeds, averaging, every way to fit."""
 
 import pickle
+import zipfile
 
 import keras
 import numpy as np
@@ -9,8 +10,11 @@ from sklearn.datasets import load_digits, make_classification
 from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
+import skweight
 from skweight import WeightedKerasClassifier, _reuse
+from skweight._calibration import fit_calibrator
 from skweight._ensemble import member_seeds
+from skweight._epochs import validation_rows
 from skweight._priors import correct_proba
 from skweight._training import outputs_to_proba
 
@@ -310,3 +314,51 @@ def test_n_members_below_one_or_not_an_int_is_refused(data, n_members):
                        match=r"'n_members' parameter .* must be an int in the "
                              rf"range \[1, inf\)\. Got {n_members!r}"):
         WeightedKerasClassifier(n_members=n_members, **TINY).fit(X, y)
+
+
+def test_calibration_is_fitted_on_the_averaged_corrected_probabilities(data):
+    """Check that with early stopping and temperature calibration the map is fitted
+    on the members' mean corrected probabilities of the validation rows, and
+    predict_proba, predict and decision_function use it."""
+    X, y = data
+    clf = WeightedKerasClassifier(
+        n_members=3, class_weight="balanced", early_stopping=True,
+        n_iter_no_change=2, calibration="temperature",
+        **{**TINY, "epochs": 6}).fit(X, y)
+    assert len(clf.histories_) == 3
+    assert all("val_log_loss" in history for history in clf.histories_)
+    factors = np.array(list(clf.class_weight_.values()))
+    _, val_rows = validation_rows(y, clf.classes_, 0.1, 0)
+    mean = np.mean([correct_proba(_member_proba(m, X[val_rows]), factors)
+                    for m in clf.models_], axis=0)
+    expected = fit_calibrator("temperature", mean, y[val_rows],
+                              np.ones(len(val_rows)))
+    np.testing.assert_allclose(clf.calibrator_.temperature, expected.temperature,
+                               rtol=1e-4)
+    np.testing.assert_allclose(clf.calibrator_.bias, expected.bias, atol=1e-4)
+    mean_all = np.mean([correct_proba(_member_proba(m, X), factors)
+                        for m in clf.models_], axis=0)
+    np.testing.assert_allclose(clf.predict_proba(X),
+                               clf.calibrator_.transform(mean_all), atol=1e-5)
+    scores = clf.decision_function(X)
+    np.testing.assert_array_equal(clf.predict(X),
+                                  clf.classes_[(scores > 0).astype(int)])
+    bayes = np.argmax(clf.predict_proba(X) * factors, axis=1)
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[bayes])
+
+
+def test_save_and_load_store_every_member_once(fitted, data, tmp_path):
+    """Check that skweight.save writes one network file per member and load
+    gives an ensemble that predicts the same, with model_ its first member."""
+    X, _ = data
+    path = tmp_path / "ensemble.zip"
+    skweight.save(fitted, path)
+    with zipfile.ZipFile(path) as archive:
+        networks = [name for name in archive.namelist()
+                    if name.startswith("networks/")]
+    assert len(networks) == 3
+    loaded = skweight.load(path)
+    assert len(loaded.models_) == 3 and loaded.model_ is loaded.models_[0]
+    np.testing.assert_allclose(loaded.predict_proba(X), fitted.predict_proba(X),
+                               atol=1e-6)
+    np.testing.assert_array_equal(loaded.predict(X), fitted.predict(X))
