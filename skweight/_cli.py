@@ -1,22 +1,23 @@
 """The ``skweight`` command (also ``python -m skweight``): parsing and main().
 
 ``skweight compare [FILE] --target COL ...`` cross-validates the imbalance strategies
-of :func:`skweight.compare_strategies` on a CSV or Parquet table (or, with no FILE,
-on the yeast data shipped with the package), prints a table ranked by normalised
-cost and, with ``--out``, writes the table, figures and an HTML report. Bad input
-ends with a one-line message on stderr and exit status 2, before anything is
-fitted (and before Keras is imported); Ctrl-C with one line and status 130.
-"""
+of :func:`skweight.compare_strategies` and baselines on a CSV or Parquet table (or,
+with no FILE, on the yeast data shipped with the package), recommends one, prints
+a table ranked by normalised cost and, with ``--out``, writes the table, figures,
+an HTML report and the ``skweight fit`` command of the recommendation.
+``skweight fit`` trains one strategy and saves it; ``skweight predict`` applies
+it to new rows. Each command's work lives in its own module
+(``_compare_command``, ``_fit_command``, ``_predict_command``). Bad input ends
+with a one-line message on stderr and exit status 2, before anything is fitted
+(and before Keras is imported); Ctrl-C with one line and status 130."""
 
 import argparse
-import os
 import sys
-import time
-import warnings
 
 from ._compare import DECISIONS, TUNE_SIZE
-from ._compare_data import InputError, first_line
+from ._compare_data import InputError
 from ._messages import short_repr as quote
+from ._quiet import quiet_environment
 from ._strategies import NETWORK_DEFAULTS, STRATEGY_NAMES
 
 EPILOG = """\
@@ -97,6 +98,14 @@ def _sizes(text):
     return sizes
 
 
+def _names(text):
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError(f"got {quote(text)}; pass column names "
+                                         "separated by commas")
+    return names
+
+
 def _build_parser():
     parser = _Parser(prog="skweight", description="Imbalanced classification with "
                      "Keras: class weights, output bias and cost-based decisions.")
@@ -151,10 +160,87 @@ def _build_parser():
         default=NETWORK_DEFAULTS["epochs"], metavar="N",
         help=f"maximum epochs per network (default: {NETWORK_DEFAULTS['epochs']}; "
         "training also stops when the loss is flat for 10 epochs)")
+    add("--repeats", type=_integer(1, hint="pass at least 1"), default=1,
+        metavar="N", help="repeat the K folds N times, reshuffled (default: 1); "
+        "more repeats make the paired comparison behind the recommendation "
+        "surer")
+    add("--no-baselines", action="store_true", help="leave out the baselines "
+        "(logistic regression, calibrated gradient boosting)")
+    add("--drop", type=_names, metavar="COL,...", help="feature columns to leave "
+        "out (columns unique per row, such as ids, are left out anyway)")
     add("--hidden", type=_sizes, default=NETWORK_DEFAULTS["hidden_layer_sizes"],
         metavar="N,...", help="hidden layer sizes (default: "
         f"{','.join(map(str, NETWORK_DEFAULTS['hidden_layer_sizes']))})")
+    _add_fit(commands)
+    _add_predict(commands)
     return parser
+
+
+def _add_row_costs(add):
+    """The per-row cost options, as compare has them."""
+    add("--fn-cost-column", metavar="COL", help="cost of a miss on each row: this "
+        "column's value (the column stays a feature)")
+    add("--fn-cost", type=_cost, metavar="X", help="cost of a miss, every row")
+    add("--fp-cost-column", metavar="COL", help="cost of a false alarm on each row: "
+        "this column's value")
+    add("--fp-cost", type=_cost, metavar="X", help="cost of a false alarm, every "
+        "row")
+    add("--positive", metavar="LABEL", help="with per-row costs, the positive "
+        "class (default: the second label in sorted order)")
+
+
+def _add_fit(commands):
+    from ._baselines import BASELINE_NAMES
+
+    names = (*STRATEGY_NAMES, *BASELINE_NAMES)
+    fit = commands.add_parser(
+        "fit", help="train one strategy on every row and save it",
+        description="Train one strategy of 'skweight compare' (the same "
+        "preprocessing, network and seed) on every row, decided as chosen, and "
+        "save it for 'skweight predict'. 'skweight compare' prints this command "
+        "for its recommendation.",
+        epilog="example:\n  skweight fit data.csv --target churn --strategy "
+        'balanced --decision bayes --cost-matrix "0,1;5,0" --out model.skw',
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    add = fit.add_argument
+    add("file", nargs="?", metavar="FILE", help="CSV or Parquet table; none: the "
+        "embedded yeast data")
+    add("--target", metavar="COL", help="the column of class labels (required with "
+        "FILE)")
+    add("--strategy", required=True, choices=names, metavar="NAME",
+        help=f"one of {', '.join(names)}")
+    add("--decision", choices=DECISIONS, default="bayes", metavar="D",
+        help="argmax, bayes (default) or tuned (threshold tuned on "
+        f"{TUNE_SIZE:.0%} of the rows, the network fitted on the rest)")
+    add("--cost-matrix", metavar="SPEC|PATH", help='costs as "0,10;1,0" (rows = '
+        "true class, columns = predicted, sorted labels) or a file")
+    _add_row_costs(add)
+    add("--drop", type=_names, metavar="COL,...", help="feature columns to leave out")
+    add("--out", required=True, metavar="PATH", help="the model file to write "
+        "(e.g. model.skw; replaced only once the model is saved)")
+    add("--random-state", type=_integer(0, 2**32 - 1, hint="pass a seed between 0 "
+        "and 2**32 - 1"), default=0, metavar="N", help="seed (default: 0)")
+    add("--epochs", type=_integer(1, hint="pass at least 1"),
+        default=NETWORK_DEFAULTS["epochs"], metavar="N", help="maximum epochs")
+    add("--hidden", type=_sizes, default=NETWORK_DEFAULTS["hidden_layer_sizes"],
+        metavar="N,...", help="hidden layer sizes")
+
+
+def _add_predict(commands):
+    predict = commands.add_parser(
+        "predict", help="decide new rows with a model saved by 'skweight fit'",
+        description="Decide each row of a table with a model saved by 'skweight "
+        "fit': the decision, the probability of each class and the expected cost "
+        "of the decision, one output row per input row, in order.",
+        epilog="example:\n  skweight predict model.skw new.csv --out decisions.csv",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    add = predict.add_argument
+    add("model", metavar="MODEL", help="a file written by 'skweight fit'")
+    add("file", metavar="FILE", help="CSV or Parquet table with the training "
+        "columns (the target column, if present, is ignored)")
+    add("--out", required=True, metavar="PATH", help="the CSV to write (replaced "
+        "only once complete)")
+    _add_row_costs(add)
 
 
 def main(argv=None):
@@ -173,14 +259,14 @@ def main(argv=None):
         one-line message on stderr), 130 on Ctrl-C.
     """
     if argv is None:
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        quiet_environment()
     parser = _build_parser()
     try:
         args = parser.parse_args(argv)
         if args.command is None:
             parser.print_help(sys.stderr)
             return 2
-        return _compare(args)
+        return _dispatch(args, sys.argv[1:] if argv is None else list(argv))
     except InputError as exc:
         print(f"skweight: error: {exc}", file=sys.stderr)
         return 2
@@ -191,89 +277,12 @@ def main(argv=None):
         return exc.code if isinstance(exc.code, int) else 0
 
 
-def _check_run(args, y, cost_matrix):
-    """The checks that need the data, before anything is fitted."""
-    import numpy as np
-
-    from ._compare import check_folds
-    from ._compare_data import check_out_entries
-
-    if args.out is not None and (problem := check_out_entries(args.out)):
-        raise InputError(problem)
-
-    classes, counts = np.unique(y, return_counts=True)
-    try:
-        check_folds(args.cv, classes, counts, args.decisions)
-    except ValueError as exc:
-        raise InputError(f"--cv {args.cv}: {first_line(exc)}") from exc
-    if "cost-weights" not in (args.strategies or ()):
-        return
-    if cost_matrix.ndim == 3:
-        raise InputError("--strategies cost-weights: class weights need one cost "
-                         "matrix, not costs per row; leave cost-weights out")
-    sums = cost_matrix.sum(axis=1)
-    if np.allclose(sums, sums[0]):
-        raise InputError("--strategies cost-weights: every class has the same "
-                         "total cost, so cost weights are no weights; give unequal "
-                         "costs with --cost-matrix, or leave cost-weights out")
-
-
-def _compare(args):
-    from . import _compare_data, _report
-
-    if args.out is not None and (problem := _report.check_out(args.out)):
-        raise InputError(problem)
-    data = _compare_data.load(args)
-    y, cost_matrix = data["y"], data["cost_matrix"]
-    _check_run(args, y, cost_matrix)
-    from ._compare import compare_strategies
-    from ._strategies import default_strategies
-
-    network = {"epochs": args.epochs, "hidden_layer_sizes": args.hidden}
-    strategies = default_strategies(cost_matrix, args.random_state,
-                                    preprocessor=data["preprocessor"],
-                                    network_params=network)
-    if args.strategies is not None:
-        strategies = {name: strategies[name] for name in args.strategies}
-    header = _report.header(data["about"], data["costs"], y)
-    print(header)
-    start = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught, _report.Progress() as progress:
-        warnings.simplefilter("always")
-        table, details = compare_strategies(
-            data["X"], y, cost_matrix=cost_matrix, strategies=strategies,
-            decisions=args.decisions, cv=args.cv, n_jobs=args.n_jobs,
-            random_state=args.random_state, error_score=float("nan"),
-            progress=progress, return_predictions=True,
-        )
-    wall = time.perf_counter() - start
-    failed, skipped = table.attrs["failed"], table.attrs["skipped"]
-    _report.show_warnings(caught, skipped)
-    if len(failed) + len(skipped) == len(strategies):
-        reasons = "; ".join(f"{name}: {why}" for name, why in {**failed,
-                                                              **skipped}.items())
-        print(f"skweight: error: every strategy failed, nothing was written "
-              f"({reasons[:1000]})", file=sys.stderr)
-        return 1
-    per_row = cost_matrix.ndim == 3
-    table = table.dropna(subset=["cost_mean"]).sort_values(
-        "normalized_cost_mean", kind="stable", ignore_index=True)
-    measured = _report.measured(len(strategies), args.cv, wall, failed, skipped,
-                                per_row)
-    print(measured + "\n")
-    _report.print_table(table, per_row=per_row)
-    legend = _report.legend(args.decisions, TUNE_SIZE, per_row)
-    print("\n" + legend)
-    if args.out is not None:
-        meta = {"data": data["about"], "n_rows": len(y),
-                "n_dropped_missing_target": data["dropped"],
-                "classes": details.classes.tolist(), "costs": data["costs"],
-                "cost_matrix": None if per_row else cost_matrix.tolist(),
-                "cv": args.cv, "random_state": args.random_state,
-                "epochs": args.epochs, "hidden_layer_sizes": list(args.hidden),
-                "failed": failed, "skipped": skipped,
-                "wall_time_seconds": round(wall, 1), "header": header,
-                "measured": measured, "legend": legend}
-        written = _report.write_outputs(args.out, table, meta, details)
-        print(f"wrote {', '.join(written)} to {args.out}")
-    return 0
+def _dispatch(args, argv):
+    """Run the parsed command; its work lives in its own module."""
+    if args.command == "compare":
+        from ._compare_command import run
+    elif args.command == "fit":
+        from ._fit_command import run
+    else:
+        from ._predict_command import run
+    return run(args, argv)

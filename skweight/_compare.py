@@ -46,14 +46,7 @@ from sklearn_compat.utils._indexing import _safe_indexing
 
 from ._cost_matrix import check_cost_matrix
 from ._cost_sensitive import CostSensitiveClassifier
-from ._fold_scores import (
-    DECISION_METRICS,
-    PROBA_METRICS,
-    FoldScorer,
-    decided,
-    predict_decided,
-    row_cost_scores,
-)
+from ._fold_scores import DECISION_METRICS, PROBA_METRICS, fold_outputs, fold_scores
 from ._resample import RowSampler, row_choosers
 from ._strategies import default_preprocessor, default_strategies
 
@@ -289,7 +282,10 @@ def compare_strategies(
         fold that failed with a numeric ``error_score`` or in no test fold, holds
         None, and the array is then of dtype object; its ``proba`` row is NaN)
         and ``thresholds[name, decision]`` (binary: per fold, the
-        threshold on ``p(classes[1]|x)``; ``"bayes"`` the analytic one).
+        threshold on ``p(classes[1]|x)``; ``"bayes"`` the analytic one), and
+        ``fold_scores[name]``: ``{"<decision>:<metric>" or "<metric>": array
+        over folds}``, for paired comparisons. With repeated folds, each row's
+        outputs come from the first fold that tests it.
 
     Examples
     --------
@@ -330,10 +326,9 @@ def compare_strategies(
     splitter = _splitter(cv, y, classes, counts, random_state, decisions)
     tune_seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
-    scorer = FoldScorer(classes, matrix, decisions)
     details = Bunch(classes=classes, cost_matrix=matrix, y=y,
                     fold=np.full(len(y), -1), proba={}, raw_proba={}, y_pred={},
-                    thresholds={})
+                    thresholds={}, fold_scores={})
     rows, failed, skipped = [], {}, {}
     for n_done, (name, strategy) in enumerate(strategies.items(), start=1):
         reason = nd_obstacle(strategy, X, y)
@@ -342,19 +337,22 @@ def compare_strategies(
         else:
             result, failure = _cross_validate(
                 _wrapped(strategy, None if per_row else matrix, decisions, tune_size,
-                         tune_seed), X, y, splitter, scorer, n_jobs, error_score,
+                         tune_seed), X, y, splitter, n_jobs, error_score,
                 # Per-row costs in fit only tune a correction; the Bayes rule
-                # gets each test row's costs in row_cost_scores.
+                # gets each test row's costs in fold_outputs.
                 {"cost_matrix": matrix} if per_row and "tuned" in decisions else {})
-            if per_row and result is not None:
-                row_cost_scores(result, X, y, matrix, classes, decisions)
+            scores = None
+            if result is not None:
+                scores, scoring_failure = _score_folds(
+                    result, X, y, matrix, classes, decisions, error_score,
+                    details if return_predictions else None, name)
+                failure = "; ".join(filter(None, (failure, scoring_failure)))
+                details.fold_scores[name] = scores
             if failure:
                 failed[name] = failure
                 warnings.warn(f"strategy {name!r} failed and scores {error_score!r}: "
                               f"{failure}", FitFailedWarning, stacklevel=2)
-            rows += _table_rows(name, decisions, result, error_score)
-            if return_predictions and result is not None:
-                _collect(details, name, decisions, X, result)
+            rows += _table_rows(name, decisions, scores, error_score)
         if progress is not None:
             progress(n_done, len(strategies))
     columns = ["strategy", "decision", *(f"{m}_{s}" for m in METRICS
@@ -366,13 +364,18 @@ def compare_strategies(
     return (table, details) if return_predictions else table
 
 
-def _cross_validate(model, X, y, splitter, scorer, n_jobs, error_score, params):
+def _no_score(estimator, X, y):
+    """``cross_validate`` scores nothing: every fold is scored once, afterwards."""
+    return 0.0
+
+
+def _cross_validate(model, X, y, splitter, n_jobs, error_score, params):
     """``cross_validate`` of one strategy, and why its failed folds failed."""
     result, reasons = None, []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            result = cross_validate(model, X, y, cv=splitter, scoring=scorer,
+            result = cross_validate(model, X, y, cv=splitter, scoring=_no_score,
                                     n_jobs=n_jobs, error_score=error_score,
                                     params=params, return_estimator=True,
                                     return_indices=True)
@@ -390,6 +393,51 @@ def _cross_validate(model, X, y, splitter, scorer, n_jobs, error_score, params):
     return result, "; ".join(dict.fromkeys(reasons))
 
 
+def _score_folds(result, X, y, matrix, classes, decisions, error_score, details,
+                 name):
+    """Every fold's metrics, each fold's strategy run once on its test rows.
+
+    Returns ``({metric key: array over folds}, failure reasons)``; a fold that
+    failed to fit or to score gets ``error_score`` (or raises with "raise").
+    With ``details``, the out-of-fold outputs are collected into it (with
+    repeated folds, each row's first test fold).
+    """
+    tests = result["indices"]["test"]
+    keys = [f"{d}:{m}" for d in decisions for m in DECISION_METRICS] + list(
+        PROBA_METRICS)
+    scores = {key: np.full(len(tests), np.nan) for key in keys}
+    scores["fit_time"] = np.asarray(result["fit_time"], dtype=float)
+    reasons = []
+    if details is not None:
+        _start_collecting(details, name, decisions)
+    for k, (fitted, test) in enumerate(zip(result["estimator"], tests, strict=True)):
+        if not hasattr(fitted, "estimator_"):  # a failed fit, already reported
+            for key in keys:
+                scores[key][k] = error_score
+            continue
+        X_test, y_test = _safe_indexing(X, test), y[test]
+        costs = matrix[test] if matrix.ndim == 3 else matrix
+        try:
+            outputs = fold_outputs(fitted, X_test, classes, decisions,
+                                   costs if matrix.ndim == 3 else None)
+            for key, value in fold_scores(y_test, outputs, classes, costs).items():
+                scores[key][k] = value
+        except Exception as exc:
+            if error_score == "raise":
+                raise
+            reasons.append(f"{type(exc).__name__}: {str(exc).strip()[:300]}")
+            for key in keys:
+                scores[key][k] = error_score
+            continue
+        if details is not None:
+            _collect(details, name, decisions, test, k, outputs)
+    if details is not None:
+        for d in decisions:
+            details.y_pred[name, d] = labels_or_none(details.y_pred[name, d],
+                                                     details.y.dtype)
+    return scores, "; ".join(dict.fromkeys(reasons))
+
+
 def failure_reasons(message):
     """The last line of each traceback in a scikit-learn fit-failure warning."""
     reasons = []
@@ -399,83 +447,48 @@ def failure_reasons(message):
     return [reason[:300] for reason in reasons] or [message.strip()[:300]]
 
 
-def _table_rows(name, decisions, result, error_score):
+def _table_rows(name, decisions, scores, error_score):
     """One row per decision: mean and std over folds of every metric."""
     rows = []
     for decision in decisions:
         row = {"strategy": name, "decision": decision}
-        if result is None:  # every fold failed
+        if scores is None:  # every fold failed
             rows.append(row | {f"{m}_{s}": error_score for m in METRICS
                                for s in ("mean", "std")})
             continue
         for metric in METRICS:
-            key = ("fit_time" if metric == "fit_time" else f"test_{metric}"
-                   if metric in PROBA_METRICS else f"test_{decision}:{metric}")
-            # Without one successful fold, cross_validate has no per-metric keys.
-            values = np.asarray(result.get(key, error_score), dtype=float)
+            key = metric if metric in (*PROBA_METRICS, "fit_time") \
+                else f"{decision}:{metric}"
+            values = scores[key]
             row[f"{metric}_mean"] = float(np.mean(values))
             row[f"{metric}_std"] = float(np.std(values))
         rows.append(row)
     return rows
 
 
-def _aligned_proba(method, X, estimator_classes, classes):
-    """``method(X)`` with one column per entry of ``classes``."""
-    proba = np.zeros((len(X), len(classes)))
-    proba[:, np.searchsorted(classes, estimator_classes)] = method(X)
-    return proba
-
-
-def _raw_proba(estimator, X, classes):
-    """The network's probabilities before prior correction, or None.
-
-    Looks through a (scikit-learn or imbalanced-learn) pipeline for a final step
-    with ``predict_weighted_proba``; resamplers are skipped, as when predicting.
-    """
-    final, Xt = estimator, X
-    for _, step in getattr(estimator, "steps", [])[:-1]:
-        if step is None or step == "passthrough" or hasattr(step, "fit_resample"):
-            continue
-        Xt = step.transform(Xt)
-    if hasattr(estimator, "steps"):
-        final = estimator.steps[-1][1]
-    if not hasattr(final, "predict_weighted_proba"):
-        return None
-    return _aligned_proba(final.predict_weighted_proba, Xt, final.classes_, classes)
-
-
-def _collect(details, name, decisions, X, result):
-    """Out-of-fold outputs of one strategy, from its fitted folds."""
-    n_rows, classes = len(details.y), details.classes
-    details.proba[name] = np.full((n_rows, len(classes)), np.nan)
+def _start_collecting(details, name, decisions):
+    n_rows, n_classes = len(details.y), len(details.classes)
+    details.proba[name] = np.full((n_rows, n_classes), np.nan)
     details.raw_proba[name] = None
     for d in decisions:  # None: no prediction (a failed fold), never garbage
         details.y_pred[name, d] = np.full(n_rows, None, dtype=object)
         details.thresholds[name, d] = []
-    tests = result["indices"]["test"]
-    scored = np.isfinite(result.get(f"test_{decisions[0]}:cost", np.nan)) & np.ones(
-        len(tests), dtype=bool)
-    for k, (fitted, test) in enumerate(zip(result["estimator"], tests, strict=True)):
-        details.fold[test] = k
-        if not scored[k]:  # a failed fit, or a fold that could not be scored
-            continue
-        X_test, model = _safe_indexing(X, test), fitted.estimator_
-        details.proba[name][test] = _aligned_proba(model.predict_proba, X_test,
-                                                   model.classes_, classes)
-        raw = _raw_proba(model, X_test, classes)
-        if raw is not None:
-            if details.raw_proba[name] is None:
-                details.raw_proba[name] = np.full((n_rows, len(classes)), np.nan)
-            details.raw_proba[name][test] = raw
-        for d in decisions:
-            costs = details.cost_matrix[test] if details.cost_matrix.ndim == 3 else None
-            details.y_pred[name, d][test] = predict_decided(fitted, d, X_test, costs)
-            if len(classes) == 2:
-                threshold = getattr(decided(fitted, d), "threshold_", None)
-                details.thresholds[name, d].append(threshold)
+
+
+def _collect(details, name, decisions, test, k, outputs):
+    """One fold's outputs into ``details`` (rows not yet tested in earlier folds)."""
+    new = test[(details.fold[test] == -1) | (details.fold[test] == k)]
+    details.fold[new] = k
+    keep = np.isin(test, new)
+    details.proba[name][new] = outputs["proba"][keep]
+    if outputs["raw_proba"] is not None:
+        if details.raw_proba[name] is None:
+            details.raw_proba[name] = np.full(details.proba[name].shape, np.nan)
+        details.raw_proba[name][new] = outputs["raw_proba"][keep]
     for d in decisions:
-        details.y_pred[name, d] = labels_or_none(details.y_pred[name, d],
-                                                 details.y.dtype)
+        details.y_pred[name, d][new] = outputs["y_pred"][d][keep]
+        if len(details.classes) == 2:
+            details.thresholds[name, d].append(outputs["thresholds"][d])
 
 
 def labels_or_none(y_pred, dtype):

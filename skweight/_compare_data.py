@@ -111,7 +111,7 @@ def parse_cost_matrix(spec, classes):
     if from_file:
         text = read_cost_file(spec)
     elif not re.search(r"[,;]", spec) and re.search(r"[/\\]|\.\w+$", spec):
-        raise InputError(f"--cost-matrix {quote(spec)}: no such file")
+        raise InputError(f"--cost-matrix {quote(spec, 300)}: no such file")
     try:
         matrix = _numbers(text, spec if from_file else None)
         with warnings.catch_warnings(record=True) as caught:
@@ -119,7 +119,7 @@ def parse_cost_matrix(spec, classes):
             matrix = check_cost_matrix(matrix, classes)
     except ValueError as exc:
         # The validation names positions and labels, never the file's text.
-        raise InputError(f"--cost-matrix {quote(spec)} does not fit: "
+        raise InputError(f"--cost-matrix {quote(spec, 300)} does not fit: "
                          f"{first_line(exc)} {order}; e.g. "
                          f'"{example_spec(len(classes))}"') from exc
     for warning in caught:
@@ -146,31 +146,31 @@ def read_cost_file(path):
     """
     file = Path(path)
     if file.is_dir():
-        raise InputError(f"--cost-matrix {quote(path)} is a directory; pass a text "
-                         "file with one row of costs per line")
+        raise InputError(f"--cost-matrix {quote(path, 300)} is a directory; pass "
+                         "a text file with one row of costs per line")
     if not file.is_file():  # reading a pipe would wait for a writer forever
-        raise InputError(f"--cost-matrix {quote(path)} is not a regular file (a "
+        raise InputError(f"--cost-matrix {quote(path, 300)} is not a regular file (a "
                          "pipe, a device or a socket); pass a text file with one "
                          "row of costs per line")
     try:
         with file.open("rb") as handle:
             data = handle.read(MAX_COST_FILE_BYTES + 1)
     except OSError as exc:
-        raise InputError(f"--cost-matrix {quote(path)}: cannot read it "
+        raise InputError(f"--cost-matrix {quote(path, 300)}: cannot read it "
                          f"({exc.strerror or type(exc).__name__})") from exc
     if len(data) > MAX_COST_FILE_BYTES:
-        raise InputError(f"--cost-matrix {quote(path)} is larger than "
+        raise InputError(f"--cost-matrix {quote(path, 300)} is larger than "
                          f"{MAX_COST_FILE_BYTES:,} bytes, too large for a cost "
                          "matrix; pass a text file with one row of costs per line")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"--cost-matrix {quote(path)} is not a text file of "
+        raise InputError(f"--cost-matrix {quote(path, 300)} is not a text file of "
                          f"numbers (byte 0x{data[exc.start]:02x} at offset "
                          f"{exc.start} is not UTF-8); write one row of costs per "
                          'line, entries separated by commas, e.g. "0,1"') from exc
     if "\x00" in text:
-        raise InputError(f"--cost-matrix {quote(path)} is not a text file of "
+        raise InputError(f"--cost-matrix {quote(path, 300)} is not a text file of "
                          "numbers (it holds NUL bytes); write one row of costs per "
                          'line, entries separated by commas, e.g. "0,1"')
     return text
@@ -246,7 +246,7 @@ def check_features(X, path):
                 "its logarithm")
 
 
-OUTPUT_FILES = ("compare.csv", "compare.json", "report.html")
+OUTPUT_FILES = ("compare.csv", "compare.json", "report.html", "fit-command.txt")
 
 
 def check_out_entries(out):

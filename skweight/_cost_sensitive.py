@@ -427,7 +427,28 @@ class CostSensitiveClassifier(DeploymentPriorsMixin, ClassifierMixin,
             offsets_`` for ``"tuned"``).
         """
         check_is_fitted(self, "cost_matrix_")
-        proba = self._shift(self._proba_before_shift(X))
+        return self._scores_from_proba(self._proba_before_shift(X), cost_matrix)
+
+    def _scores_from_proba(self, proba, cost_matrix=None):
+        """:meth:`decision_function` from probabilities already computed.
+
+        Lets a caller that needs the probabilities too (such as
+        :func:`~skweight.compare_strategies`) run the estimator once.
+
+        Parameters
+        ----------
+        proba : ndarray of shape (n_samples, n_classes)
+            Finite ``estimator_.predict_proba(X)``, columns in ``classes_`` order,
+            before the shift to ``deployment_priors`` (applied here).
+        cost_matrix : array-like of shape (n_samples, n_classes, n_classes), \
+                default=None
+            Each row's own costs (see :meth:`decision_function`).
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        """
+        proba = self._shift(proba)
         if cost_matrix is not None:
             cost_matrix = check_cost_matrix(
                 cost_matrix, self.classes_, n_samples=len(proba)

@@ -9,12 +9,23 @@ threshold has no display and is drawn here. Every function takes the
 
 import numpy as np
 
+MAX_SHOWN = 7  # the recommendation, up to 4 strategies tied with it, 2 baselines
+LINE_STYLES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1)), (0, (1, 1)), (0, (8, 2)))
+CURVE_MARKERS = ("D", "v", "P", "X", "*", "h", "<")
 
-def _colors(names):
+
+def _styles(names):
+    """``{name: line keyword arguments}``: colour, line style and marker differ."""
     from matplotlib import colormaps
 
     cmap = colormaps["tab10"]
-    return {name: cmap(i % 10) for i, name in enumerate(names)}
+    return {name: {"color": cmap(i % 10), "ls": LINE_STYLES[i % len(LINE_STYLES)],
+                   "marker": CURVE_MARKERS[i % len(CURVE_MARKERS)], "ms": 4}
+            for i, name in enumerate(names)}
+
+
+def _colors(names):
+    return {name: style["color"] for name, style in _styles(names).items()}
 
 
 def _scored(details, name):
@@ -32,12 +43,13 @@ def precision_recall(figure, details):
     ax = figure.subplots()
     positive = details.classes[1]
     colors = _colors(details.proba)
+    styles = _styles(details.proba)
     for name, proba in details.proba.items():
         rows = _scored(details, name)
         y_true = details.y[rows] == positive
         shown = PrecisionRecallDisplay.from_predictions(
             y_true, proba[rows, 1], name=name, ax=ax,
-            curve_kwargs={"color": colors[name], "lw": 1.2})
+            curve_kwargs={**styles[name], "lw": 1.3, "markevery": 0.1})
         # The pooled AP it adds to the label differs from the table's mean over
         # folds: name the curve only.
         shown.line_.set_label(name)
@@ -63,6 +75,7 @@ def cost_vs_threshold(figure, details):
     c = details.cost_matrix
     thresholds = np.geomspace(1e-3, 1, 300)
     colors = _colors(details.proba)
+    styles = _styles(details.proba)
     for name, proba in details.proba.items():
         rows = _scored(details, name)
         y_idx = np.searchsorted(details.classes, details.y[rows])
@@ -70,7 +83,8 @@ def cost_vs_threshold(figure, details):
         said = row_c[np.arange(len(y_idx)), y_idx]  # cost of saying each class
         above = proba[rows, 1][:, None] > thresholds[None, :]
         costs = np.where(above, said[:, 1:2], said[:, 0:1]).mean(axis=0)
-        ax.plot(thresholds, costs, color=colors[name], lw=1.2, label=name)
+        ax.plot(thresholds, costs, **styles[name], lw=1.3, markevery=0.1,
+                label=name)
         tuned = details.thresholds.get((name, "tuned"))
         if tuned and all(t is not None for t in tuned):
             t = float(np.median(tuned))
@@ -95,7 +109,7 @@ def reliability(figure, details):
     from sklearn.calibration import CalibrationDisplay
 
     axes = figure.subplots(1, 2, sharex=True, sharey=True)
-    colors = _colors(details.proba)
+    styles = _styles(details.proba)
     binary = len(details.classes) == 2
     for ax, corrected in zip(axes, (False, True), strict=True):
         for name, proba in details.proba.items():
@@ -109,7 +123,7 @@ def reliability(figure, details):
                 score, hit = p[rows].max(axis=1), p[rows].argmax(axis=1) == y_idx
             shown = CalibrationDisplay.from_predictions(
                 hit, score, n_bins=10, strategy="quantile", name=name, ax=ax,
-                ref_line=False, color=colors[name], lw=1.2, marker=".")
+                ref_line=False, **styles[name], lw=1.3)
             # Log axes: bins without a hit (frequency 0) are left out.
             kept = (shown.prob_true > 0) & (shown.prob_pred > 0)
             shown.line_.set_data(shown.prob_pred[kept], shown.prob_true[kept])
@@ -120,17 +134,32 @@ def reliability(figure, details):
                if not corrected else "predict_proba (prior-corrected)")
         ax.get_legend().remove()
     axes[0].set_ylabel("observed frequency" if binary else "observed accuracy")
-    axes[1].legend(fontsize=7)
+    axes[1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
     figure.suptitle("Reliability, out of fold (deciles of the predicted probability;"
                     " bins without a hit are not drawn on log axes)")
 
 
-def figures(details):
-    """``{file name: matplotlib Figure}``, or {} without matplotlib."""
+def selected(details, names):
+    """``details`` with the probabilities of ``names`` only (at most MAX_SHOWN)."""
+    from sklearn.utils import Bunch
+
+    keep = [n for n in dict.fromkeys(names) if n in details.proba][:MAX_SHOWN]
+    return Bunch(**{**details, "proba": {n: details.proba[n] for n in keep},
+                    "raw_proba": {n: details.raw_proba.get(n) for n in keep}})
+
+
+def figures(details, names=None):
+    """``{file name: matplotlib Figure}``, or {} without matplotlib.
+
+    With ``names``, only those strategies are drawn (every strategy's numbers
+    are in compare.csv): a figure stays readable with a handful of curves.
+    """
     try:
         from matplotlib.figure import Figure
     except ImportError:
         return {}
+    if names is not None:
+        details = selected(details, names)
     draw = {"reliability.png": (reliability, (11, 4.8))}
     if len(details.classes) == 2 and details.proba:
         draw = {"precision_recall.png": (precision_recall, (7, 5.2)),

@@ -1,10 +1,14 @@
-"""The scores :func:`~skweight.compare_strategies` reads from each fitted fold.
+"""The outputs and scores :func:`~skweight.compare_strategies` reads from each fold.
 
 ``cross_validate`` fits a strategy wrapped in a
-:class:`~skweight.CostSensitiveClassifier`; :class:`FoldScorer` then scores
-every decision of that one fit with scikit-learn scorers: the cost, the
-normalised cost and the balanced accuracy of each decision's labels, and log
-loss, Brier score, ROC AUC and average precision of the shared probabilities.
+:class:`~skweight.CostSensitiveClassifier`. Each fitted fold then runs the
+strategy on its test rows **once** (:func:`fold_outputs`): its probabilities,
+the network's probabilities before prior correction (when there is a network)
+and its own ``predict`` only when neither gives it. Every decision's labels and
+every score (:func:`fold_scores`) derive from those arrays: the cost, the
+normalised cost, the savings and the balanced accuracy of each decision's
+labels, and log loss, Brier score, ROC AUC and average precision of the
+shared probabilities.
 """
 
 import numpy as np
@@ -12,151 +16,152 @@ from sklearn.metrics import (
     average_precision_score,
     balanced_accuracy_score,
     brier_score_loss,
-    get_scorer,
     log_loss,
-    make_scorer,
     roc_auc_score,
 )
-from sklearn_compat.utils._indexing import _safe_indexing
 
-from ._cost_sensitive import CostSensitiveClassifier
-from ._costs import mean_cost, normalized_cost
-from ._scorers import make_cost_scorer
+from ._costs import (
+    check_finite_proba,
+    decision_scores,
+    mean_cost,
+    normalized_cost,
+    predict_indices_from_scores,
+)
+from ._thresholds import binary_threshold
 
 DECISION_METRICS = ("cost", "total_cost", "normalized_cost", "savings",
                     "balanced_accuracy")
 PROBA_METRICS = ("average_precision", "roc_auc", "log_loss", "brier")
 
 
-def decided(fitted, decision):
-    """The classifier that decides as ``decision`` from one fitted fold.
+def aligned(proba, estimator_classes, classes):
+    """``proba`` with one column per entry of ``classes`` (zeros for absent ones)."""
+    out = np.zeros((len(proba), len(classes)))
+    out[:, np.searchsorted(classes, estimator_classes)] = proba
+    return out
+
+
+def _final_network(estimator, X):
+    """``(final step, its input)`` when the final step is a skweight network.
+
+    Looks through a (scikit-learn or imbalanced-learn) pipeline; resamplers are
+    skipped, as when predicting. ``(None, None)`` for other estimators.
+    """
+    final, Xt = estimator, X
+    if hasattr(estimator, "steps"):
+        final = estimator.steps[-1][1]
+    if not hasattr(final, "predict_weighted_proba"):
+        return None, None
+    for _, step in getattr(estimator, "steps", [])[:-1]:
+        if step is None or step == "passthrough" or hasattr(step, "fit_resample"):
+            continue
+        Xt = step.transform(Xt)
+    return final, Xt
+
+
+def fold_outputs(fitted, X_test, classes, decisions, row_costs=None):
+    """Run one fitted fold on its test rows once; derive every decision from it.
 
     Parameters
     ----------
     fitted : CostSensitiveClassifier
         Fitted by ``cross_validate``; its ``estimator_`` is the fitted strategy.
-    decision : {"argmax", "bayes", "tuned"}
-        ``"argmax"``: the strategy itself; ``"bayes"``: the Bayes rule around it
-        (``cv="prefit"``, nothing refitted); ``"tuned"``: ``fitted`` itself.
+    X_test : array-like
+        The fold's test rows.
+    classes : ndarray of shape (n_classes,)
+        The sorted labels of the whole data (a fold may lack one).
+    decisions : tuple of str
+        Among ``"argmax"`` (the strategy's own ``predict``), ``"bayes"`` (least
+        expected cost, ``argmin_j sum_i p(i|x) C[i, j]``, Elkan 2001) and
+        ``"tuned"`` (the fitted wrapper's tuned threshold or offsets).
+    row_costs : ndarray of shape (n_test, n_classes, n_classes) or None
+        Each test row's costs (per-row mode); None uses ``fitted.cost_matrix_``.
 
     Returns
     -------
-    classifier : fitted estimator
+    outputs : dict
+        ``proba`` (prior-corrected, columns in ``classes`` order), ``raw_proba``
+        (a network's output before correction, or None), ``y_pred`` (``{decision:
+        labels}``) and ``thresholds`` (``{decision: threshold on p(classes[1]|x)
+        or None}``).
     """
-    if decision == "argmax":
-        return fitted.estimator_
-    if decision == fitted.strategy:
-        return fitted
-    bayes = CostSensitiveClassifier(fitted.estimator_, cost_matrix=fitted.cost_matrix_,
-                                    strategy="bayes", cv="prefit")
-    # With cv="prefit" and strategy="bayes", fit only checks the labels.
-    return bayes.fit(np.zeros((len(fitted.classes_), 0)), fitted.classes_)
+    model = fitted.estimator_
+    network, Xt = _final_network(model, X_test)
+    if network is not None:
+        # The preprocessing once, then the output before and after correction.
+        raw = network.predict_weighted_proba(Xt)
+        proba = check_finite_proba(network.predict_proba(Xt))
+    else:
+        raw = None
+        proba = check_finite_proba(model.predict_proba(X_test))
+    outputs = {"proba": aligned(proba, model.classes_, classes),
+               "raw_proba": None if raw is None else aligned(raw, model.classes_,
+                                                             classes),
+               "y_pred": {}, "thresholds": {}}
+    for decision in decisions:
+        if decision == "argmax":
+            # A network without costs predicts the argmax of its weighted output.
+            weighted = raw is not None and getattr(network, "cost_matrix_",
+                                                   None) is None
+            labels = (model.classes_[np.argmax(raw, axis=1)] if weighted
+                      else model.predict(X_test))
+            threshold = None
+        elif decision == "tuned" or fitted.strategy == decision:
+            labels = fitted.classes_[predict_indices_from_scores(
+                fitted._scores_from_proba(proba, row_costs))]
+            threshold = getattr(fitted, "threshold_", None)
+        else:  # bayes around a wrapper tuned for the other decision
+            costs = fitted.cost_matrix_ if row_costs is None else row_costs
+            labels = fitted.classes_[predict_indices_from_scores(
+                decision_scores(proba, costs))]
+            threshold = binary_threshold(costs) if np.ndim(costs) == 2 \
+                and len(classes) == 2 else None
+        outputs["y_pred"][decision] = labels
+        outputs["thresholds"][decision] = threshold
+    return outputs
 
 
-def _scorers(classes, cost_matrix):
-    """``{metric: (scorer, sign)}``; ``sign * scorer(...)`` is the metric."""
-    binary = len(classes) == 2
-    positive = {"pos_label": classes[1]} if binary else {}
-    proba = "predict_proba"
-    costs = {} if np.ndim(cost_matrix) == 3 else {
-        "cost": (make_cost_scorer(cost_matrix, labels=classes), -1),
-        "normalized_cost": (make_scorer(normalized_cost, greater_is_better=False,
-                                        cost_matrix=cost_matrix, labels=classes), -1),
-    }
-    return costs | {
-        "balanced_accuracy": (get_scorer("balanced_accuracy"), 1),
-        "average_precision": (make_scorer(average_precision_score,
-                                          response_method=proba, **positive), 1),
-        "roc_auc": (make_scorer(roc_auc_score, response_method=proba,
-                                **({} if binary else {"multi_class": "ovr"})), 1),
-        "log_loss": (make_scorer(log_loss, response_method=proba,
-                                 greater_is_better=False, labels=classes), -1),
-        "brier": (make_scorer(brier_score_loss, response_method=proba,
-                              greater_is_better=False,
-                              **(positive if binary else {"labels": classes})), -1),
-    }
-
-
-class FoldScorer:
-    """A multi-metric scorer for ``cross_validate``: every decision of one fit.
+def fold_scores(y_test, outputs, classes, cost_matrix):
+    """Every metric of one fold, from its :func:`fold_outputs`.
 
     Parameters
     ----------
+    y_test : ndarray of shape (n_test,)
+    outputs : dict
+        From :func:`fold_outputs`.
     classes : ndarray of shape (n_classes,)
-        The sorted labels, the order of ``cost_matrix``.
-    cost_matrix : ndarray of shape (n_classes, n_classes) or \
-            (n_samples, n_classes, n_classes)
-        Validated costs, rows = true class, columns = predicted class. Per-row
-        costs are left to :func:`row_cost_scores`.
-    decisions : tuple of str
-        Among ``"argmax"``, ``"bayes"``, ``"tuned"``.
+    cost_matrix : ndarray of shape (n_classes, n_classes) or (n_test, n_classes, \
+            n_classes)
+        The fold's costs (rows = true class, columns = predicted class).
 
-    Returns (when called as ``scorer(fitted, X, y)``) a dict keyed
-    ``"<decision>:<metric>"`` for the metrics of labels and ``"<metric>"`` for
-    those of probabilities, each in its natural sense (costs: lower is better).
+    Returns
+    -------
+    scores : dict
+        ``"<decision>:<metric>"`` for the metrics of labels (cost, total cost,
+        normalised cost = cost / cost of the best constant prediction, savings =
+        1 - normalised cost, balanced accuracy) and ``"<metric>"`` for those of
+        the probabilities, each in its natural sense (costs: lower is better).
     """
-
-    def __init__(self, classes, cost_matrix, decisions):
-        self.classes = classes
-        self.cost_matrix = cost_matrix
-        self.decisions = decisions
-
-    def __call__(self, fitted, X, y):
-        scorers = _scorers(self.classes, self.cost_matrix)
-        scores = {}
-        for metric in PROBA_METRICS:
-            scorer, sign = scorers[metric]
-            scores[metric] = sign * scorer(fitted.estimator_, X, y)
-        if np.ndim(self.cost_matrix) == 3:  # labels need each row's costs
-            return scores  # row_cost_scores adds them
-        for decision in self.decisions:
-            model = decided(fitted, decision)
-            for metric in DECISION_METRICS:
-                if metric in scorers:
-                    scorer, sign = scorers[metric]
-                    scores[f"{decision}:{metric}"] = sign * scorer(model, X, y)
-            scores |= _derived(decision, scores, len(y))
-        return scores
-
-
-def _derived(decision, scores, n_rows):
-    """Total cost and savings from the mean and the normalised cost."""
-    return {f"{decision}:total_cost": scores[f"{decision}:cost"] * n_rows,
-            f"{decision}:savings": 1.0 - scores[f"{decision}:normalized_cost"]}
-
-
-def predict_decided(fitted, decision, X, row_costs=None):
-    """The labels of ``decision``; with ``row_costs``, each row's own Bayes rule."""
-    model = decided(fitted, decision)
-    if row_costs is None or decision == "argmax":
-        return model.predict(X)
-    return model.predict(X, cost_matrix=row_costs)
-
-
-def row_cost_scores(result, X, y, row_costs, classes, decisions):
-    """Add the label metrics under per-row costs to a ``cross_validate`` result.
-
-    scikit-learn's scorers get no per-row metadata without routing, so each
-    fitted fold predicts its test rows with their own costs here.
-    """
-    n_folds = len(result["indices"]["test"])
-    for decision in decisions:
-        for metric in DECISION_METRICS:
-            result[f"test_{decision}:{metric}"] = np.full(n_folds, np.nan)
-    for k, (fitted, test) in enumerate(zip(result["estimator"],
-                                           result["indices"]["test"], strict=True)):
-        if not hasattr(fitted, "estimator_"):  # a failed fit
-            continue
-        X_test, y_test, costs = _safe_indexing(X, test), y[test], row_costs[test]
-        for decision in decisions:
-            y_pred = predict_decided(fitted, decision, X_test, costs)
-            scores = {
-                f"{decision}:cost": mean_cost(y_test, y_pred, cost_matrix=costs,
-                                              labels=classes),
-                f"{decision}:normalized_cost": normalized_cost(
-                    y_test, y_pred, cost_matrix=costs, labels=classes),
-                f"{decision}:balanced_accuracy": balanced_accuracy_score(y_test,
-                                                                         y_pred)}
-            for key, value in (scores | _derived(decision, scores, len(test))).items():
-                result[f"test_{key}"][k] = value
-    return result
+    proba = outputs["proba"]
+    binary = len(classes) == 2
+    scores = {}
+    for decision, y_pred in outputs["y_pred"].items():
+        cost = mean_cost(y_test, y_pred, cost_matrix=cost_matrix, labels=classes)
+        norm = normalized_cost(y_test, y_pred, cost_matrix=cost_matrix, labels=classes)
+        scores |= {f"{decision}:cost": cost,
+                   f"{decision}:total_cost": cost * len(y_test),
+                   f"{decision}:normalized_cost": norm,
+                   f"{decision}:savings": 1.0 - norm,
+                   f"{decision}:balanced_accuracy": balanced_accuracy_score(y_test,
+                                                                            y_pred)}
+    positive = y_test == classes[1]
+    scores |= {
+        "average_precision": (average_precision_score(positive, proba[:, 1])
+                              if binary else average_precision_score(y_test, proba)),
+        "roc_auc": (roc_auc_score(positive, proba[:, 1]) if binary else
+                    roc_auc_score(y_test, proba, multi_class="ovr")),
+        "log_loss": log_loss(y_test, proba, labels=classes),
+        "brier": (brier_score_loss(positive, proba[:, 1]) if binary else
+                  brier_score_loss(y_test, proba, labels=classes)),
+    }
+    return scores

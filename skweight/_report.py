@@ -33,9 +33,10 @@ COLUMNS = (  # (metric, title, format of mean and std)
     ("balanced_accuracy", "bal. acc", "{:.3f}"),
     ("fit_time", "fit s", "{:.1f}"),
 )
-# With costs per row: the total per fold and the savings instead of norm.
-ROW_COST_COLUMNS = (COLUMNS[0], ("total_cost", "total", "{:.1f}"),
-                    ("savings", "savings", "{:.3f}"), *COLUMNS[2:])
+# With costs per row: ranked by savings, shown first; then the mean cost and the
+# total per fold, instead of norm.
+ROW_COST_COLUMNS = (("savings", "savings", "{:.3f}"), COLUMNS[0],
+                    ("total_cost", "total", "{:.1f}"), *COLUMNS[2:])
 
 
 def _is_terminal(stream):
@@ -78,48 +79,66 @@ class Progress:
         return False
 
 
-def cells(table, per_row=False):
-    """``(header, rows)`` of the ranked table as strings."""
+def cells(table, per_row=False, tied=None):
+    """``(header, rows)`` of the ranked table as strings.
+
+    With ``tied`` (the recommendation's ties), a column marks the recommended
+    row ``best`` and the rows statistically tied with it ``tied``.
+    """
     columns = ROW_COST_COLUMNS if per_row else COLUMNS
+    marks = {} if tied is None else {(t["strategy"], t["decision"]): "tied"
+                                     for t in tied}
     header = ["rank", "strategy", "decision", *(title for _, title, _ in columns)]
+    if tied is not None:
+        header.insert(1, "")
     rows = []
     for rank, row in enumerate(table.to_dict(orient="records"), start=1):
-        rows.append([str(rank), row["strategy"], row["decision"], *(
+        mark = ["best" if rank == 1 else marks.get((row["strategy"], row["decision"]),
+                                                   "")] if tied is not None else []
+        rows.append([str(rank), *mark, row.get("shown", row["strategy"]),
+                     row["decision"], *(
             fmt.format(row[f"{metric}_mean"], row[f"{metric}_std"])
             for metric, _, fmt in columns)])
     return header, rows
 
 
-def plain_table(table, per_row=False):
+def _left(header):
+    """Indices of the left-aligned columns: the mark, strategy and decision."""
+    return tuple(i for i, t in enumerate(header) if t in ("", "strategy", "decision"))
+
+
+def plain_table(table, per_row=False, tied=None):
     """The ranked table as aligned plain text (strategy and decision left)."""
-    header, rows = cells(table, per_row)
+    header, rows = cells(table, per_row, tied)
+    left = _left(header)
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     return "\n".join(
-        "  ".join(c.ljust(w) if i in (1, 2) else c.rjust(w)
+        "  ".join(c.ljust(w) if i in left else c.rjust(w)
                   for i, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip()
         for r in [header, *rows]
     )
 
 
-def print_table(table, stream=None, per_row=False):
+def print_table(table, stream=None, per_row=False, tied=None):
     """Print the ranked table: rich on a terminal, plain text otherwise."""
     stream = sys.stdout if stream is None else stream
     if not _is_terminal(stream):
-        print(plain_table(table, per_row), file=stream)
+        print(plain_table(table, per_row, tied), file=stream)
         return
     from rich.console import Console
     from rich.table import Table
 
-    header, rows = cells(table, per_row)
+    header, rows = cells(table, per_row, tied)
+    left = _left(header)
     shown = Table(box=None, header_style="bold", pad_edge=False)
     for i, title in enumerate(header):
-        shown.add_column(title, justify="left" if i in (1, 2) else "right",
+        shown.add_column(title, justify="left" if i in left else "right",
                          no_wrap=True)
     for row in rows:
         shown.add_row(*row)
     # A narrow terminal wraps long lines, as with the plain table, rather than
     # rich squeezing the columns into cut-off names.
-    needed = max(map(len, plain_table(table, per_row).splitlines())) + 2
+    needed = max(map(len, plain_table(table, per_row, tied).splitlines())) + 2
     console = Console(file=stream)
     Console(file=stream, width=max(console.width, needed)).print(shown)
 
@@ -160,7 +179,18 @@ def show_warnings(caught, skipped=None, stream=None):
         print(f"skweight: warning: {line}", file=stream)
 
 
-def legend(decisions, tune_size, per_row=False):
+def settings_line(settings):
+    """The run's settings in two lines: how to reproduce it, and the versions."""
+    versions = ", ".join(f"{k} {v}" for k, v in settings["versions"].items())
+    text = textwrap.fill(
+        f"Settings: {settings['folds']} folds x {settings['repeats']} repeat(s), "
+        f"seed {settings['random_state']}, at most {settings['epochs']} epochs, "
+        f"hidden layers {settings['hidden_layer_sizes']}; {versions}.", width=80,
+        break_on_hyphens=False)
+    return f"{text}\nReproduce:\n  {settings['command']}"
+
+
+def legend(decisions, tune_size, per_row=False, baselines=False):
     """The sentence of what was measured, wrapped at 80 columns."""
     tune = round(100 * tune_size)
     shared = (f"tuned = the threshold of least cost on {tune}% of each training "
@@ -180,6 +210,12 @@ def legend(decisions, tune_size, per_row=False):
             f"{' under each row' + chr(39) + 's costs' if per_row else ''}; "
             f"{shared} avg prec, ROC AUC, log loss, Brier: of the probabilities "
             "(predict_proba).")
+    if baselines:
+        text += (" Baselines: logistic-regression and gradient-boosting "
+                 "(HistGradientBoostingClassifier calibrated by a temperature), "
+                 "decided the same three ways.")
+    text += (" best: the recommendation; tied: not distinguishable from it by a "
+             "paired t-test over the folds.")
     return textwrap.fill(text, width=80)
 
 
@@ -191,10 +227,15 @@ body { font: 15px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 72em;
 h1 { font-size: 1.5em; } h2 { font-size: 1.15em; margin-top: 1.6em; }
 table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
 th, td { padding: .25em .7em; border-bottom: 1px solid #ddd; text-align: right; }
+table.ranked td { white-space: nowrap; }
 th { background: #f3f3f3; } td.l, th.l { text-align: left; }
 table.ranked tbody tr:first-child td { font-weight: bold; }
 .note { color: #555; max-width: 60em; } img { max-width: 100%; }
 .failed { color: #a00; }
+.advice { background: #eef6ee; border-left: 4px solid #3a7d44; padding: .6em 1em; }
+.advice p { margin: .35em 0; } .warn { color: #8a5300; }
+code { background: #f3f3f3; padding: .1em .3em; word-break: break-all; }
+td.best { color: #3a7d44; font-weight: bold; } td.tied { color: #555; }
 """
 
 
@@ -205,7 +246,8 @@ FIGURE_TITLES = {"precision_recall.png": "Precision and recall",
 
 def _html_table(header, rows, left=(), corner=None, css=""):
     def cell(tag, i, text):
-        cls = ' class="l"' if i in left else ""
+        marks = (" best" if text == "best" else " tied" if text == "tied" else "")
+        cls = f' class="l{marks}"' if i in left else ""
         return f"<{tag}{cls}>{html.escape(str(text))}</{tag}>"
 
     head = "".join(cell("th", i, t) for i, t in enumerate(header))
@@ -232,7 +274,8 @@ def report_html(table, meta, made):
         left=(0,), corner=True)
     costs_title = ("Costs per row" if per_row else
                    "Costs (rows = true class, columns = predicted class)")
-    header, rows = cells(table, per_row)
+    advice = meta.get("recommendation")
+    header, rows = cells(table, per_row, advice["tied"] if advice else None)
     data = "<br>".join(html.escape(line) for line in meta["header"].splitlines()
                        if line != meta.get("costs"))  # shown below
     problems = "".join(
@@ -245,16 +288,54 @@ def report_html(table, meta, made):
         f"<h2>{html.escape(FIGURE_TITLES.get(name, name))}</h2>"
         f'<img alt="{html.escape(name)}" src="data:image/png;base64,{_png(f)}">'
         for name, f in made.items())
+    ranked = "savings" if per_row else "cost"
     return (
         "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
         f"<title>skweight compare</title><style>{STYLE}</style></head><body>"
-        "<h1>skweight compare: imbalance strategies ranked by cost</h1>"
+        f"<h1>skweight compare: imbalance strategies ranked by {ranked}</h1>"
+        f"{_advice_html(meta)}"
         f"<h2>Data</h2><p>{data}"
         f"</p><h2>{costs_title}</h2>"
-        f"{costs}<h2>Strategies</h2><p>{html.escape(meta['measured'])}</p>"
-        f"{problems}{_html_table(header, rows, left=(1, 2), css='ranked')}"
-        f'<p class="note">{html.escape(meta["legend"])}</p>{images}</body></html>\n'
+        f"{costs}<h2>Strategies, ranked by {ranked}</h2>"
+        f"<p>{html.escape(meta['measured'])}</p>"
+        f"{problems}{_html_table(header, rows, left=_left(header), css='ranked')}"
+        f'<p class="note">{html.escape(meta["legend"])}</p>{images}'
+        f"{_settings_html(meta)}</body></html>\n"
     )
+
+
+def _advice_html(meta):
+    """The recommendation box: its sentences and the fit command."""
+    advice = meta.get("recommendation")
+    if not advice:
+        return ""
+    lines = "".join(
+        f'<p class="{"warn" if line.startswith("Warning") else ""}">'
+        f"{html.escape(line)}</p>" for line in advice["lines"])
+    command = meta.get("fit_command")
+    fit = (f"<p>Train it on every row: <code>{html.escape(command)}</code> "
+           "(also in fit-command.txt)</p>" if command else "")
+    return f'<div class="advice">{lines}{fit}</div>'
+
+
+def _settings_html(meta):
+    """The run's settings: the command, folds, seed, versions, what did not run."""
+    settings = meta.get("settings")
+    if not settings:
+        return ""
+    rows = [["command", settings["command"]],
+            ["folds x repeats", f"{settings['folds']} x {settings['repeats']}"],
+            ["seed", settings["random_state"]],
+            ["epochs (at most)", settings["epochs"]],
+            ["hidden layers", settings["hidden_layer_sizes"]],
+            ["decisions", ", ".join(settings["decisions"])],
+            ["strategies", ", ".join(settings["strategies"])],
+            ["columns left out", ", ".join(settings["dropped_columns"]) or "none"],
+            *([f"not run: {k}", v] for k, v in settings["skipped"].items()),
+            *([f"failed: {k}", v] for k, v in settings["failed"].items()),
+            *([k, v] for k, v in settings["versions"].items())]
+    return "<h2>Run settings</h2>" + _html_table(["setting", "value"], rows,
+                                                 left=(0, 1))
 
 
 def check_out(path):
@@ -281,11 +362,26 @@ def check_out(path):
     return None
 
 
-def write_outputs(out, table, meta, details):
+def write_outputs(out, table, meta, details, extra=None, shown=None):
     """Write every output into ``out``; it appears only when all are written.
 
     The files are written into a temporary folder beside ``out`` and moved in
     at the end, so a failure or Ctrl-C leaves nothing behind.
+
+    Parameters
+    ----------
+    out : str or Path
+    table : DataFrame
+        Every row, written to ``compare.csv`` and ``compare.json``.
+    meta : dict
+        The run's description (with ``recommendation`` and ``settings``).
+    details : Bunch
+        The predictions, for the figures.
+    extra : dict, default=None
+        ``{file name: text}`` of further files.
+    shown : DataFrame, default=None
+        The table shown in the report (identical strategies grouped); None:
+        ``table``.
 
     Returns
     -------
@@ -297,8 +393,11 @@ def write_outputs(out, table, meta, details):
     parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=parent, prefix=".skweight-compare-"))
     try:
-        made = figures(details)
-        _write_files(staging, table, meta, made)
+        advice = meta.get("recommendation")
+        made = figures(details, None if not advice else featured(advice))
+        _write_files(staging, table, meta, made, table if shown is None else shown)
+        for name, text in (extra or {}).items():
+            (staging / name).write_text(text, encoding="utf-8")
         written = sorted(p.name for p in staging.iterdir())
         umask = os.umask(0)
         os.umask(umask)
@@ -315,7 +414,18 @@ def write_outputs(out, table, meta, details):
     return written
 
 
-def _write_files(folder, table, meta, made):
+def featured(advice):
+    """The strategies a figure shows: the recommendation, its ties, the baselines."""
+    from ._baselines import BASELINE_NAMES
+
+    tied = [t["strategy"] for t in advice["tied"]
+            if t["strategy"] not in (advice["strategy"], *BASELINE_NAMES)]
+    # At most 4 tied strategies, so the baselines always fit in a figure.
+    return list(dict.fromkeys([advice["strategy"], *list(dict.fromkeys(tied))[:4],
+                               *BASELINE_NAMES]))
+
+
+def _write_files(folder, table, meta, made, shown):
     def json_value(value):
         return None if isinstance(value, float) and not np.isfinite(value) else value
 
@@ -326,5 +436,5 @@ def _write_files(folder, table, meta, made):
         json.dumps({**meta, "results": records}, indent=2) + "\n")
     for name, figure in made.items():
         figure.savefig(folder / name, format="png", dpi=110)
-    (folder / "report.html").write_text(report_html(table, meta, made),
+    (folder / "report.html").write_text(report_html(shown, meta, made),
                                         encoding="utf-8")

@@ -64,28 +64,52 @@ def test_compare_run_writes_table_and_figures(small_csv, tmp_path):
     assert "order ['churn', 'stay']): [[0.0, 5.0], [1.0, 0.0]]" in result.stdout
     lines = result.stdout.splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("rank"))
-    ranked = [line.split() for line in lines[header + 1: header + 7]]
-    assert [row[0] for row in ranked] == [str(i) for i in range(1, 7)]
-    norms = [float(row[6]) for row in ranked]
+    recommended = next(i for i, line in enumerate(lines)
+                       if line.startswith("Recommended: "))
+    assert recommended < header  # the recommendation comes before the table
+    ranked = [line.split() for line in lines[header + 1: header + 13]]
+    assert [row[0] for row in ranked] == [str(i) for i in range(1, 13)]
+    assert ranked[0][1] == "best"
+    norms = [float(row[-7]) for row in ranked]  # counted from the right
     assert norms == sorted(norms)
+    shown = {row[1] if row[1] not in ("best", "tied") else row[2] for row in ranked}
+    assert shown == {"no-weights", "balanced", "logistic-regression",
+                     "gradient-boosting"}
+    assert re.search(r"skweight fit \S*small\.csv --target label --strategy ",
+                     result.stdout)
 
     out = tmp_path / "report"
     assert sorted(p.name for p in out.iterdir()) == [
-        "compare.csv", "compare.json", "cost_vs_threshold.png",
+        "compare.csv", "compare.json", "cost_vs_threshold.png", "fit-command.txt",
         "precision_recall.png", "reliability.png", "report.html",
     ]
     page = (out / "report.html").read_text()
     assert "<th class=\"l\">churn</th><td>0.0</td><td>5.0</td>" in page
     assert page.count("data:image/png;base64,") == 3
     assert "http" not in page  # opens with no network
+    assert page.index("Recommended: ") < page.index("<h2>Data</h2>")
+    assert "Run settings" in page and "scikit-learn" in page
     table = pd.read_csv(out / "compare.csv")
-    assert table.shape == (6, 22)
-    assert set(table["strategy"]) == {"no-weights", "balanced"}
+    assert table.shape == (12, 22)
+    assert set(table["strategy"]) == {"no-weights", "balanced", "logistic-regression",
+                                      "gradient-boosting"}
     assert table["normalized_cost_mean"].is_monotonic_increasing
     document = json.loads((out / "compare.json").read_text())
     assert document["n_dropped_missing_target"] == n_dropped
     assert document["classes"] == ["churn", "stay"]
-    assert len(document["results"]) == 6
+    assert len(document["results"]) == 12
+    advice = document["recommendation"]
+    assert (advice["strategy"], advice["decision"]) == tuple(
+        table.loc[0, ["strategy", "decision"]])
+    settings = document["settings"]
+    assert settings["command"].startswith("skweight compare ")
+    assert (settings["folds"], settings["repeats"], settings["random_state"]) == (
+        2, 1, 0)
+    assert {"keras", "scikit-learn", "numpy", "skweight"} <= set(settings["versions"])
+    command = (out / "fit-command.txt").read_text().strip()
+    assert command == document["fit_command"]
+    assert f"--strategy {advice['strategy']} --decision {advice['decision']}" \
+        in command
     assert all((out / name).read_bytes()[:4] == b"\x89PNG"
                for name in ("precision_recall.png", "reliability.png"))
 
@@ -322,7 +346,8 @@ def test_parquet_cost_file_and_multiclass(tmp_path, capsys):
     assert "[[0.0, 1.0, 1.0], [2.0, 0.0, 1.0], [4.0, 2.0, 0.0]]" in captured.out
     # precision-recall and cost-threshold figures are for two classes only
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "compare.csv", "compare.json", "reliability.png", "report.html"]
+        "compare.csv", "compare.json", "fit-command.txt", "reliability.png",
+        "report.html"]
 
 
 def test_bad_input_is_quiet_before_tensorflow(tmp_path):
@@ -348,7 +373,7 @@ def test_every_fit_failing_is_an_error(tmp_path, capsys):
     pd.DataFrame({"x": rng.normal(size=60),
                   "y": ["b"] * 8 + ["a"] * 52}).to_csv(path, index=False)
     status = main(["compare", str(path), "--target", "y", "--strategies", "smote",
-                   "--cv", "2", "--epochs", "2", "--hidden", "4",
+                   "--no-baselines", "--cv", "2", "--epochs", "2", "--hidden", "4",
                    "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert status == 1
@@ -391,7 +416,7 @@ def test_ctrl_c_ends_with_one_line_and_no_output(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True)
     for line in process.stderr:  # the progress line of the first strategy
-        if line.startswith("cross-validated 1/9"):
+        if line.startswith("cross-validated 1/"):
             break
     process.send_signal(signal.SIGINT)
     out, rest = process.communicate(timeout=120)
@@ -420,9 +445,9 @@ def test_costs_per_row_from_a_column(tmp_path, capsys):
     assert "ranked by savings" in captured.out
     lines = captured.out.splitlines()
     head = next(line for line in lines if line.startswith("rank"))
-    assert head.split()[3:8] == ["cost", "±", "std", "total", "savings"]
+    assert head.split()[3:8] == ["savings", "cost", "±", "std", "total"]
     rows = [line.split() for line in lines[lines.index(head) + 1:][:6]]
-    savings = [float(row[7]) for row in rows]
+    savings = [float(row[-11]) for row in rows]  # counted from the right
     assert savings == sorted(savings, reverse=True)
     page = (tmp_path / "out" / "report.html").read_text()
     assert stated in page.replace("&#x27;", "'")
@@ -448,3 +473,62 @@ def test_positive_class_of_row_costs():
     assert "a miss (true 'churn', predicted 'stay') costs column 'amount'" in text
     np.testing.assert_array_equal(churn[:, 0, 1], [10, 20, 30])  # true churn, said stay
     np.testing.assert_array_equal(churn[:, 1, 0], [5, 5, 5])
+
+
+def test_no_tensorflow_log_lines(tmp_path):
+    """Check that a run with TensorFlow's logging left at its defaults prints no
+    C++ log line (oneDNN, absl) on stdout or stderr."""
+    package_parent = str(Path(skweight.__file__).resolve().parent.parent)
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS")}
+    result = subprocess.run(
+        [sys.executable, "-m", "skweight", "compare", "--strategies", "no-weights",
+         "--decisions", "bayes", "--cv", "2", "--epochs", "1", "--hidden", "2",
+         "--no-baselines"],
+        cwd=tmp_path, env={**env, "PYTHONPATH": package_parent},
+        capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    output = result.stdout + result.stderr
+    assert not re.search(r"I0000|oneDNN|absl|port\.cc", output), output
+    assert "cross-validated 1/1" in result.stderr
+
+
+def test_repeats_and_drop(small_csv, tmp_path, capsys):
+    """Check --repeats (the paired comparison over K x N folds, in the settings)
+    and --drop (the column left out, named in the fit command)."""
+    status = main(["compare", str(small_csv), "--target", "label", *QUICK,
+                   "--repeats", "2", "--decisions", "bayes", "--no-baselines",
+                   "--drop", "colour", "--out", str(tmp_path / "out")])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    assert "over the same 4 folds" in captured.out
+    assert "2 strategies x 4 folds" in captured.out
+    document = json.loads((tmp_path / "out" / "compare.json").read_text())
+    assert document["settings"]["repeats"] == 2
+    assert document["settings"]["dropped_columns"] == ["colour"]
+    assert document["settings"]["baselines"] is False
+    assert "--drop colour" in document["fit_command"]
+    assert "gradient-boosting" not in captured.out
+
+
+def test_per_row_mode_names_what_did_not_run(tmp_path, capsys):
+    """Check that cost-weights, not run with costs per row, is named with why."""
+    table = _small_table(n=120).dropna()
+    table["amount"] = np.random.default_rng(2).uniform(0, 50, size=len(table))
+    table.to_csv(tmp_path / "a.csv", index=False)
+    status = main(["compare", str(tmp_path / "a.csv"), "--target", "label",
+                   "--strategies", "no-weights", "--cv", "2", "--epochs", "1",
+                   "--hidden", "2", "--decisions", "bayes", "--no-baselines",
+                   "--fn-cost-column", "amount", "--fp-cost", "5",
+                   "--out", str(tmp_path / "out")])
+    assert status == 0
+    document = json.loads((tmp_path / "out" / "compare.json").read_text())
+    assert document["settings"]["skipped"] == {}  # strategies were chosen
+    status = main(["compare", str(tmp_path / "a.csv"), "--target", "label",
+                   "--cv", "2", "--epochs", "1", "--hidden", "2", "--decisions",
+                   "bayes", "--no-baselines", "--fn-cost-column", "amount",
+                   "--fp-cost", "5"])
+    err = capsys.readouterr().err
+    assert status == 0
+    assert "strategy 'cost-weights' skipped: class weights need one cost matrix" \
+        in err

@@ -480,3 +480,33 @@ def test_predictions_keep_the_label_dtype_when_every_fold_fits(data):
         X, y, strategies={"logistic": LogisticRegression()}, cv=2, random_state=0,
         decisions=["bayes"], return_predictions=True)
     assert details.y_pred["logistic", "bayes"].dtype == y.dtype
+
+
+class _CountingLogistic(LogisticRegression):
+    """A logistic regression that counts the rows it is asked to predict."""
+
+    def predict_proba(self, X):
+        type(self).calls.append(("predict_proba", len(X)))
+        return super().predict_proba(X)
+
+    def predict(self, X):
+        type(self).calls.append(("predict", len(X)))
+        return super().predict(X)
+
+
+def test_each_fold_predicts_its_test_rows_once(data):
+    """Check that every score and decision of a fold derives from one
+    predict_proba on its test rows (plus predict for argmax), not one per metric;
+    the tuning split of the tuned decision is predicted once more, in fit."""
+    X, y = data
+    _CountingLogistic.calls = []
+    table, details = compare_strategies(
+        X, y, cost_matrix=COST, strategies={"counted": _CountingLogistic()}, cv=3,
+        random_state=0, return_predictions=True)
+    test_calls = [c for c in _CountingLogistic.calls if c[1] == 100]
+    assert sorted(test_calls) == [("predict", 100)] * 3 + [("predict_proba", 100)] * 3
+    assert np.isfinite(details.proba["counted"]).all()
+    assert set(details.fold_scores["counted"]) >= {"bayes:cost", "tuned:cost",
+                                                   "log_loss", "fit_time"}
+    assert_allclose(table.set_index("decision").loc["bayes", "cost_mean"],
+                    np.mean(details.fold_scores["counted"]["bayes:cost"]))

