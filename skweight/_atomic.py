@@ -5,8 +5,8 @@ after the other; an error half-way, or a KeyboardInterrupt, would otherwise leav
 the new classes with the old network. :func:`atomic_fit` snapshots the
 estimator's attributes before the call and puts them back on any exception, and
 a network trained in place (by ``partial_fit`` or ``warm_start``) gets its weights
-and optimizer state back too. A first fit that raises thus leaves an unfitted
-estimator (``NotFittedError``).
+and optimizer state back too, every member of an ensemble (``models_``) included.
+A first fit that raises thus leaves an unfitted estimator (``NotFittedError``).
 
 One estimator object is fitted by one thread at a time: a second concurrent fit
 of the same object raises at once (fitting clones in parallel is fine).
@@ -36,8 +36,8 @@ def atomic_fit(method):
     Parameters
     ----------
     method : callable
-        ``fit`` or ``partial_fit`` of an estimator whose trained network, if any,
-        is ``model_``.
+        ``fit`` or ``partial_fit`` of an estimator whose trained networks, if
+        any, are ``models_`` (or ``model_`` alone).
 
     Returns
     -------
@@ -59,7 +59,10 @@ def atomic_fit(method):
             # Mutable fitted values that a fit may change in place.
             history = {key: list(values)
                        for key, values in saved.get("history_", {}).items()}
-            network = _network_state(saved["model_"]) if "model_" in saved else None
+            # Every trained network (models_, the members of an ensemble).
+            networks = saved.get("models_") or (
+                [saved["model_"]] if "model_" in saved else [])
+            network_states = [_network_state(network) for network in networks]
             try:
                 return method(self, *args, **kwargs)
             except BaseException:
@@ -68,7 +71,7 @@ def atomic_fit(method):
                 if "history_" in saved:
                     saved["history_"].clear()
                     saved["history_"].update(history)
-                if network is not None:
+                for network in network_states:
                     for variable, value in zip(*network, strict=True):
                         variable.assign(value)
                 raise

@@ -2,6 +2,7 @@
 
     network output p_w(c|x)
       -> prior correction    p(c|x) ∝ p_w(c|x) / w_c            (_priors.py)
+         (several members: the mean of their p(c|x))             (_ensemble.py)
       -> calibration         q(c|x) = calibrator_(p)(c|x)        (_calibration.py)
       -> deployment priors   q'(c|x) ∝ q(c|x) π'_c / π_c        (_prior_shift.py)
 
@@ -22,10 +23,11 @@ import sys
 import numpy as np
 
 from ._calibration import fit_calibrator
+from ._class_state import n_outputs
 from ._deployment import DeploymentPriorsMixin
+from ._ensemble import mean_corrected_proba
 from ._forward import predict_in_batches
 from ._prior_shift import soft_confusion
-from ._priors import correct_proba
 from ._training import check_probabilities, outputs_to_proba
 
 _SKLEARN_CALIBRATION = "sklearn.calibration"
@@ -65,13 +67,15 @@ class CalibratedProbaMixin(DeploymentPriorsMixin):
             return "temperature" if self.early_stopping else None
         return self.calibration
 
-    def _fit_calibration(self, held_out, forward):
+    def _fit_calibration(self, held_out, forwards):
         """Fit ``calibrator_`` on held-out rows (None: no calibration).
 
         ``held_out`` is ``(X, y_encoded, row_weight, sample_weight)`` of rows the
-        network did not train on, ``forward`` the trained network's inference.
-        Also keeps the soft confusion matrix of the calibrated probabilities on
-        those rows, which ``adapt_priors(method="bbse")`` needs.
+        networks did not train on, ``forwards`` the trained networks' inference
+        functions, one per member of the ensemble: the map is fitted on the
+        average of their corrected probabilities (DESIGN §8). Also keeps the
+        soft confusion matrix of the calibrated probabilities on those rows,
+        which ``adapt_priors(method="bbse")`` needs.
         """
         self._forget_adapted_priors()
         method = self._calibration_method()
@@ -80,9 +84,12 @@ class CalibratedProbaMixin(DeploymentPriorsMixin):
             self.calibration_confusion_ = None
             return
         X, y_encoded, _, sample_weight = held_out
-        outputs = predict_in_batches(forward, X, self.model_.outputs[0].shape[-1])
-        check_probabilities(outputs)
-        corrected = correct_proba(outputs_to_proba(outputs), self._output_factors)
+        weighted = []
+        for forward in forwards:
+            outputs = predict_in_batches(forward, X, n_outputs(self.classes_))
+            check_probabilities(outputs)
+            weighted.append(outputs_to_proba(outputs))
+        corrected = mean_corrected_proba(weighted, self._output_factors)
         calibrator = fit_calibrator(method, corrected, y_encoded, sample_weight)
         calibrated = calibrator.transform(corrected)
         check_probabilities(calibrated)

@@ -23,6 +23,7 @@ from ._checks import (
     reject_missing_labels,
 )
 from ._class_state import builder_meta, n_outputs, set_class_state
+from ._ensemble import member_seeds
 from ._epochs import (
     check_diverged,
     checked_forward,
@@ -30,10 +31,11 @@ from ._epochs import (
     split_rows,
     validation_rows,
 )
-from ._fitted import FittedState
+from ._fitted import FittedState, fitted_networks
 from ._forward import make_forward
 from ._inputs import (
     bind_model,
+    model_input_names,
     n_samples,
     require_table,
     validate_fit_inputs,
@@ -106,6 +108,14 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
         Hidden activation of the default MLP.
     dropout : float, default=0.0
         Dropout rate after each hidden layer of the default MLP.
+    n_members : int, default=1
+        Networks trained, each from its own seed (the first from
+        ``random_state``'s, the others from seeds derived from it), on the same
+        rows, class state, output bias and early-stopping split; their
+        prior-corrected probabilities are averaged (a deep ensemble,
+        Lakshminarayanan et al. 2017). Works with any ``model``: the default
+        network's members share one compiled training step, a builder's
+        networks are built and compiled one per member.
     model_params : dict, default=None
         Keyword arguments for a builder ``model``. Routed parameters
         ``model__x=value`` (in the constructor, ``set_params`` or a grid such as
@@ -233,7 +243,10 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
     Attributes
     ----------
     model_ : keras.Model
-        The trained network.
+        The trained network; with ``n_members > 1``, the first member.
+    models_ : list of keras.Model
+        The trained networks, ``n_members`` of them (``models_[0]`` is
+        ``model_``).
     classes_ : ndarray of shape (n_classes,)
         Class labels, sorted; the order of every matrix, vector and dict.
     class_weight_ : dict
@@ -246,11 +259,14 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
         The validated cost matrix.
     history_ : dict
         Per-epoch training logs (``loss``, the ``metrics``, and
-        ``val_log_loss`` or ``val_loss``).
+        ``val_log_loss`` or ``val_loss``) of ``model_``.
+    histories_ : list of dict
+        Those of every member, in the order of ``models_``.
     n_iter_ : int
-        Epochs run.
+        Epochs run (by ``model_``; early stopping may stop members at
+        different epochs, see ``histories_``).
     best_epoch_ : int or None
-        With early stopping, the epoch whose weights were kept.
+        With early stopping, the epoch whose weights ``model_`` kept.
     n_features_in_ : int
         Number of features (columns) seen in fit, for a 2-D table or a
         DataFrame; not set for N-D arrays, raw text or dicts, which have no flat
@@ -312,6 +328,18 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
     directly; only the compilation is skipped. Custom models and loss objects
     always train their own model.
 
+    **Ensembles.** With ``n_members > 1``, ``predict_proba`` is the mean of the
+    members' prior-corrected probabilities ``p(c|x)``; ``predict_weighted_proba``
+    takes that mean back to the trained scale, ``∝ w_c p(c|x)``, and
+    ``predict`` and ``decision_function`` read it as they read one network's
+    output, so they still agree (the Bayes rule with the costs the weights
+    imply, on the averaged probabilities). Members of the default network train
+    one after the other on one compiled copy, so five cost about five single
+    fits (see ``benchmarks/ensembles.py``). ``partial_fit`` trains every member
+    one pass per call and ``warm_start`` trains every member on; both need the
+    ``n_members`` of the first fit. A member that diverges makes the whole fit
+    raise, every member's state left as it was.
+
     See Also
     --------
     skweight.CostSensitiveClassifier : cost-based decisions for any classifier.
@@ -326,6 +354,8 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
     * Elkan, C. (2001). The foundations of cost-sensitive learning. IJCAI.
     * Guo, C., Pleiss, G., Sun, Y. & Weinberger, K. Q. (2017). On calibration of
       modern neural networks. ICML.
+    * Lakshminarayanan, B., Pritzel, A. & Blundell, C. (2017). Simple and
+      scalable predictive uncertainty estimation using deep ensembles. NeurIPS.
 
     Examples
     --------
@@ -348,6 +378,7 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
                                Interval(Integral, 1, None, closed="left")],
         "activation": [str, callable],
         "dropout": [Interval(Real, 0, 1, closed="left")],
+        "n_members": [Interval(Integral, 1, None, closed="left")],
         "model_params": [dict, None],
         "class_weight": [StrOptions(set(SCHEMES)), dict, EffectiveNumber, callable,
                          None],
@@ -383,6 +414,7 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
         hidden_layer_sizes=(100,),
         activation="relu",
         dropout=0.0,
+        n_members=1,
         model_params=None,
         class_weight=None,
         bias_init="auto",
@@ -413,6 +445,7 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.dropout = dropout
+        self.n_members = n_members
         self.model_params = model_params
         self.class_weight = class_weight
         self.bias_init = bias_init
@@ -505,14 +538,19 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
                 f"classes {classes.tolist()!r} where the last fit had "
                 f"{self.classes_.tolist()!r}; pass warm_start=False to start anew."
             )
+        if warm:
+            self._check_members("warm_start=True trains the fitted networks on",
+                                "pass warm_start=False to start anew")
         y_encoded = np.searchsorted(classes, y)
         self._deployment_priors(classes)  # validated before training
         seed = integer_seed(self.random_state)
+        seeds = member_seeds(seed, self.n_members)
         with seeded(seed):
             if warm:  # train on, with the optimizer state of the last fit
                 row_weight, sample_weight = set_class_state(
                     self, y, y_encoded, sample_weight, row_costs=cost_matrix)
                 self._input_spec, X = bind_model(self._input_spec, X, self.model_)
+                self.models_ = fitted_networks(self)
             rows = None
             if self.early_stopping:
                 rows = validation_rows(y_encoded, classes, self.validation_fraction,
@@ -520,13 +558,13 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
             elif self._calibration_method() is not None:  # see "Calibration"
                 rows = calibration_split(y_encoded, classes,
                                          self.calibration_fraction, seed)
-            new_network = None
+            new_networks = None
             if not warm:
                 n_rows = len(rows[0]) if rows is not None else len(y_encoded)
                 X, row_weight, sample_weight, meta = self._initialize(
                     X, y, classes, y_encoded=y_encoded, sample_weight=sample_weight,
-                    row_costs=cost_matrix, seed=seed, n_rows=n_rows)
-                new_network = (meta, n_rows)
+                    row_costs=cost_matrix, seeds=seeds, n_rows=n_rows)
+                new_networks = (meta, n_rows)
             # Only the ratios of the row weights matter (see sample_weight above).
             row_weight = row_weight / row_weight.max()
             row_weight /= row_weight.mean()
@@ -536,9 +574,9 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
             held_out = validation  # the calibration rows, if any
             if not self.early_stopping:
                 validation = None
-            self._train(train, validation, seed, epochs=self.epochs,
+            self._train(train, validation, seeds, epochs=self.epochs,
                         patience=self.n_iter_no_change, running=False,
-                        new_network=new_network)
+                        new_networks=new_networks)
         return self._finish(X, held_out)
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -550,7 +588,7 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
         batches seen so far (a class not seen yet counts as one row), so a scheme
         such as ``"balanced"`` stays consistent across calls. The output bias is
         set once, from the first batch. Early stopping and ``n_iter_no_change``
-        do not apply.
+        do not apply. Every member of an ensemble trains one pass per call.
 
         Parameters
         ----------
@@ -575,17 +613,22 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
         X, y = self._validate_fit_data(X, y, new_input=first_call)
         classes = partial_fit_classes(
             y, classes, None if first_call else self.classes_)
+        if not first_call:
+            self._check_members("partial_fit trains the fitted networks on",
+                                "call fit to start anew")
         y_encoded = np.searchsorted(classes, y)
         seed = integer_seed(self.random_state)
+        seeds = member_seeds(seed, self.n_members)
         with seeded(seed):
             if first_call:
                 X, row_weight, _, _ = self._initialize(
                     X, y, classes, y_encoded=y_encoded, sample_weight=sample_weight,
-                    seed=seed, n_rows=n_samples(X), running=True)
+                    seeds=seeds, n_rows=n_samples(X), running=True)
             else:
                 row_weight, _ = set_class_state(self, y, y_encoded, sample_weight,
                                                 running=True)
-            self._train((X, y_encoded, row_weight), None, seed, epochs=1,
+                self.models_ = fitted_networks(self)
+            self._train((X, y_encoded, row_weight), None, seeds, epochs=1,
                         patience=None, running=True)
         return self._finish(X, fitting=False)
 
@@ -620,16 +663,17 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
         check_callbacks(self.callbacks)
         check_metrics(self.metrics)
 
-    def _initialize(self, X, y, classes, *, y_encoded, sample_weight, seed, n_rows,
+    def _initialize(self, X, y, classes, *, y_encoded, sample_weight, seeds, n_rows,
                     row_costs=None, running=False):
-        """Start a new network: classes, class state, output bias, model, compile.
+        """Start new networks: classes, class state, output bias, models, compile.
 
         Called by :meth:`fit` (unless it warm-starts) and by the first
         :meth:`partial_fit` (``running=True``: its class counts accumulate over
         calls). Sets ``classes_``, the class state (see
         :func:`skweight._class_state.set_class_state`),
-        ``bias_init_`` and ``model_``, built from ``meta`` and compiled for
-        ``n_rows`` training rows.
+        ``bias_init_`` and ``models_``, one network per seed of ``seeds``
+        (``model_`` the first), each built from ``meta`` with its seed as
+        ``random_state_`` and compiled for ``n_rows`` training rows.
 
         Returns
         -------
@@ -638,7 +682,7 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
             :func:`skweight._inputs.bind_model`).
         row_weight, sample_weight : ndarray of float64
         meta : dict
-            What the model was built from.
+            What the first model was built from.
         """
         self.classes_ = classes
         if running:
@@ -654,59 +698,90 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
                 f"{self.bias_init_.tolist()!r}, which is not finite; pass "
                 "finite numbers, one per output unit, or 'auto'."
             )
-        meta = builder_meta(self, seed)
-        self.model_ = build_network(self, meta)
+        meta = builder_meta(self, seeds[0])
+        self.models_ = [build_network(self, {**meta, "random_state_": seed})
+                        for seed in seeds]
+        self.model_ = self.models_[0]
         self._input_spec, X = bind_model(self._input_spec, X, self.model_)
-        compile_network(self, self.model_, n_rows)
+        names = sorted(model_input_names(self.model_))
+        for keras_model in self.models_:
+            # Named inputs are fed by name: every member must take the same.
+            if (self._input_spec.form == "named"
+                    and sorted(model_input_names(keras_model)) != names):
+                raise ValueError(
+                    f"n_members={self.n_members!r} builds the network once per "
+                    f"member, but the builder gave inputs named "
+                    f"{sorted(model_input_names(keras_model))!r} after "
+                    f"{names!r}; give every member the same input names."
+                )
+            compile_network(self, keras_model, n_rows)
         return X, row_weight, sample_weight, meta
+
+    def _check_members(self, what, fix):
+        """Raise unless the fitted ensemble has ``n_members`` networks."""
+        fitted = len(fitted_networks(self))
+        if fitted != self.n_members:
+            raise ValueError(
+                f"{what}, but n_members={self.n_members!r} where the fitted "
+                f"estimator has {fitted} network(s); set n_members={fitted} or "
+                f"{fix}."
+            )
 
     def _n_outputs(self):
         return n_outputs(self.classes_)
 
-    def _train(self, train, validation, seed, *, epochs, patience, running,
-               new_network=None):
-        """The epoch loop of every fit: train ``model_`` on ``train``.
+    def _train(self, train, validation, seeds, *, epochs, patience, running,
+               new_networks=None):
+        """The epoch loop of every fit: train each of ``models_`` on ``train``.
 
-        ``new_network``, ``(meta, n_rows)`` of a network :meth:`fit` just built,
-        lets it train on a kept compiled copy when one fits (see
-        :mod:`skweight._reuse`). Early stopping watches ``validation`` if any.
-        ``running`` (:meth:`partial_fit`) adds the epochs to ``history_`` and
-        ``n_iter_`` instead of replacing them.
+        Member ``k`` shuffles with ``seeds[k]``; the members train one after the
+        other. ``new_networks``, ``(meta, n_rows)`` of the networks :meth:`fit`
+        just built, lets them train on a kept compiled copy when one fits (see
+        :mod:`skweight._reuse`): one copy trains every member in turn. Early
+        stopping watches ``validation`` if any. ``running``
+        (:meth:`partial_fit`) adds the epochs to ``history_`` and ``n_iter_``
+        instead of replacing them.
         """
         key = make_trainer = None
-        if new_network is not None:
+        if new_networks is not None:
             key = estimator_trainer_key(
                 self, self.model_, builder_params=builder_params(self),
                 optimizer_settings=optimizer_settings(
                     self.optimizer, self.learning_rate, self.optimizer_params))
-            make_trainer = partial(new_trainer, self, *new_network)
-        loss_fn = self.model_.loss
-        stopping, early_stopping = stopping_callbacks(
-            patience, self.tol, epochs, validation, self.early_stopping_monitor,
-            loss_fn, self._output_factors,
-        )
-        with trainer_for(self.model_, key, make_trainer) as network:
-            history = run_epochs(
-                network, *train, n_outputs=self._n_outputs(), epochs=epochs,
-                seed=seed, batch_size=self.batch_size,
-                callbacks=self.callbacks, verbose=self.verbose, stopping=stopping)
-            names = metric_history_names(self.metrics)  # "mae" as Keras' full name
-            history = {names.get(key, key): values for key, values in history.items()}
-            if running:
-                previous = getattr(self, "history_", {"loss": []})
-                history_ = {name: list(values) for name, values in previous.items()}
-                for name, values in history.items():
-                    history_.setdefault(name, []).extend(values)
-                self.history_ = history_
-                self.n_iter_ = getattr(self, "n_iter_", 0) + len(history["loss"])
-                if not hasattr(self, "best_epoch_"):
-                    self.best_epoch_ = None
-            else:
-                self.history_ = history
-                self.n_iter_ = len(history.get("loss", []))
-                check_diverged(stopping, network, self.n_iter_)
-                self.best_epoch_ = (early_stopping.best_epoch + 1
-                                    if validation is not None else None)
+            make_trainer = partial(new_trainer, self, *new_networks)
+        names = metric_history_names(self.metrics)
+        histories, best_epochs = [], []
+        for keras_model, seed in zip(self.models_, seeds, strict=True):
+            stopping, early_stopping = stopping_callbacks(
+                patience, self.tol, epochs, validation, self.early_stopping_monitor,
+                keras_model.loss, self._output_factors,
+            )
+            with trainer_for(keras_model, key, make_trainer) as network:
+                history = run_epochs(
+                    network, *train, n_outputs=self._n_outputs(), epochs=epochs,
+                    seed=seed, batch_size=self.batch_size,
+                    callbacks=self.callbacks, verbose=self.verbose,
+                    stopping=stopping)
+                check_diverged(stopping, network, len(history.get("loss", [])))
+            # Metrics by the names they were given ("mae" as Keras' full name).
+            histories.append({names.get(key, key): values
+                              for key, values in history.items()})
+            best_epochs.append(early_stopping.best_epoch + 1
+                               if validation is not None else None)
+        if running:
+            previous = getattr(self, "histories_", None) or [
+                getattr(self, "history_", {"loss": []})] * len(histories)
+            self.histories_ = [_extended(old, new)
+                               for old, new in zip(previous, histories, strict=True)]
+            self.n_iter_ = getattr(self, "n_iter_", 0) + len(histories[0]["loss"])
+            if not hasattr(self, "best_epoch_"):
+                self.best_epoch_ = None
+        else:
+            self.histories_ = histories
+            self.n_iter_ = len(histories[0].get("loss", []))
+            self.best_epoch_ = best_epochs[0]
+        self.history_ = self.histories_[0]
+
 
     def _finish(self, X, held_out=None, *, fitting=True):
         """Check the trained network and make the new fitted state predict's.
@@ -717,25 +792,31 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
         the calibration map on ``held_out``; ``partial_fit`` (``fitting=False``)
         drops it (see "Calibration" in the class docstring).
         """
-        forward = checked_forward(self.model_, X, self.n_iter_)
+        forwards = [checked_forward(keras_model, X, self.n_iter_)
+                    for keras_model in self.models_]
         if fitting:
-            self._fit_calibration(held_out, forward)
+            self._fit_calibration(held_out, forwards)
         else:
             self._drop_calibration()
-        self._fitted = FittedState.of(self, forward)
+        self._fitted = FittedState.of(self, forwards)
         return self
 
     def __getstate__(self):
         state = dict(super().__getstate__())  # may be self.__dict__ itself
         state.pop("_fitted", None)  # holds a closure: rebuilt from model_ on load
-        # The network and Keras parameters, with the custom classes they need.
+        if "models_" in state:  # model_ is models_[0]: stored once
+            state.pop("model_", None)
+        # The networks and Keras parameters, with the custom classes they need.
         return picklable_state(state)
 
     def __setstate__(self, state):
         state = unpickled_state(state)
+        if "models_" in state:
+            state["model_"] = state["models_"][0]
         super().__setstate__(state)
         if "model_" in state:
-            self._fitted = FittedState.of(self, make_forward(self.model_))
+            self._fitted = FittedState.of(
+                self, [make_forward(m) for m in fitted_networks(self)])
 
     def save(self, path):
         """Save the estimator to one file without pickle; see :func:`skweight.save`.
@@ -748,3 +829,11 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
         from ._saving import save
 
         save(self, path)
+
+
+def _extended(previous, history):
+    """New per-epoch logs: those of ``previous`` followed by ``history``'s."""
+    extended = {key: list(values) for key, values in previous.items()}
+    for name, values in history.items():
+        extended.setdefault(name, []).extend(values)
+    return extended

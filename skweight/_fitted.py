@@ -21,10 +21,10 @@ class FittedState:
 
     Parameters
     ----------
-    model : keras.Model
-        The trained network.
-    forward : callable
-        Its inference function (:func:`skweight._forward.make_forward`).
+    models : list of keras.Model
+        The trained networks, one per member of the ensemble (one without).
+    forwards : list of callable
+        Their inference functions (:func:`skweight._forward.make_forward`).
     input_spec : InputSpec
         The input form the network was fitted on.
     classes : ndarray of shape (n_classes,)
@@ -33,16 +33,24 @@ class FittedState:
     cost_matrix : ndarray of shape (n_classes, n_classes) or None
     features : dict
         ``n_features_in_`` and ``feature_names_in_``, where set.
+
+    Attributes
+    ----------
+    model, forward
+        The first network and its inference function (the only ones without an
+        ensemble).
     """
 
     __slots__ = ("calibrator", "classes", "cost_matrix", "features", "forward",
-                 "input_spec", "model", "output_factors", "priors",
-                 "uniform_factors")
+                 "forwards", "input_spec", "model", "models", "output_factors",
+                 "priors", "uniform_factors")
 
-    def __init__(self, model, forward, input_spec, classes, output_factors,
+    def __init__(self, models, forwards, input_spec, classes, output_factors,
                  cost_matrix, features, calibrator=None, priors=None):
-        self.model = model
-        self.forward = forward
+        self.models = list(models)
+        self.forwards = list(forwards)
+        self.model = self.models[0]
+        self.forward = self.forwards[0]
         self.input_spec = input_spec
         self.classes = classes
         self.output_factors = output_factors
@@ -53,12 +61,16 @@ class FittedState:
         self.priors = priors  # the training priors, for deployment priors
 
     @classmethod
-    def of(cls, estimator, forward):
-        """The state of ``estimator``'s public and private fitted attributes."""
+    def of(cls, estimator, forwards):
+        """The state of ``estimator``'s public and private fitted attributes.
+
+        ``forwards`` are the inference functions of ``estimator.models_`` (of
+        ``model_`` alone for an estimator without ``models_``).
+        """
         features = {name: vars(estimator)[name]
                     for name in ("n_features_in_", "feature_names_in_")
                     if name in vars(estimator)}
-        return cls(estimator.model_, forward, estimator._input_spec,
+        return cls(fitted_networks(estimator), forwards, estimator._input_spec,
                    estimator.classes_, estimator._output_factors,
                    estimator.cost_matrix_, features,
                    calibrator=vars(estimator).get("calibrator_"),
@@ -74,3 +86,9 @@ class FittedState:
         checker = object.__new__(estimator_type)
         vars(checker).update(self.features)
         return checker
+
+
+def fitted_networks(estimator):
+    """The estimator's trained networks: ``models_``, or ``[model_]`` without it."""
+    models = vars(estimator).get("models_")
+    return list(models) if models is not None else [estimator.model_]

@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._class_state import n_outputs
 from ._cost_matrix import check_cost_matrix
 from ._costs import bayes_predict_indices, decision_scores
+from ._ensemble import mean_corrected_proba, to_weighted_scale
 from ._forward import predict_in_batches
 from ._inputs import check_inputs
 from ._priors import correct_proba
@@ -29,22 +30,30 @@ class PredictMixin:
         check_is_fitted(self)
         return self._fitted
 
-    def _weighted_proba(self, state, X):
-        X = check_inputs(state.feature_checker(type(self)), state.input_spec, X,
-                         state.model)
-        outputs = predict_in_batches(state.forward, X, n_outputs(state.classes))
+    def _checked_inputs(self, state, X):
+        return check_inputs(state.feature_checker(type(self)), state.input_spec, X,
+                            state.model)
+
+    @staticmethod
+    def _network_proba(state, member, X):
+        """One member's probabilities as trained, of checked inputs ``X``."""
+        outputs = predict_in_batches(state.forwards[member], X,
+                                     n_outputs(state.classes))
         check_probabilities(outputs)
         return outputs_to_proba(outputs)
 
-    def _proba(self, state, X, *, shift=True):
-        """Corrected, calibrated probabilities; at the deployment priors if
-        ``shift`` (see :mod:`skweight._calibrated`)."""
-        weighted = self._weighted_proba(state, X)
-        proba = (weighted if state.uniform_factors
-                 else correct_proba(weighted, state.output_factors))
-        if state.calibrator is not None:
-            proba = state.calibrator.transform(proba)
-        return self._shift(proba, state.priors, state.classes) if shift else proba
+    def _corrected_proba(self, state, X):
+        """Prior-corrected probabilities of checked inputs ``X``: with several
+        members, the average of theirs (see :mod:`skweight._ensemble`)."""
+        if len(state.models) > 1:
+            return mean_corrected_proba(
+                [self._network_proba(state, member, X)
+                 for member in range(len(state.models))],
+                state.output_factors)
+        weighted = self._network_proba(state, 0, X)
+        if state.uniform_factors:
+            return weighted
+        return correct_proba(weighted, state.output_factors)
 
     def _rule_log_scores(self, state, X):
         """Scores whose argmax is the default decision (no cost matrix).
@@ -59,11 +68,28 @@ class PredictMixin:
                 return np.log(self._weighted_proba(state, X))
             return np.log(self._proba(state, X)) + np.log(state.output_factors)
 
+    def _weighted_proba(self, state, X):
+        X = self._checked_inputs(state, X)
+        if len(state.models) > 1:
+            return to_weighted_scale(self._corrected_proba(state, X),
+                                     state.output_factors)
+        return self._network_proba(state, 0, X)
+
+    def _proba(self, state, X, *, shift=True):
+        """Corrected (averaged over members), calibrated probabilities; at the
+        deployment priors if ``shift`` (see :mod:`skweight._calibrated`)."""
+        proba = self._corrected_proba(state, self._checked_inputs(state, X))
+        if state.calibrator is not None:
+            proba = state.calibrator.transform(proba)
+        return self._shift(proba, state.priors, state.classes) if shift else proba
+
     def predict_weighted_proba(self, X):
         """Probabilities of the network as trained, before prior correction.
 
         With class weights these estimate ``p_w(c|x) ∝ w_c p(c|x)``; without
-        weights they equal :meth:`predict_proba`.
+        weights they equal :meth:`predict_proba`. With ``n_members > 1``, the
+        members' averaged corrected probabilities taken back to that scale,
+        ``∝ w_c p(c|x)``.
 
         Parameters
         ----------
@@ -83,6 +109,8 @@ class PredictMixin:
 
         ``p(c|x) ∝ p_w(c|x) / w_c``, then the ``calibration`` map, then the
         shift to ``deployment_priors`` (or those :meth:`adapt_priors` set).
+        With ``n_members > 1``, the members' corrected probabilities are
+        averaged before calibration.
 
         Parameters
         ----------

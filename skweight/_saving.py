@@ -9,8 +9,9 @@ ending in one) to one zip file (:mod:`skweight._archive`) holding
   dtype, ``class_weight_``, ``priors_``, the output bias and factors,
   ``cost_matrix_``, the thresholds or offsets of
   :class:`~skweight.CostSensitiveClassifier`, the input spec of ``meta``);
-* ``networks/*.keras``: each trained network in Keras' own format, loaded with
-  Keras' ``safe_mode`` (:mod:`skweight._keras_files`);
+* ``networks/*.keras``: each trained network in Keras' own format (every
+  member of an ensemble, ``models_``, each once), loaded with Keras'
+  ``safe_mode`` (:mod:`skweight._keras_files`);
 * ``arrays/*.npy``: NumPy arrays, loaded with ``allow_pickle=False``;
 * ``objects/*.skops``: other scikit-learn estimators (the preprocessing of a
   Pipeline, a classifier wrapped by CostSensitiveClassifier) in skops' format,
@@ -129,6 +130,7 @@ class _Writer:
 
     def __init__(self):
         self.members = {}
+        self._networks = {}  # id -> member name: a network shared is stored once
 
     def _member(self, folder, suffix, data):
         name = f"{folder}/{len(self.members)}{suffix}"
@@ -212,7 +214,12 @@ class _Writer:
         )
 
     def _network(self, keras_model):
-        return self._member("networks", ".keras", network_bytes(keras_model))
+        # model_ is models_[0] of an ensemble: one member, loaded as one object.
+        name = self._networks.get(id(keras_model))
+        if name is None:
+            name = self._member("networks", ".keras", network_bytes(keras_model))
+            self._networks[id(keras_model)] = name
+        return name
 
     def _skops(self, obj, where):
         import skops.io
@@ -314,6 +321,7 @@ class _Reader:
         self.custom_objects = dict(custom_objects or {})
         self.safe_mode = safe_mode
         self.trusted = list(trusted or [])
+        self._networks = {}  # member name -> the network loaded from it
 
     def _bad(self, what):
         return ValueError(
@@ -456,11 +464,15 @@ class _Reader:
                           f"({str(exc).strip()[:200]}); {fix}.")
 
     def _decode_keras_model(self, node):
-        data = self._data(node["__keras_model__"], "networks", ".keras")
-        try:
-            return load_network(data, self.custom_objects, self.safe_mode)
-        except (TypeError, ValueError) as exc:
-            raise self._custom_error("the network", exc) from exc
+        name = node["__keras_model__"]
+        data = self._data(name, "networks", ".keras")
+        if name not in self._networks:
+            try:
+                self._networks[name] = load_network(data, self.custom_objects,
+                                                    self.safe_mode)
+            except (TypeError, ValueError) as exc:
+                raise self._custom_error("the network", exc) from exc
+        return self._networks[name]
 
     def _decode_skops(self, node):
         import skops.io

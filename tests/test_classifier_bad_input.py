@@ -57,6 +57,7 @@ PARAMS = [
     ({"activation": "bogus"}, ValueError, "activation"),
     ({"dropout": 1.0}, ValueError, "'dropout' parameter"),
     ({"dropout": -0.1}, ValueError, "'dropout' parameter"),
+    ({"n_members": 0}, ValueError, "'n_members' parameter"),
     ({"model_params": [1]}, ValueError, "'model_params' parameter"),
     ({"model_params": {"units": 3}}, TypeError, "model_params={'units': 3} do not fit"),
     ({"class_weight": "bogus"}, ValueError, "'class_weight' parameter"),

@@ -48,6 +48,8 @@ def _expected_failed_checks(estimator):
         WeightedKerasClassifier(**CHECK_NETWORK),
         WeightedKerasClassifier(class_weight="balanced", bias_init="auto",
                                 **CHECK_NETWORK),
+        WeightedKerasClassifier(n_members=2, class_weight="balanced",
+                                **CHECK_NETWORK),
         CostSensitiveClassifier(LogisticRegression(), cost_matrix=LastClassCosts()),
         CostSensitiveClassifier(
             LogisticRegression(), cost_matrix=LastClassCosts(), strategy="tuned", cv=3
