@@ -141,7 +141,9 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
         ``{true: {predicted: cost}}``; or a callable of ``classes_`` returning
         either. When given,
         ``predict`` returns ``argmin_j Σ_i p(i|x) C[i, j]`` on the corrected
-        probabilities.
+        probabilities. Read at each prediction, so ``set_params(cost_matrix=...)``
+        on a fitted estimator decides by the new costs without refitting
+        (``class_weight="cost"`` keeps the weights of the matrix fit had).
     loss : "auto", "focal", "logit_adjusted", str or keras.losses.Loss, \
             default="auto"
         ``"auto"`` is binary cross-entropy for two classes, else sparse categorical
@@ -256,7 +258,8 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
     priors_ : ndarray of shape (n_classes,)
         Class priors of the training data (with sample weights if any).
     cost_matrix_ : ndarray of shape (n_classes, n_classes) or None
-        The validated cost matrix.
+        The cost matrix validated by the last fit (predict validates a
+        ``cost_matrix`` set after it).
     history_ : dict
         Per-epoch training logs (``loss``, the ``metrics``, and
         ``val_log_loss`` or ``val_loss``) of ``model_``.

@@ -41,12 +41,14 @@ class FittedState:
         ensemble).
     """
 
-    __slots__ = ("calibrator", "classes", "cost_matrix", "features", "forward",
+    __slots__ = ("calibrator", "classes", "cost_matrix", "cost_source", "features",
+                 "forward",
                  "forwards", "input_spec", "model", "models", "output_factors",
                  "priors", "uniform_factors")
 
     def __init__(self, models, forwards, input_spec, classes, output_factors,
-                 cost_matrix, features, calibrator=None, priors=None):
+                 cost_matrix, features, calibrator=None, priors=None,
+                 cost_source=None):
         self.models = list(models)
         self.forwards = list(forwards)
         self.model = self.models[0]
@@ -56,6 +58,7 @@ class FittedState:
         self.output_factors = output_factors
         self.uniform_factors = bool(np.all(output_factors == output_factors[0]))
         self.cost_matrix = cost_matrix
+        self.cost_source = cost_source  # the parameter cost_matrix was read from
         self.features = features
         self.calibrator = calibrator  # the calibration map, or None
         self.priors = priors  # the training priors, for deployment priors
@@ -74,7 +77,7 @@ class FittedState:
                    estimator.classes_, estimator._output_factors,
                    estimator.cost_matrix_, features,
                    calibrator=vars(estimator).get("calibrator_"),
-                   priors=estimator.priors_)
+                   priors=estimator.priors_, cost_source=estimator.cost_matrix)
 
     def feature_checker(self, estimator_type):
         """An object of ``estimator_type`` holding only this fit's feature facts.

@@ -143,11 +143,24 @@ class PredictMixin:
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))
 
-    @staticmethod
-    def _decision_costs(state, cost_matrix, n_samples):
-        """Per-row costs given to predict (validated), else the fitted matrix."""
-        if cost_matrix is None:
+    def _class_costs(self, state):
+        """The ``cost_matrix`` parameter as it is now, validated, or None.
+
+        Read at each prediction, as ``deployment_priors`` is, so
+        ``set_params(cost_matrix=...)`` decides without refitting; the matrix
+        validated at fit serves while the parameter is the one fit read.
+        """
+        if self.cost_matrix is state.cost_source:
             return state.cost_matrix
+        if self.cost_matrix is None:
+            return None
+        return check_cost_matrix(self.cost_matrix, state.classes)
+
+    @staticmethod
+    def _decision_costs(state, class_costs, cost_matrix, n_samples):
+        """Per-row costs given to predict (validated), else the class costs."""
+        if cost_matrix is None:
+            return class_costs
         return check_cost_matrix(cost_matrix, state.classes, n_samples=n_samples)
 
     def decision_function(self, X, cost_matrix=None):
@@ -176,10 +189,11 @@ class PredictMixin:
         scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
         """
         state = self._state()
-        if state.cost_matrix is not None or cost_matrix is not None:
+        class_costs = self._class_costs(state)
+        if class_costs is not None or cost_matrix is not None:
             proba = self._proba(state, X)
-            return decision_scores(
-                proba, self._decision_costs(state, cost_matrix, len(proba)))
+            return decision_scores(proba, self._decision_costs(
+                state, class_costs, cost_matrix, len(proba)))
         self._refuse_sklearn_temperature(state)
         log_proba = self._rule_log_scores(state, X)
         if log_proba.shape[1] == 2:
@@ -209,11 +223,11 @@ class PredictMixin:
             Labels from ``classes_``.
         """
         state = self._state()
-        if state.cost_matrix is not None or cost_matrix is not None:
+        class_costs = self._class_costs(state)
+        if class_costs is not None or cost_matrix is not None:
             proba = self._proba(state, X)
-            indices = bayes_predict_indices(
-                proba, self._decision_costs(state, cost_matrix, len(proba))
-            )
+            indices = bayes_predict_indices(proba, self._decision_costs(
+                state, class_costs, cost_matrix, len(proba)))
         else:
             indices = np.argmax(self._rule_log_scores(state, X), axis=1)
         return state.classes[indices]
