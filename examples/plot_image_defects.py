@@ -104,5 +104,5 @@ for i, image in enumerate(wrong):
     sub.axis("off")
 fig.text(0.72, 0.95, f"misclassified by '{best.replace(chr(10), ' ')}'",
          ha="center")
-fig.tight_layout()
+fig.tight_layout(rect=(0, 0, 1, 0.93))
 plt.show()
