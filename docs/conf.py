@@ -120,10 +120,17 @@ html_theme_options = {
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
 }
+# Pages without subpages: no left sidebar, which would only hold an empty
+# "Section Navigation", and the article gets its width.
 html_sidebars = {
     "index": [],
     "getting_started": [],
     "user_guide": [],
+    "own_network": [],
+    "probabilities": [],
+    "row_costs": [],
+    "reliability": [],
+    "saving": [],
     "migration": [],
     "changelog": [],
 }
