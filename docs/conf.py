@@ -48,6 +48,9 @@ extensions = [
 ]
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
 default_role = "literal"
+# Dashes and ellipses only: quote conversion turns the ``default="auto"`` of
+# numpydoc parameter types into a closing quote on both sides.
+smartquotes_action = "De"
 add_module_names = False
 # "fit()", not "WeightedKerasClassifier.fit()", in the "On this page" sidebar.
 toc_object_entries_show_parents = "hide"
@@ -117,10 +120,17 @@ html_theme_options = {
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
 }
+# Pages without subpages: no left sidebar, which would only hold an empty
+# "Section Navigation", and the article gets its width.
 html_sidebars = {
     "index": [],
     "getting_started": [],
     "user_guide": [],
+    "own_network": [],
+    "probabilities": [],
+    "row_costs": [],
+    "reliability": [],
+    "saving": [],
     "migration": [],
     "changelog": [],
 }

@@ -60,16 +60,17 @@ strategies = {
     "prior bias +\ncost rule": dict(bias_init="auto", cost_matrix=costs),
 }
 results = {}
+print(f"{'strategy':24s} {'cost/image':>10s} {'missed':>6s} {'false alarms':>12s}")
 for name, params in strategies.items():
     clf = WeightedKerasClassifier(**common, **params).fit(X_train, y_train)
     predicted = clf.predict(X_test)
     results[name] = (clf, predicted,
                      mean_cost(y_test, predicted, cost_matrix=costs,
                                labels=clf.classes_))
-    print(f"{name.replace(chr(10), ' '):28s} cost per image "
-          f"{results[name][2]:.4f}, missed defects "
-          f"{np.sum((y_test == 'defect') & (predicted == 'ok'))}, false alarms "
-          f"{np.sum((y_test == 'ok') & (predicted == 'defect'))}")
+    missed = np.sum((y_test == "defect") & (predicted == "ok"))
+    false_alarms = np.sum((y_test == "ok") & (predicted == "defect"))
+    print(f"{name.replace(chr(10), ' '):24s} {results[name][2]:10.4f} "
+          f"{missed:6d} {false_alarms:12d}")
 
 # %%
 # Cost per image, and the images the cheapest strategy gets wrong
@@ -103,5 +104,5 @@ for i, image in enumerate(wrong):
     sub.axis("off")
 fig.text(0.72, 0.95, f"misclassified by '{best.replace(chr(10), ' ')}'",
          ha="center")
-fig.tight_layout()
+fig.tight_layout(rect=(0, 0, 1, 0.93))
 plt.show()

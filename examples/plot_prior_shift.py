@@ -47,7 +47,8 @@ clf = WeightedKerasClassifier(
     hidden_layer_sizes=(16,), class_weight="balanced", early_stopping=True,
     cost_matrix=cost, random_state=0,
 ).fit(X_train, y_train)
-print(f"training priors: {clf.priors_.round(3)}; calibration: {clf.calibrator_}")
+print(f"training priors: {clf.priors_.round(3)}")
+print(f"calibration: {clf.calibrator_}")
 
 # %%
 # Deploy on another mix
@@ -104,8 +105,10 @@ def decide(clf, X_new, y_new):
 
 as_trained, adapted, oracle, estimate = decide(clf, X_new, y_new)
 print(f"estimated positive prior {estimate:.3f} (true {y_new.mean():.3f})")
-print(f"mean cost per row: as trained {as_trained:.4f}, after adapt_priors "
-      f"{adapted:.4f}, with the true priors {oracle:.4f}")
+print("mean cost per row:")
+print(f"  as trained           {as_trained:.4f}")
+print(f"  after adapt_priors   {adapted:.4f}")
+print(f"  with the true priors {oracle:.4f}")
 
 # %%
 # Over a range of deployment mixes
@@ -118,9 +121,10 @@ print(f"mean cost per row: as trained {as_trained:.4f}, after adapt_priors "
 # after ``adapt_priors``, 0.374 with the true priors.
 rates = [0.025, 0.05, 0.1, 0.25, 0.5]
 results = np.array([decide(clf, *deployment_set(rate)) for rate in rates])
+print(f"{'rate':>5} {'estimate':>9} {'as trained':>11} {'adapted':>8} "
+      f"{'true priors':>12}")
 for rate, (plain, em, true, est) in zip(rates, results, strict=True):
-    print(f"{rate:5.3f}: estimated {est:.3f}; cost as trained {plain:.4f}, "
-          f"adapted {em:.4f}, true priors {true:.4f}")
+    print(f"{rate:5.3f} {est:9.3f} {plain:11.4f} {em:8.4f} {true:12.4f}")
 
 fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
 for column, label, style in ((0, "as trained", "o-"),

@@ -217,7 +217,7 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
         joblib's default, they do).
     calibration : {"auto", "temperature", "isotonic"} or None, default="auto"
         A map fitted after training on the prior-corrected probabilities of rows
-        the network did not train on (see "Calibration" below), used by
+        the network did not train on (see Notes), used by
         ``predict_proba``, the Bayes rule and every decision.
         ``"temperature"``: a temperature and a bias on the corrected logits,
         ``softmax(log p / T + b)`` (Guo et al. 2017), which for two classes is
@@ -230,7 +230,7 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
     calibration_fraction : float, default=0.2
         Share of the training rows held out, stratified, to fit ``calibration``
         when there is no early-stopping split (``early_stopping=False`` and
-        ``calibration`` "temperature" or "isotonic"); the network trains on the
+        ``calibration="temperature"`` or ``"isotonic"``); the network trains on the
         rest. Ignored with early stopping, whose split is used.
     deployment_priors : dict, array-like of shape (n_classes,) or None, \
             default=None
@@ -307,9 +307,9 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
     weights imply on the final probabilities, ``argmax_c w_c p'(c|x)``, and
     ``decision_function`` is ``log(w_c p'(c|x))`` (binary: its log-odds), which
     agree. With :class:`~sklearn.calibration.CalibratedClassifierCV`, methods
-    "sigmoid" and "isotonic" absorb the ``log(w_1 / w_0)`` shift of these scores;
-    "temperature" cannot, so it is refused for a class-weighted estimator: use
-    ``calibration="temperature"``.
+    ``"sigmoid"`` and ``"isotonic"`` absorb the ``log(w_1 / w_0)`` shift of these
+    scores; ``"temperature"`` cannot, so it is refused for a class-weighted
+    estimator: use ``calibration="temperature"``.
 
     A fit is atomic: it ends with finite weights and probability outputs, or
     raises (``FloatingPointError`` on divergence) leaving the fitted state as it
@@ -503,7 +503,8 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
             Training data, finite numbers: a 2-D table, an N-D array (images,
             sequences), raw strings, or named inputs (a dict keyed by the
             model's input names, or a DataFrame whose columns are those names);
-            see :mod:`skweight._inputs` for how the form is told apart.
+            the "Your own network" page of the documentation says how the form
+            is told apart.
         y : array-like of shape (n_samples,)
             Class labels (strings allowed), at least two classes.
         sample_weight : array-like of shape (n_samples,), default=None

@@ -519,7 +519,7 @@ def load(path, *, custom_objects=None, safe_mode=True, trusted=None):
     estimator : WeightedKerasClassifier, CostSensitiveClassifier or Pipeline
         The saved estimator, predicting as it did when saved. Parameters the
         file could not hold (a builder or metric function, callbacks) are
-        :class:`NotSaved` placeholders to set again before fitting anew.
+        ``NotSaved`` placeholders to set again before fitting anew.
 
     Raises
     ------

@@ -61,8 +61,8 @@ class CostScorer:
     ``scorer(estimator, X, y_true, sample_weight=None, cost_matrix=None)``. Per-row
     costs given at call time (routed metadata, after
     ``scorer.set_score_request(cost_matrix=True)``) are used instead of the
-    scorer's own matrix, and handed to ``estimator.predict`` when it takes them
-    (see :func:`predict_takes_costs`).
+    scorer's own matrix, and handed to ``estimator.predict`` when it names a
+    ``cost_matrix`` parameter or routes one to a step that requested it.
 
     Parameters
     ----------
