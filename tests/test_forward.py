@@ -52,6 +52,20 @@ def test_fit_emits_no_array_deprecation_warning():
         clf.predict_proba(X)
 
 
+def test_custom_builder_fit_emits_no_array_deprecation_warning():
+    """Check that fitting a builder's model reads its weights without np.array.
+
+    The divergence check after a custom model's fit reads every weight; on JAX,
+    ``Layer.get_weights`` calls ``np.array`` on each Variable, which warns.
+    """
+    X, y = make_classification(n_samples=80, n_features=12, random_state=0)
+    sequences = X.reshape(80, 4, 3)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*__array__.*")
+        clf = WeightedKerasClassifier(model=conv1d, epochs=1, random_state=0)
+        clf.fit(sequences, y).predict_proba(sequences)
+
+
 def test_buckets_bound_the_shapes():
     """Check that every batch size maps to one of a few bucket sizes."""
     sizes = {bucket_size(n) for n in range(1, 8193)}
