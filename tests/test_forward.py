@@ -39,8 +39,9 @@ def test_forward_pass_emits_no_array_deprecation_warning():
 
 @pytest.mark.skipif(
     keras.backend.backend() != "tensorflow",
-    reason="on JAX, Keras' own Optimizer.get_config converts its learning-rate "
-           "Variable with np.array, which warns outside skweight's forward pass",
+    reason="Keras itself calls np.array outside skweight's code: on JAX in "
+           "Optimizer.get_config (its learning-rate Variable), on torch when it "
+           "turns the epoch's logs into Python numbers",
 )
 def test_fit_emits_no_array_deprecation_warning():
     """Check that fit and predict emit no NumPy DeprecationWarning about __array__."""
