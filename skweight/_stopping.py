@@ -17,7 +17,7 @@ import keras
 import numpy as np
 from sklearn.metrics import log_loss
 
-from ._forward import make_forward
+from ._forward import _to_numpy, make_forward
 from ._losses import wants_one_hot
 from ._priors import correct_proba
 from ._training import keras_targets, outputs_to_proba
@@ -130,8 +130,13 @@ def is_nan_loss_error(exc):
 
 
 def has_finite_weights(keras_model):
-    """Whether every weight of ``keras_model`` is a finite number."""
-    return all(np.all(np.isfinite(w)) for w in keras_model.get_weights())
+    """Whether every floating-point weight of ``keras_model`` is a finite number.
+
+    Read through the backend array: ``get_weights`` calls ``np.array`` on each
+    Variable, which NumPy 2 warns about on JAX.
+    """
+    return all(np.all(np.isfinite(_to_numpy(w))) for w in keras_model.weights
+               if keras.backend.is_float_dtype(w.dtype))
 
 
 def divergence_advice(keras_model):
