@@ -10,7 +10,6 @@ import sys
 import keras
 import numpy as np
 import pytest
-from conftest import SMALL
 from sklearn.base import clone
 from sklearn.datasets import make_classification
 
@@ -28,10 +27,10 @@ def imbalanced_data():
 
 
 @pytest.fixture(scope="module")
-def balanced_fit(imbalanced_data):
+def balanced_fit(imbalanced_data, small):
     X, y = imbalanced_data
     return WeightedKerasClassifier(class_weight="balanced",
-                                   **{**SMALL, "epochs": 30}).fit(X, y)
+                                   **{**small, "epochs": 30}).fit(X, y)
 
 
 def test_fitted_attributes(balanced_fit, imbalanced_data):
@@ -83,10 +82,10 @@ def test_predict_agrees_with_decision_function_and_weighted_argmax(
     assert pred.sum() > balanced_fit.predict_proba(X).argmax(1).sum()
 
 
-def test_unweighted_model_probabilities_equal_weighted(imbalanced_data):
+def test_unweighted_model_probabilities_equal_weighted(imbalanced_data, small):
     """Check that without class weights no correction is applied."""
     X, y = imbalanced_data
-    clf = WeightedKerasClassifier(**SMALL).fit(X, y)
+    clf = WeightedKerasClassifier(**small).fit(X, y)
     np.testing.assert_array_equal(clf.predict_proba(X), clf.predict_weighted_proba(X))
     np.testing.assert_allclose(clf.bias_init_, [np.log(y.sum() / (len(y) - y.sum()))])
 
@@ -133,14 +132,14 @@ def test_cost_matrix_gives_the_bayes_rule(balanced_fit, imbalanced_data):
     np.testing.assert_array_equal(clf.cost_matrix_, cost)
 
 
-def test_multiclass_cost_matrix_with_string_labels_and_cost_weights():
+def test_multiclass_cost_matrix_with_string_labels_and_cost_weights(small):
     """Check a 3-class dict-of-dicts cost matrix and the "cost" weight scheme."""
     X, y = make_classification(n_samples=300, n_features=6, n_informative=4,
                                n_classes=3, weights=[0.6, 0.3, 0.1], random_state=2)
     labels = np.array(["a", "b", "c"])[y]
     cost = {"a": {"b": 1, "c": 1}, "b": {"a": 2, "c": 2}, "c": {"a": 10, "b": 10}}
     clf = WeightedKerasClassifier(class_weight="cost", cost_matrix=cost,
-                                  **SMALL).fit(X, labels)
+                                  **small).fit(X, labels)
     matrix = np.array([[0, 1, 1], [2, 0, 2], [10, 10, 0]], dtype=float)
     np.testing.assert_array_equal(clf.cost_matrix_, matrix)
     weights = np.array(list(clf.class_weight_.values()))
@@ -151,25 +150,25 @@ def test_multiclass_cost_matrix_with_string_labels_and_cost_weights():
                                   expected)
 
 
-def test_string_labels_and_dict_weights():
+def test_string_labels_and_dict_weights(small):
     """Check string labels with class weights keyed by the original labels."""
     X, y = make_classification(n_samples=300, n_features=5, weights=[0.8, 0.2],
                                random_state=1)
     labels = np.array(["neg", "pos"])[y]
-    clf = WeightedKerasClassifier(class_weight={"pos": 4.0}, **SMALL)
+    clf = WeightedKerasClassifier(class_weight={"pos": 4.0}, **small)
     clf.fit(X, labels)
     assert clf.class_weight_ == {"neg": 1.0, "pos": 4.0}
     assert set(clf.predict(X)) <= {"neg", "pos"}
     assert clf.predict(X).dtype == labels.dtype
 
 
-def test_multiclass_softmax():
+def test_multiclass_softmax(small):
     """Check a three-class problem: softmax output, log-prior bias, consistent rule."""
     X, y = make_classification(
         n_samples=400, n_features=8, n_informative=5, n_classes=3,
         weights=[0.7, 0.2, 0.1], random_state=0,
     )
-    clf = WeightedKerasClassifier(class_weight="balanced", **SMALL)
+    clf = WeightedKerasClassifier(class_weight="balanced", **small)
     clf.fit(X, y)
     assert clf.model_.outputs[0].shape[-1] == 3
     np.testing.assert_allclose(clf.bias_init_, np.log([1 / 3] * 3), atol=1e-12)
@@ -178,33 +177,34 @@ def test_multiclass_softmax():
     np.testing.assert_array_equal(clf.predict(X), clf.decision_function(X).argmax(1))
 
 
-def test_pandas_input_sets_feature_names(imbalanced_data):
+def test_pandas_input_sets_feature_names(imbalanced_data, small):
     """Check that a DataFrame gives feature_names_in_ and predicts from a frame."""
     pd = pytest.importorskip("pandas")
     X, y = imbalanced_data
     frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
-    clf = WeightedKerasClassifier(**SMALL).fit(frame, pd.Series(y))
+    clf = WeightedKerasClassifier(**small).fit(frame, pd.Series(y))
     np.testing.assert_array_equal(clf.feature_names_in_, frame.columns)
     assert clf.predict(frame.iloc[:5]).shape == (5,)
 
 
-def test_caller_data_is_not_modified(imbalanced_data):
+def test_caller_data_is_not_modified(imbalanced_data, small):
     """Check that X, y and sample_weight are left exactly as passed."""
     X, y = imbalanced_data
     X, y = X.copy(), y.copy()
     sample_weight = np.linspace(0.5, 1.5, len(y))
     before = X.copy(), y.copy(), sample_weight.copy()
-    WeightedKerasClassifier(class_weight="balanced", **SMALL).fit(
+    WeightedKerasClassifier(class_weight="balanced", **small).fit(
         X, y, sample_weight=sample_weight
     )
     for after, original in zip((X, y, sample_weight), before, strict=True):
         np.testing.assert_array_equal(after, original)
 
 
-def test_same_seed_same_probabilities_and_no_global_state_change(imbalanced_data):
+def test_same_seed_same_probabilities_and_no_global_state_change(imbalanced_data,
+                                                                  small):
     """Check repeatability and that a seeded fit leaves global generators alone."""
     X, y = imbalanced_data
-    params = dict(dropout=0.2, class_weight="balanced", early_stopping=True, **SMALL)
+    params = dict(dropout=0.2, class_weight="balanced", early_stopping=True, **small)
     random.seed(123)
     np.random.seed(123)
     python_state, numpy_state = random.getstate(), np.random.get_state()
@@ -409,10 +409,10 @@ def test_partial_fit_keeps_running_counts(imbalanced_data):
         clf.partial_fit(X[:5, :7], y[:5])
 
 
-def test_partial_fit_continues_after_fit(imbalanced_data):
+def test_partial_fit_continues_after_fit(imbalanced_data, small):
     """Check that partial_fit after fit trains the same network further."""
     X, y = imbalanced_data
-    clf = WeightedKerasClassifier(**SMALL).fit(X, y)
+    clf = WeightedKerasClassifier(**small).fit(X, y)
     model = clf.model_
     n_iter = clf.n_iter_
     clf.partial_fit(X, y)

@@ -10,13 +10,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SMALL
 
 import skweight
 from skweight._cli import main
 
-NETWORK = ["--epochs", str(SMALL["epochs"]),
-           "--hidden", ",".join(map(str, SMALL["hidden_layer_sizes"]))]
+
+@pytest.fixture(scope="module")
+def network(small):
+    """The small network as command-line options."""
+    return ["--epochs", str(small["epochs"]),
+            "--hidden", ",".join(map(str, small["hidden_layer_sizes"]))]
 
 
 def _table(n=240, seed=0):
@@ -32,7 +35,7 @@ def _table(n=240, seed=0):
 
 
 @pytest.fixture(scope="module")
-def fitted(tmp_path_factory):
+def fitted(tmp_path_factory, network):
     """A model fitted by the command on 200 rows; 40 held-out rows to predict."""
     folder = tmp_path_factory.mktemp("fit")
     table = _table()
@@ -40,7 +43,7 @@ def fitted(tmp_path_factory):
     table.iloc[200:].to_csv(folder / "new.csv", index=False)
     status = main(["fit", str(folder / "train.csv"), "--target", "label",
                    "--strategy", "balanced", "--decision", "bayes",
-                   "--cost-matrix", "0,5;1,0", *NETWORK,
+                   "--cost-matrix", "0,5;1,0", *network,
                    "--out", str(folder / "model.skw")])
     assert status == 0
     return folder
