@@ -52,6 +52,7 @@ def test_temperature_binary_recovers_known_platt_parameters():
     assert_allclose(calibrator.transform(proba)[:, 1], expected, rtol=1e-9)
 
 
+@pytest.mark.slow
 def test_temperature_matches_brute_force_minimum():
     """Check that the fitted map's log loss is the minimum found by a grid search."""
     proba, y = _platt_data(slope=2.0, intercept=0.7, n=600, seed=1)

@@ -271,6 +271,7 @@ def test_round_trip_predicts_identically(balanced_fit, imbalanced_data, make_cop
     np.testing.assert_array_equal(restored.predict(X), balanced_fit.predict(X))
 
 
+@pytest.mark.slow
 def test_pickle_predicts_identically_in_another_process(balanced_fit, imbalanced_data,
                                                         tmp_path):
     """Check that an estimator unpickled in a new process predicts the same."""

@@ -56,6 +56,7 @@ def _run(args, cwd):
                           env=env, capture_output=True, text=True, timeout=600)
 
 
+@pytest.mark.slow
 def test_compare_run_writes_table_and_figures(small_csv, tmp_path, quick):
     """Check a full run in a subprocess: ranked table, CSV, JSON, figures."""
     n_dropped = int(pd.read_csv(small_csv)["label"].isna().sum())
@@ -333,6 +334,7 @@ def test_help_explains_the_cost_matrix(capsys):
     assert '--cost-matrix "0,10;1,0"' in text
 
 
+@pytest.mark.slow
 def test_parquet_cost_file_and_multiclass(tmp_path, capsys):
     """Check a Parquet table, a cost matrix read from a file and three classes."""
     pytest.importorskip("pyarrow")
@@ -404,6 +406,7 @@ def test_some_fits_failing_are_listed(tmp_path, capsys):
     assert " no-weights " in captured.out and " smote " not in captured.out
 
 
+@pytest.mark.slow
 def test_ctrl_c_ends_with_one_line_and_no_output(tmp_path):
     """Check that SIGINT during the fits ends with exit 130, one line and no
     --out folder (fault injection on a real run)."""
@@ -429,6 +432,7 @@ def test_ctrl_c_ends_with_one_line_and_no_output(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
+@pytest.mark.slow
 def test_costs_per_row_from_a_column(tmp_path, capsys, quick):
     """Check --fn-cost-column/--fp-cost: stated in the header and the report,
     ranked by savings, with total cost and savings in the table."""
@@ -478,6 +482,7 @@ def test_positive_class_of_row_costs():
     np.testing.assert_array_equal(churn[:, 1, 0], [5, 5, 5])
 
 
+@pytest.mark.slow
 def test_no_tensorflow_log_lines(tmp_path):
     """Check that a run with TensorFlow's logging left at its defaults prints no
     C++ log line (oneDNN, absl) on stdout or stderr."""
@@ -496,6 +501,7 @@ def test_no_tensorflow_log_lines(tmp_path):
     assert "cross-validated 1/1" in result.stderr
 
 
+@pytest.mark.slow
 def test_repeats_and_drop(small_csv, tmp_path, capsys, quick):
     """Check --repeats (the paired comparison over K x N folds, in the settings)
     and --drop (the column left out, named in the fit command)."""
@@ -514,6 +520,7 @@ def test_repeats_and_drop(small_csv, tmp_path, capsys, quick):
     assert "gradient-boosting" not in captured.out
 
 
+@pytest.mark.slow
 def test_per_row_mode_names_what_did_not_run(tmp_path, capsys):
     """Check that cost-weights, not run with costs per row, is named with why."""
     table = _small_table(n=120).dropna()

@@ -391,6 +391,7 @@ def _digit_cnn(meta):
     return keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(hidden))
 
 
+@pytest.mark.slow
 def test_default_strategies_take_images_without_the_table_scaler():
     """Check compare_strategies(images, y, estimator=cnn) with the default
     strategies: the 8x8 digit images reach the network as images (no

@@ -11,6 +11,7 @@ distributed = pytest.importorskip("distributed")
 joblib = pytest.importorskip("joblib")
 
 
+@pytest.mark.slow
 def test_grid_search_on_a_dask_cluster_equals_sequential(binary_data, small):
     """Check that a GridSearchCV run on a LocalCluster gives the sequential results.
 

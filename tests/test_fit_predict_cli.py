@@ -151,6 +151,7 @@ def _env():
             "PYTHONPATH": package_parent}
 
 
+@pytest.mark.slow
 def test_predict_in_a_subprocess_is_quiet(fitted, tmp_path):
     """Check predict in a fresh process: no TensorFlow log line, one summary."""
     result = subprocess.run(
@@ -163,6 +164,7 @@ def test_predict_in_a_subprocess_is_quiet(fitted, tmp_path):
     assert len(pd.read_csv(tmp_path / "d.csv")) == 40
 
 
+@pytest.mark.slow
 def test_ctrl_c_during_fit_writes_nothing(fitted, tmp_path):
     """Check that SIGINT while fitting ends with exit 130, one line, no model."""
     process = subprocess.Popen(
