@@ -78,6 +78,7 @@ def _data(form, n=100):
 FORMS = ["images", "sequences", pytest.param("text", marks=TEXT), "frame"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("form", FORMS)
 def test_bias_init_on_custom_model(form):
     """Check that the last sigmoid Dense starts from log(pos/neg) on any model."""
@@ -89,6 +90,7 @@ def test_bias_init_on_custom_model(form):
     np.testing.assert_allclose(bias, [np.log(y.mean() / (1 - y.mean()))], rtol=1e-4)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("form", FORMS)
 def test_class_weights_prior_correction_and_costs(form):
     """Check weights, the prior correction and the cost rule on any input form."""
@@ -104,6 +106,7 @@ def test_class_weights_prior_correction_and_costs(form):
     np.testing.assert_array_equal(clf.predict(X), clf.classes_[expected])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("form", FORMS)
 def test_early_stopping_and_seed(form):
     """Check that early stopping splits any form and a seed repeats the fit."""
@@ -117,6 +120,7 @@ def test_early_stopping_and_seed(form):
                                rtol=1e-6)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("form", FORMS)
 def test_partial_fit_and_pickle(form):
     """Check partial_fit on any form and identical predictions after pickling."""
@@ -137,6 +141,7 @@ def scale_images(X):
     return X / 4.0
 
 
+@pytest.mark.slow
 def test_pipeline_grid_search_on_images():
     """Check a Pipeline scaling images inside a stratified GridSearchCV."""
     _, X, y = _data("images", n=90)
@@ -151,6 +156,7 @@ def test_pipeline_grid_search_on_images():
     assert search.predict_proba(X[:3]).shape == (3, 2)
 
 
+@pytest.mark.slow
 def test_cross_val_and_calibration_on_images():
     """Check cross_val_score and CalibratedClassifierCV on N-D input."""
     _, X, y = _data("images", n=90)
@@ -161,6 +167,7 @@ def test_cross_val_and_calibration_on_images():
     assert calibrated.predict_proba(X[:4]).shape == (4, 2)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("strategy", ["bayes", "tuned"])
 def test_cost_sensitive_on_images(strategy):
     """Check CostSensitiveClassifier around a CNN on N-D input."""
@@ -182,6 +189,7 @@ def test_imblearn_samplers_refuse_images():
         RandomUnderSampler(random_state=0).fit_resample(X, y)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("form", FORMS)
 @pytest.mark.parametrize("sampler", ["under", "over"])
 def test_row_sampler_in_imblearn_pipeline(form, sampler):
@@ -208,6 +216,7 @@ def test_row_sampler_in_imblearn_pipeline(form, sampler):
     assert pipe.predict_proba(X).shape == (len(y), 2)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("form", ["images", pytest.param("text", marks=TEXT)])
 def test_pickle_loads_in_fresh_process(form, tmp_path):
     """Check that a fitted custom model loads in a new process and predicts alike."""

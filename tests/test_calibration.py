@@ -24,7 +24,6 @@ from skweight._calibration import (
     logits,
 )
 
-SMALL = dict(hidden_layer_sizes=(8,), epochs=5, learning_rate=0.01, random_state=0)
 # The imbalanced problem of the calibration benchmark, smaller and quicker.
 IMBALANCED = dict(hidden_layer_sizes=(16,), class_weight="balanced", epochs=30,
                   random_state=0)
@@ -53,6 +52,7 @@ def test_temperature_binary_recovers_known_platt_parameters():
     assert_allclose(calibrator.transform(proba)[:, 1], expected, rtol=1e-9)
 
 
+@pytest.mark.slow
 def test_temperature_matches_brute_force_minimum():
     """Check that the fitted map's log loss is the minimum found by a grid search."""
     proba, y = _platt_data(slope=2.0, intercept=0.7, n=600, seed=1)
@@ -238,26 +238,26 @@ def test_bayes_rule_and_cost_wrapper_use_calibrated_proba(fitted, imbalanced):
     assert_array_equal(wrapper.predict(X_test), expected)
 
 
-def test_calibration_rows_are_the_early_stopping_split(binary_data):
+def test_calibration_rows_are_the_early_stopping_split(binary_data, small):
     """Check that with early stopping the network trains as without calibration."""
     X, y = binary_data
-    params = dict(SMALL, early_stopping=True, n_iter_no_change=2)
+    params = dict(small, early_stopping=True, n_iter_no_change=2)
     plain = WeightedKerasClassifier(**params).fit(X, y)
     calibrated = WeightedKerasClassifier(calibration="temperature", **params).fit(X, y)
     assert_array_equal(calibrated.predict_weighted_proba(X),
                        plain.predict_weighted_proba(X))
     assert calibrated.calibrator_ is not None
     # Without early stopping a calibration_fraction is held out of training.
-    held_out = WeightedKerasClassifier(calibration="temperature", **SMALL).fit(X, y)
-    whole = WeightedKerasClassifier(**SMALL).fit(X, y)
+    held_out = WeightedKerasClassifier(calibration="temperature", **small).fit(X, y)
+    whole = WeightedKerasClassifier(**small).fit(X, y)
     assert not np.allclose(held_out.predict_weighted_proba(X),
                            whole.predict_weighted_proba(X))
 
 
-def test_partial_fit_drops_calibration_and_fit_restores_it(binary_data):
+def test_partial_fit_drops_calibration_and_fit_restores_it(binary_data, small):
     """Check that partial_fit leaves uncalibrated probabilities, a refit calibrates."""
     X, y = binary_data
-    clf = WeightedKerasClassifier(calibration="temperature", **SMALL).fit(X, y)
+    clf = WeightedKerasClassifier(calibration="temperature", **small).fit(X, y)
     assert clf.calibrator_ is not None
     clf.partial_fit(X, y)
     assert clf.calibrator_ is None and clf.calibration_confusion_ is None
@@ -267,34 +267,34 @@ def test_partial_fit_drops_calibration_and_fit_restores_it(binary_data):
     assert clf.calibrator_ is not None
 
 
-def test_warm_start_refits_calibration(binary_data):
+def test_warm_start_refits_calibration(binary_data, small):
     """Check that a warm-start fit trains on and fits a new calibration map."""
     X, y = binary_data
     clf = WeightedKerasClassifier(calibration="temperature", warm_start=True,
-                                  **SMALL).fit(X, y)
+                                  **small).fit(X, y)
     first = clf.calibrator_
     clf.fit(X, y)
     assert clf.calibrator_ is not first
     assert clf.n_iter_ >= 1
 
 
-def test_calibrated_estimator_pickles(binary_data):
+def test_calibrated_estimator_pickles(binary_data, small):
     """Check that predictions are identical after a pickle round trip."""
     X, y = binary_data
     for setting in ("temperature", "isotonic"):
-        clf = WeightedKerasClassifier(calibration=setting, **SMALL).fit(X, y)
+        clf = WeightedKerasClassifier(calibration=setting, **small).fit(X, y)
         loaded = pickle.loads(pickle.dumps(clf))
         assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
         assert_array_equal(loaded.predict(X), clf.predict(X))
 
 
-def test_calibration_with_dataframe_and_multiclass(multiclass_data):
+def test_calibration_with_dataframe_and_multiclass(multiclass_data, small):
     """Check calibration on string labels and DataFrame input (3 classes)."""
     X, y = multiclass_data
     frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
     for setting in ("temperature", "isotonic"):
         clf = WeightedKerasClassifier(calibration=setting, class_weight="balanced",
-                                      **SMALL).fit(frame, y)
+                                      **small).fit(frame, y)
         proba = clf.predict_proba(frame)
         assert proba.shape == (len(y), 3)
         assert_allclose(proba.sum(axis=1), 1.0)
@@ -332,10 +332,10 @@ def test_calibration_with_nd_input(binary_data):
          "calibration_fraction=0.001"),
     ],
 )
-def test_bad_calibration_parameters(binary_data, params, err_type, err_msg):
+def test_bad_calibration_parameters(binary_data, params, err_type, err_msg, small):
     """Check that bad calibration settings are clear errors, the fit left as it was."""
     X, y = binary_data
-    clf = WeightedKerasClassifier(**SMALL).fit(X, y)
+    clf = WeightedKerasClassifier(**small).fit(X, y)
     before = clf.predict_proba(X)
     with pytest.raises(err_type, match=err_msg):
         clf.set_params(**params).fit(X, y)
@@ -382,13 +382,13 @@ def test_sklearn_temperature_without_weights_does_not_hurt(imbalanced):
             < log_loss(y_test, folds) + 0.005)
 
 
-def test_calibrated_estimator_saves_without_pickle(binary_data, tmp_path):
+def test_calibrated_estimator_saves_without_pickle(binary_data, tmp_path, small):
     """Check that skweight.save/load keeps the calibration map and adapted priors."""
     import skweight
 
     X, y = binary_data
     for setting in ("temperature", "isotonic"):
-        clf = WeightedKerasClassifier(calibration=setting, **SMALL).fit(X, y)
+        clf = WeightedKerasClassifier(calibration=setting, **small).fit(X, y)
         clf.adapt_priors(X[:100])
         path = tmp_path / f"{setting}.skw"
         skweight.save(clf, path)

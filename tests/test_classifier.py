@@ -10,7 +10,6 @@ import sys
 import keras
 import numpy as np
 import pytest
-from conftest import SMALL
 from sklearn.base import clone
 from sklearn.datasets import make_classification
 
@@ -18,7 +17,8 @@ from skweight import WeightedKerasClassifier
 
 
 @pytest.fixture(scope="module")
-def binary_data():
+def imbalanced_data():
+    """600 rows, 8 features, 10 % positives (labels 0 and 1)."""
     X, y = make_classification(
         n_samples=600, n_features=8, weights=[0.9, 0.1], class_sep=1.0,
         random_state=0,
@@ -27,15 +27,15 @@ def binary_data():
 
 
 @pytest.fixture(scope="module")
-def balanced_fit(binary_data):
-    X, y = binary_data
+def balanced_fit(imbalanced_data, small):
+    X, y = imbalanced_data
     return WeightedKerasClassifier(class_weight="balanced",
-                                   **{**SMALL, "epochs": 30}).fit(X, y)
+                                   **{**small, "epochs": 30}).fit(X, y)
 
 
-def test_fitted_attributes(balanced_fit, binary_data):
+def test_fitted_attributes(balanced_fit, imbalanced_data):
     """Check that fit stores the documented attributes with the right shapes."""
-    X, y = binary_data
+    X, y = imbalanced_data
     clf = balanced_fit
     np.testing.assert_array_equal(clf.classes_, [0, 1])
     assert clf.n_features_in_ == X.shape[1]
@@ -48,7 +48,7 @@ def test_fitted_attributes(balanced_fit, binary_data):
     np.testing.assert_allclose(clf.priors_, [1 - y.mean(), y.mean()])
 
 
-def test_prior_correction_restores_the_true_prior(balanced_fit, binary_data):
+def test_prior_correction_restores_the_true_prior(balanced_fit, imbalanced_data):
     """Check that correction brings a balanced model's mean probability to the prior.
 
     A balanced-weighted network over-predicts the rare class; dividing its
@@ -57,7 +57,7 @@ def test_prior_correction_restores_the_true_prior(balanced_fit, binary_data):
     """
     from sklearn.metrics import log_loss
 
-    X, y = binary_data
+    X, y = imbalanced_data
     weighted = balanced_fit.predict_weighted_proba(X)
     corrected = balanced_fit.predict_proba(X)
     prior = y.mean()
@@ -67,10 +67,10 @@ def test_prior_correction_restores_the_true_prior(balanced_fit, binary_data):
 
 
 def test_predict_agrees_with_decision_function_and_weighted_argmax(
-    balanced_fit, binary_data
+    balanced_fit, imbalanced_data
 ):
     """Check that predict = argmax of the weighted probabilities = decision > 0."""
-    X, _ = binary_data
+    X, _ = imbalanced_data
     pred = balanced_fit.predict(X)
     decision = balanced_fit.decision_function(X)
     positive = (decision > 0).astype(int)
@@ -82,17 +82,17 @@ def test_predict_agrees_with_decision_function_and_weighted_argmax(
     assert pred.sum() > balanced_fit.predict_proba(X).argmax(1).sum()
 
 
-def test_unweighted_model_probabilities_equal_weighted(binary_data):
+def test_unweighted_model_probabilities_equal_weighted(imbalanced_data, small):
     """Check that without class weights no correction is applied."""
-    X, y = binary_data
-    clf = WeightedKerasClassifier(**SMALL).fit(X, y)
+    X, y = imbalanced_data
+    clf = WeightedKerasClassifier(**small).fit(X, y)
     np.testing.assert_array_equal(clf.predict_proba(X), clf.predict_weighted_proba(X))
     np.testing.assert_allclose(clf.bias_init_, [np.log(y.sum() / (len(y) - y.sum()))])
 
 
-def test_output_bias_is_set_before_training(binary_data):
+def test_output_bias_is_set_before_training(imbalanced_data):
     """Check that the network starts from bias_init_ (a custom builder too)."""
-    X, y = binary_data
+    X, y = imbalanced_data
     seen = {}
 
     def builder(meta, units=4):
@@ -118,9 +118,9 @@ def test_output_bias_is_set_before_training(binary_data):
     np.testing.assert_array_equal(seen["classes_"], [0, 1])
 
 
-def test_cost_matrix_gives_the_bayes_rule(balanced_fit, binary_data):
+def test_cost_matrix_gives_the_bayes_rule(balanced_fit, imbalanced_data):
     """Check predict = argmin of predict_proba @ C, and decision_function agrees."""
-    X, y = binary_data
+    X, y = imbalanced_data
     cost = np.array([[0.0, 1.0], [20.0, 0.0]])
     clf = clone(balanced_fit).set_params(cost_matrix=cost).fit(X, y)
     proba = clf.predict_proba(X)
@@ -132,14 +132,14 @@ def test_cost_matrix_gives_the_bayes_rule(balanced_fit, binary_data):
     np.testing.assert_array_equal(clf.cost_matrix_, cost)
 
 
-def test_multiclass_cost_matrix_with_string_labels_and_cost_weights():
+def test_multiclass_cost_matrix_with_string_labels_and_cost_weights(small):
     """Check a 3-class dict-of-dicts cost matrix and the "cost" weight scheme."""
     X, y = make_classification(n_samples=300, n_features=6, n_informative=4,
                                n_classes=3, weights=[0.6, 0.3, 0.1], random_state=2)
     labels = np.array(["a", "b", "c"])[y]
     cost = {"a": {"b": 1, "c": 1}, "b": {"a": 2, "c": 2}, "c": {"a": 10, "b": 10}}
     clf = WeightedKerasClassifier(class_weight="cost", cost_matrix=cost,
-                                  **SMALL).fit(X, labels)
+                                  **small).fit(X, labels)
     matrix = np.array([[0, 1, 1], [2, 0, 2], [10, 10, 0]], dtype=float)
     np.testing.assert_array_equal(clf.cost_matrix_, matrix)
     weights = np.array(list(clf.class_weight_.values()))
@@ -150,25 +150,25 @@ def test_multiclass_cost_matrix_with_string_labels_and_cost_weights():
                                   expected)
 
 
-def test_string_labels_and_dict_weights():
+def test_string_labels_and_dict_weights(small):
     """Check string labels with class weights keyed by the original labels."""
     X, y = make_classification(n_samples=300, n_features=5, weights=[0.8, 0.2],
                                random_state=1)
     labels = np.array(["neg", "pos"])[y]
-    clf = WeightedKerasClassifier(class_weight={"pos": 4.0}, **SMALL)
+    clf = WeightedKerasClassifier(class_weight={"pos": 4.0}, **small)
     clf.fit(X, labels)
     assert clf.class_weight_ == {"neg": 1.0, "pos": 4.0}
     assert set(clf.predict(X)) <= {"neg", "pos"}
     assert clf.predict(X).dtype == labels.dtype
 
 
-def test_multiclass_softmax():
+def test_multiclass_softmax(small):
     """Check a three-class problem: softmax output, log-prior bias, consistent rule."""
     X, y = make_classification(
         n_samples=400, n_features=8, n_informative=5, n_classes=3,
         weights=[0.7, 0.2, 0.1], random_state=0,
     )
-    clf = WeightedKerasClassifier(class_weight="balanced", **SMALL)
+    clf = WeightedKerasClassifier(class_weight="balanced", **small)
     clf.fit(X, y)
     assert clf.model_.outputs[0].shape[-1] == 3
     np.testing.assert_allclose(clf.bias_init_, np.log([1 / 3] * 3), atol=1e-12)
@@ -177,33 +177,34 @@ def test_multiclass_softmax():
     np.testing.assert_array_equal(clf.predict(X), clf.decision_function(X).argmax(1))
 
 
-def test_pandas_input_sets_feature_names(binary_data):
+def test_pandas_input_sets_feature_names(imbalanced_data, small):
     """Check that a DataFrame gives feature_names_in_ and predicts from a frame."""
     pd = pytest.importorskip("pandas")
-    X, y = binary_data
+    X, y = imbalanced_data
     frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
-    clf = WeightedKerasClassifier(**SMALL).fit(frame, pd.Series(y))
+    clf = WeightedKerasClassifier(**small).fit(frame, pd.Series(y))
     np.testing.assert_array_equal(clf.feature_names_in_, frame.columns)
     assert clf.predict(frame.iloc[:5]).shape == (5,)
 
 
-def test_caller_data_is_not_modified(binary_data):
+def test_caller_data_is_not_modified(imbalanced_data, small):
     """Check that X, y and sample_weight are left exactly as passed."""
-    X, y = binary_data
+    X, y = imbalanced_data
     X, y = X.copy(), y.copy()
     sample_weight = np.linspace(0.5, 1.5, len(y))
     before = X.copy(), y.copy(), sample_weight.copy()
-    WeightedKerasClassifier(class_weight="balanced", **SMALL).fit(
+    WeightedKerasClassifier(class_weight="balanced", **small).fit(
         X, y, sample_weight=sample_weight
     )
     for after, original in zip((X, y, sample_weight), before, strict=True):
         np.testing.assert_array_equal(after, original)
 
 
-def test_same_seed_same_probabilities_and_no_global_state_change(binary_data):
+def test_same_seed_same_probabilities_and_no_global_state_change(imbalanced_data,
+                                                                  small):
     """Check repeatability and that a seeded fit leaves global generators alone."""
-    X, y = binary_data
-    params = dict(dropout=0.2, class_weight="balanced", early_stopping=True, **SMALL)
+    X, y = imbalanced_data
+    params = dict(dropout=0.2, class_weight="balanced", early_stopping=True, **small)
     random.seed(123)
     np.random.seed(123)
     python_state, numpy_state = random.getstate(), np.random.get_state()
@@ -218,9 +219,9 @@ def test_same_seed_same_probabilities_and_no_global_state_change(binary_data):
     assert not np.array_equal(third.predict_proba(X), fourth.predict_proba(X))
 
 
-def test_early_stopping_uses_stratified_split_and_restores_best(binary_data):
+def test_early_stopping_uses_stratified_split_and_restores_best(imbalanced_data):
     """Check early stopping: a validation score is logged and the best epoch kept."""
-    X, y = binary_data
+    X, y = imbalanced_data
     clf = WeightedKerasClassifier(
         class_weight="balanced", early_stopping=True, n_iter_no_change=3,
         epochs=60, hidden_layer_sizes=(16,), learning_rate=0.05, random_state=0,
@@ -244,9 +245,9 @@ def _nan_loss(y_true, y_pred):
     return keras.ops.mean(keras.ops.log(y_pred - 2.0), axis=-1)
 
 
-def test_nan_loss_raises_instead_of_returning_a_broken_model(binary_data):
+def test_nan_loss_raises_instead_of_returning_a_broken_model(imbalanced_data):
     """Check that a loss that stops being finite ends fit with an error and a fix."""
-    X, y = binary_data
+    X, y = imbalanced_data
     clf = WeightedKerasClassifier(loss=_nan_loss, epochs=5, hidden_layer_sizes=(8,),
                                   random_state=0)
     with pytest.raises(FloatingPointError, match="at epoch 1.*Lower learning_rate"):
@@ -261,21 +262,22 @@ def test_nan_loss_raises_instead_of_returning_a_broken_model(binary_data):
     ],
     ids=["pickle", "deepcopy"],
 )
-def test_round_trip_predicts_identically(balanced_fit, binary_data, make_copy):
+def test_round_trip_predicts_identically(balanced_fit, imbalanced_data, make_copy):
     """Check that pickle and deepcopy keep predictions bit for bit."""
-    X, _ = binary_data
+    X, _ = imbalanced_data
     restored = make_copy(balanced_fit)
     np.testing.assert_array_equal(restored.predict_proba(X),
                                   balanced_fit.predict_proba(X))
     np.testing.assert_array_equal(restored.predict(X), balanced_fit.predict(X))
 
 
-def test_pickle_predicts_identically_in_another_process(balanced_fit, binary_data,
+@pytest.mark.slow
+def test_pickle_predicts_identically_in_another_process(balanced_fit, imbalanced_data,
                                                         tmp_path):
     """Check that an estimator unpickled in a new process predicts the same."""
     import joblib
 
-    X, _ = binary_data
+    X, _ = imbalanced_data
     joblib.dump(balanced_fit, tmp_path / "clf.joblib")
     np.save(tmp_path / "X.npy", X)
     code = (
@@ -296,9 +298,9 @@ def test_clone_keeps_parameters_and_drops_fitted_state(balanced_fit):
     assert not hasattr(cloned, "model_")
 
 
-def test_model_instance_is_cloned_not_trained(binary_data):
+def test_model_instance_is_cloned_not_trained(imbalanced_data):
     """Check that a keras.Model passed as model is copied, never trained in place."""
-    X, y = binary_data
+    X, y = imbalanced_data
     template = keras.Sequential([keras.Input((X.shape[1],)),
                                  keras.layers.Dense(1, activation="sigmoid")])
     before = [w.copy() for w in template.get_weights()]
@@ -308,9 +310,9 @@ def test_model_instance_is_cloned_not_trained(binary_data):
         np.testing.assert_array_equal(w, w0)
 
 
-def test_no_retracing_warnings_across_many_fits(binary_data, caplog):
+def test_no_retracing_warnings_across_many_fits(imbalanced_data, caplog):
     """Check that fitting and predicting many estimators logs no retracing warning."""
-    X, y = binary_data
+    X, y = imbalanced_data
     with caplog.at_level(logging.WARNING):
         for seed in range(6):
             clf = WeightedKerasClassifier(epochs=2, hidden_layer_sizes=(4,),
@@ -353,9 +355,9 @@ def _builder_with_outputs(units):
         ({"model": 3}, None, None, ValueError, "The 'model' parameter"),
     ],
 )
-def test_bad_input(binary_data, params, X_change, y_change, err_type, err_msg):
+def test_bad_input(imbalanced_data, params, X_change, y_change, err_type, err_msg):
     """Check that bad input gets a clear error naming the problem and the fix."""
-    X, y = binary_data
+    X, y = imbalanced_data
     X, y = X[:60].copy(), y[:60].copy()
     y[:6] = 1
     if X_change == "nan":
@@ -374,19 +376,19 @@ def test_bad_input(binary_data, params, X_change, y_change, err_type, err_msg):
         WeightedKerasClassifier(**{"epochs": 1, **params}).fit(X, y)
 
 
-def test_predict_with_wrong_feature_count(balanced_fit, binary_data):
+def test_predict_with_wrong_feature_count(balanced_fit, imbalanced_data):
     """Check that predict names the feature counts when they differ from fit."""
-    X, _ = binary_data
+    X, _ = imbalanced_data
     with pytest.raises(ValueError,
                        match="X has 7 features, but WeightedKerasClassifier"):
         balanced_fit.predict(X[:, :7])
 
 
-def test_partial_fit_keeps_running_counts(binary_data):
+def test_partial_fit_keeps_running_counts(imbalanced_data):
     """Check partial_fit: classes required, running-count weights, one pass each."""
     from skweight import compute_class_weights
 
-    X, y = binary_data
+    X, y = imbalanced_data
     clf = WeightedKerasClassifier(class_weight="balanced", hidden_layer_sizes=(8,),
                                   learning_rate=0.01, random_state=0)
     with pytest.raises(ValueError, match="classes must be passed on the first call"):
@@ -408,10 +410,10 @@ def test_partial_fit_keeps_running_counts(binary_data):
         clf.partial_fit(X[:5, :7], y[:5])
 
 
-def test_partial_fit_continues_after_fit(binary_data):
+def test_partial_fit_continues_after_fit(imbalanced_data, small):
     """Check that partial_fit after fit trains the same network further."""
-    X, y = binary_data
-    clf = WeightedKerasClassifier(**SMALL).fit(X, y)
+    X, y = imbalanced_data
+    clf = WeightedKerasClassifier(**small).fit(X, y)
     model = clf.model_
     n_iter = clf.n_iter_
     clf.partial_fit(X, y)

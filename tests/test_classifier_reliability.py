@@ -339,6 +339,7 @@ def loaded_in_a_fresh_process(binary, tmp_path_factory):
                     for index, case in enumerate(PICKLE_CASES)}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", list(PICKLE_CASES))
 def test_a_fitted_estimator_loads_in_a_fresh_process(binary, case,
                                                      loaded_in_a_fresh_process):
@@ -490,6 +491,7 @@ def small_cnn(meta):
     return keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(hidden))
 
 
+@pytest.mark.slow
 def test_seeded_fits_of_a_cnn_in_threads_equal_sequential_fits():
     """Check that seeded clones of an unseeded CNN builder fitted in two threads at
     once give the probabilities of the same fits run one after the other."""

@@ -11,15 +11,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SMALL
 
 import skweight
 from skweight._cli import main
 
-# Two cheap strategies, two folds, the small network: the command, not the networks.
-QUICK = ["--strategies", "no-weights,balanced", "--cv", "2",
-         "--epochs", str(SMALL["epochs"]),
-         "--hidden", ",".join(map(str, SMALL["hidden_layer_sizes"]))]
+
+@pytest.fixture(scope="module")
+def quick(small):
+    """Two cheap strategies, two folds, the small network: the command, not the
+    networks."""
+    return ["--strategies", "no-weights,balanced", "--cv", "2",
+            "--epochs", str(small["epochs"]),
+            "--hidden", ",".join(map(str, small["hidden_layer_sizes"]))]
 
 
 def _small_table(n=240, seed=0):
@@ -53,10 +56,11 @@ def _run(args, cwd):
                           env=env, capture_output=True, text=True, timeout=600)
 
 
-def test_compare_run_writes_table_and_figures(small_csv, tmp_path):
+@pytest.mark.slow
+def test_compare_run_writes_table_and_figures(small_csv, tmp_path, quick):
     """Check a full run in a subprocess: ranked table, CSV, JSON, figures."""
     n_dropped = int(pd.read_csv(small_csv)["label"].isna().sum())
-    result = _run(["compare", str(small_csv), "--target", "label", *QUICK,
+    result = _run(["compare", str(small_csv), "--target", "label", *quick,
                    "--cost-matrix", "0,5;1,0", "--out", "report"], cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
@@ -330,6 +334,7 @@ def test_help_explains_the_cost_matrix(capsys):
     assert '--cost-matrix "0,10;1,0"' in text
 
 
+@pytest.mark.slow
 def test_parquet_cost_file_and_multiclass(tmp_path, capsys):
     """Check a Parquet table, a cost matrix read from a file and three classes."""
     pytest.importorskip("pyarrow")
@@ -401,6 +406,7 @@ def test_some_fits_failing_are_listed(tmp_path, capsys):
     assert " no-weights " in captured.out and " smote " not in captured.out
 
 
+@pytest.mark.slow
 def test_ctrl_c_ends_with_one_line_and_no_output(tmp_path):
     """Check that SIGINT during the fits ends with exit 130, one line and no
     --out folder (fault injection on a real run)."""
@@ -426,14 +432,15 @@ def test_ctrl_c_ends_with_one_line_and_no_output(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-def test_costs_per_row_from_a_column(tmp_path, capsys):
+@pytest.mark.slow
+def test_costs_per_row_from_a_column(tmp_path, capsys, quick):
     """Check --fn-cost-column/--fp-cost: stated in the header and the report,
     ranked by savings, with total cost and savings in the table."""
     table = _small_table(n=200).dropna()
     table["amount"] = np.random.default_rng(2).uniform(0, 50, size=len(table))
     path = tmp_path / "amounts.csv"
     table.to_csv(path, index=False)
-    status = main(["compare", str(path), "--target", "label", *QUICK,
+    status = main(["compare", str(path), "--target", "label", *quick,
                    "--fn-cost-column", "amount", "--fp-cost", "5",
                    "--out", str(tmp_path / "out")])
     captured = capsys.readouterr()
@@ -475,6 +482,7 @@ def test_positive_class_of_row_costs():
     np.testing.assert_array_equal(churn[:, 1, 0], [5, 5, 5])
 
 
+@pytest.mark.slow
 def test_no_tensorflow_log_lines(tmp_path):
     """Check that a run with TensorFlow's logging left at its defaults prints no
     C++ log line (oneDNN, absl) on stdout or stderr."""
@@ -493,10 +501,11 @@ def test_no_tensorflow_log_lines(tmp_path):
     assert "cross-validated 1/1" in result.stderr
 
 
-def test_repeats_and_drop(small_csv, tmp_path, capsys):
+@pytest.mark.slow
+def test_repeats_and_drop(small_csv, tmp_path, capsys, quick):
     """Check --repeats (the paired comparison over K x N folds, in the settings)
     and --drop (the column left out, named in the fit command)."""
-    status = main(["compare", str(small_csv), "--target", "label", *QUICK,
+    status = main(["compare", str(small_csv), "--target", "label", *quick,
                    "--repeats", "2", "--decisions", "bayes", "--no-baselines",
                    "--drop", "colour", "--out", str(tmp_path / "out")])
     captured = capsys.readouterr()
@@ -511,6 +520,7 @@ def test_repeats_and_drop(small_csv, tmp_path, capsys):
     assert "gradient-boosting" not in captured.out
 
 
+@pytest.mark.slow
 def test_per_row_mode_names_what_did_not_run(tmp_path, capsys):
     """Check that cost-weights, not run with costs per row, is named with why."""
     table = _small_table(n=120).dropna()

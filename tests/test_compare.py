@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-from conftest import SMALL
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.datasets import make_classification
@@ -324,7 +323,7 @@ def test_per_row_costs_with_the_tuned_decision(data):
     assert not (details.y_pred["logistic", "bayes"][amount == 0] == "pos").any()
 
 
-def test_users_network_on_images(data):
+def test_users_network_on_images(data, small):
     """Check the default strategies built on the user's own network: images
     flattened by the preprocessor reach every strategy, SMOTE included; with
     "passthrough" and a CNN the N-D rows are undersampled (RowSampler) and
@@ -333,12 +332,12 @@ def test_users_network_on_images(data):
 
     X, y = data
     images = np.repeat(X[:, :4], 4, axis=1).reshape(-1, 4, 4, 1)
-    network = WeightedKerasClassifier(**SMALL)
+    network = WeightedKerasClassifier(**small)
     flat = default_strategies(COST, random_state=0, estimator=network,
                               preprocessor=FunctionTransformer(_flatten))
     inner = flat["balanced"][-1]
     assert (inner.hidden_layer_sizes, inner.epochs) == (
-        SMALL["hidden_layer_sizes"], SMALL["epochs"])
+        small["hidden_layer_sizes"], small["epochs"])
     table = compare_strategies(images, y, cost_matrix=COST, cv=2, random_state=0,
                                decisions=["bayes"],
                                strategies={k: flat[k] for k in ("balanced", "smote")})
@@ -392,6 +391,7 @@ def _digit_cnn(meta):
     return keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(hidden))
 
 
+@pytest.mark.slow
 def test_default_strategies_take_images_without_the_table_scaler():
     """Check compare_strategies(images, y, estimator=cnn) with the default
     strategies: the 8x8 digit images reach the network as images (no

@@ -67,7 +67,8 @@ def test_zero_one_costs_pass_check_classifiers_train():
 
 
 @pytest.fixture(scope="module")
-def binary_data():
+def binary_split():
+    """2000 rows, 10 % positives 'pos', split into X_train, X_test, y_train, y_test."""
     X, y = make_classification(
         n_samples=2000, n_features=10, weights=[0.9, 0.1], class_sep=0.5, flip_y=0,
         random_state=0,
@@ -77,7 +78,8 @@ def binary_data():
 
 
 @pytest.fixture(scope="module")
-def multiclass_data():
+def multiclass_split():
+    """2000 rows, classes 'a', 'b', 'c' at 80/15/5 %, split like ``binary_split``."""
     X, y = make_classification(
         n_samples=2000, n_classes=3, n_informative=4, weights=[0.8, 0.15, 0.05],
         class_sep=0.8, random_state=0,
@@ -91,14 +93,14 @@ MULTICLASS_COSTS = np.array([[0.0, 1.0, 1.0], [5.0, 0.0, 1.0], [20.0, 5.0, 0.0]]
 
 
 @pytest.mark.parametrize("cost_01, cost_10", [(1.0, 10.0), (3.0, 1.0), (1.0, 1.0)])
-def test_bayes_binary_is_the_analytic_threshold(binary_data, cost_01, cost_10):
+def test_bayes_binary_is_the_analytic_threshold(binary_split, cost_01, cost_10):
     """Check that the binary Bayes rule is the threshold C01 / (C01 + C10).
 
     classes_[1] is predicted iff p1 > t; ties (p1 == t exactly) go to classes_[0].
     Logistic-regression probabilities never equal t here, so the predictions also
     equal ``p1 >= t``, FixedThresholdClassifier's convention.
     """
-    X_train, X_test, y_train, _ = binary_data
+    X_train, X_test, y_train, _ = binary_split
     cost = [[0.0, cost_01], [cost_10, 0.0]]
     clf = CostSensitiveClassifier(LogisticRegression(), cost_matrix=cost)
     clf.fit(X_train, y_train)
@@ -121,9 +123,9 @@ def test_bayes_binary_tie_goes_to_the_first_class():
     assert_array_equal(clf.decision_function(X), [0.0, 0.0, 0.0, 0.0])
 
 
-def test_bayes_multiclass_is_argmin_of_expected_costs(multiclass_data):
+def test_bayes_multiclass_is_argmin_of_expected_costs(multiclass_split):
     """Check the multiclass rule against argmin(predict_proba @ C) computed by hand."""
-    X_train, X_test, y_train, _ = multiclass_data
+    X_train, X_test, y_train, _ = multiclass_split
     clf = CostSensitiveClassifier(LogisticRegression(), cost_matrix=MULTICLASS_COSTS)
     clf.fit(X_train, y_train)
     assert_array_equal(clf.classes_, ["a", "b", "c"])
@@ -139,9 +141,9 @@ def test_bayes_multiclass_is_argmin_of_expected_costs(multiclass_data):
     assert_allclose(clf.predict_proba(X_test), proba)
 
 
-def test_tuned_beats_argmax_binary(binary_data):
+def test_tuned_beats_argmax_binary(binary_split):
     """Check that the tuned threshold lowers the held-out cost of plain predict."""
-    X_train, X_test, y_train, y_test = binary_data
+    X_train, X_test, y_train, y_test = binary_split
     plain = LogisticRegression().fit(X_train, y_train)
     tuned = CostSensitiveClassifier(
         LogisticRegression(), cost_matrix=BINARY_COSTS, strategy="tuned",
@@ -156,9 +158,9 @@ def test_tuned_beats_argmax_binary(binary_data):
     assert costs.shape == tuned.cv_results_["thresholds"].shape
 
 
-def test_tuned_beats_argmax_multiclass(multiclass_data):
+def test_tuned_beats_argmax_multiclass(multiclass_split):
     """Check that tuned log-probability offsets lower the held-out cost, 3 classes."""
-    X_train, X_test, y_train, y_test = multiclass_data
+    X_train, X_test, y_train, y_test = multiclass_split
     plain = LogisticRegression().fit(X_train, y_train)
     tuned = CostSensitiveClassifier(
         LogisticRegression(), cost_matrix=MULTICLASS_COSTS, strategy="tuned",
@@ -179,11 +181,11 @@ def test_tuned_beats_argmax_multiclass(multiclass_data):
 
 
 @pytest.mark.parametrize("strategy", ["bayes", "tuned"])
-@pytest.mark.parametrize("data_name", ["binary_data", "multiclass_data"])
+@pytest.mark.parametrize("data_name", ["binary_split", "multiclass_split"])
 def test_decision_function_agrees_with_predict(request, strategy, data_name):
     """Check that decision_function and predict give the same labels."""
     X_train, X_test, y_train, _ = request.getfixturevalue(data_name)
-    cost = BINARY_COSTS if data_name == "binary_data" else MULTICLASS_COSTS
+    cost = BINARY_COSTS if data_name == "binary_split" else MULTICLASS_COSTS
     clf = CostSensitiveClassifier(
         LogisticRegression(), cost_matrix=cost, strategy=strategy, cv=3,
         random_state=0,
@@ -196,9 +198,9 @@ def test_decision_function_agrees_with_predict(request, strategy, data_name):
     assert_array_equal(clf.predict(X_test), expected)
 
 
-def test_other_estimators_and_cost_forms(multiclass_data):
+def test_other_estimators_and_cost_forms(multiclass_split):
     """Check a pipeline, gradient boosting, and the dict and callable cost forms."""
-    X_train, X_test, y_train, _ = multiclass_data
+    X_train, X_test, y_train, _ = multiclass_split
     as_dict = {
         "a": {"b": 1, "c": 1},
         "b": {"a": 5, "c": 1},
@@ -221,9 +223,9 @@ def test_other_estimators_and_cost_forms(multiclass_data):
     assert set(hgb.predict(X_test)) <= {"a", "b", "c"}
 
 
-def test_prefit_uses_the_estimator_as_is(binary_data):
+def test_prefit_uses_the_estimator_as_is(binary_split):
     """Check cv='prefit': no refit, same predictions as the Bayes rule on it."""
-    X_train, X_test, y_train, _ = binary_data
+    X_train, X_test, y_train, _ = binary_split
     fitted = LogisticRegression().fit(X_train, y_train)
     coef = fitted.coef_.copy()
     clf = CostSensitiveClassifier(fitted, cost_matrix=BINARY_COSTS, cv="prefit")
@@ -236,13 +238,13 @@ def test_prefit_uses_the_estimator_as_is(binary_data):
     assert_array_equal(clf.predict(X_test), refitted.predict(X_test))
 
 
-def test_prefit_tuned_uses_sample_weight_as_costs(binary_data):
+def test_prefit_tuned_uses_sample_weight_as_costs(binary_split):
     """Check that sample weights weight the tuned cost.
 
     With a prefitted estimator nothing is refitted, so doubling the weight of the
     positive rows is the same as doubling the cost of missing them.
     """
-    X_train, X_test, y_train, y_test = binary_data
+    X_train, X_test, y_train, y_test = binary_split
     fitted = LogisticRegression().fit(X_train, y_train)
     weights = np.where(y_test == "pos", 2.0, 1.0)
     weights_before = weights.copy()
@@ -256,9 +258,9 @@ def test_prefit_tuned_uses_sample_weight_as_costs(binary_data):
     assert_array_equal(weights, weights_before)
 
 
-def test_sample_weight_reaches_the_estimator_and_is_not_modified(binary_data):
+def test_sample_weight_reaches_the_estimator_and_is_not_modified(binary_split):
     """Check that sample_weight is passed to estimator.fit and left unchanged."""
-    X_train, _, y_train, _ = binary_data
+    X_train, _, y_train, _ = binary_split
     weights = np.random.RandomState(0).uniform(0.5, 2.0, size=len(y_train))
     weights_before = weights.copy()
     cost = BINARY_COSTS.copy()
@@ -272,9 +274,9 @@ def test_sample_weight_reaches_the_estimator_and_is_not_modified(binary_data):
     assert_array_equal(cost, BINARY_COSTS)
 
 
-def test_metadata_routing(binary_data):
+def test_metadata_routing(binary_split):
     """Check that sample_weight and groups are routed as the estimators request."""
-    X_train, _, y_train, _ = binary_data
+    X_train, _, y_train, _ = binary_split
     weights = np.random.RandomState(0).uniform(0.5, 2.0, size=len(y_train))
     groups = np.arange(len(y_train)) % 5
     with sklearn.config_context(enable_metadata_routing=True):
@@ -294,9 +296,9 @@ def test_metadata_routing(binary_data):
             unrequested.fit(X_train, y_train, sample_weight=weights)
 
 
-def test_tuned_is_reproducible_and_pickles(binary_data):
+def test_tuned_is_reproducible_and_pickles(binary_split):
     """Check same seed -> same threshold, and predictions after a pickle round trip."""
-    X_train, X_test, y_train, _ = binary_data
+    X_train, X_test, y_train, _ = binary_split
     params = dict(cost_matrix=BINARY_COSTS, strategy="tuned", random_state=3)
     first = CostSensitiveClassifier(LogisticRegression(), **params)
     second = clone(first)
@@ -307,9 +309,9 @@ def test_tuned_is_reproducible_and_pickles(binary_data):
     assert_array_equal(loaded.predict(X_test), first.predict(X_test))
 
 
-def test_refit_false_keeps_the_model_of_the_single_split(binary_data):
+def test_refit_false_keeps_the_model_of_the_single_split(binary_split):
     """Check refit=False with one split: estimator_ is the model of that split."""
-    X_train, _, y_train, _ = binary_data
+    X_train, _, y_train, _ = binary_split
     cv = StratifiedShuffleSplit(n_splits=1, test_size=0.25, random_state=0)
     clf = CostSensitiveClassifier(
         LogisticRegression(), cost_matrix=BINARY_COSTS, strategy="tuned", cv=cv,
@@ -320,9 +322,9 @@ def test_refit_false_keeps_the_model_of_the_single_split(binary_data):
     assert_allclose(clf.estimator_.coef_, expected.coef_)
 
 
-def test_prefit_needs_a_fitted_estimator(binary_data):
+def test_prefit_needs_a_fitted_estimator(binary_split):
     """Check the error of cv='prefit' with an unfitted estimator."""
-    X_train, _, y_train, _ = binary_data
+    X_train, _, y_train, _ = binary_split
     clf = CostSensitiveClassifier(
         LogisticRegression(), cost_matrix=BINARY_COSTS, cv="prefit"
     )
@@ -408,9 +410,9 @@ def test_prefit_needs_a_fitted_estimator(binary_data):
         ),
     ],
 )
-def test_fit_errors(binary_data, params, fit_params, err_type, err_msg):
+def test_fit_errors(binary_split, params, fit_params, err_type, err_msg):
     """Check that bad parameters get errors naming the problem and the fix."""
-    X_train, _, y_train, _ = binary_data
+    X_train, _, y_train, _ = binary_split
     params = {"estimator": LogisticRegression(), **params}
     with pytest.raises(err_type, match=err_msg):
         CostSensitiveClassifier(**params).fit(X_train, y_train, **fit_params)
@@ -427,9 +429,9 @@ def test_one_class_error():
 
 
 @pytest.fixture(scope="module")
-def amount_data(binary_data):
+def amount_data(binary_split):
     """The binary data with a miss costing the row's amount, a false alarm 3."""
-    X_train, X_test, y_train, y_test = binary_data
+    X_train, X_test, y_train, y_test = binary_split
     rng = np.random.default_rng(0)
     amount_train = rng.lognormal(2, 1, size=len(y_train))
     amount_test = rng.lognormal(2, 1, size=len(y_test))
@@ -449,7 +451,7 @@ def brute_force_labels(proba, costs, classes):
     return np.array(labels)
 
 
-@pytest.mark.parametrize("data_name", ["binary_data", "multiclass_data"])
+@pytest.mark.parametrize("data_name", ["binary_split", "multiclass_split"])
 def test_per_row_bayes_rule_is_the_brute_force_minimum(request, data_name):
     """Check predict(X, cost_matrix=...) against a loop over labels on random
     per-row costs, and that decision_function agrees with it."""
@@ -509,9 +511,9 @@ def test_tuned_per_row_never_worse_than_plain_per_row_rule(amount_data):
         )
 
 
-def test_tuned_per_row_multiclass_and_prefit(multiclass_data):
+def test_tuned_per_row_multiclass_and_prefit(multiclass_split):
     """Check the multiclass correction and cv='prefit' as one more split."""
-    X_train, X_test, y_train, y_test = multiclass_data
+    X_train, X_test, y_train, y_test = multiclass_split
     rng = np.random.default_rng(1)
     costs = rng.uniform(0, 5, (len(y_train), 3, 3)) * (1 - np.eye(3))
     fitted = LogisticRegression().fit(X_train[:1000], y_train[:1000])
@@ -556,11 +558,11 @@ def test_per_row_costs_reach_the_last_step_of_a_pipeline(amount_data):
     assert search.best_params_ == {"costsensitiveclassifier__estimator__C": 1.0}
 
 
-def test_labelled_dataframe_costs_in_cost_sensitive_classifier(binary_data):
+def test_labelled_dataframe_costs_in_cost_sensitive_classifier(binary_split):
     """Check that a DataFrame cost matrix labelled in another order is read by label
     (it was read by position, transposing the costs)."""
     pd = pytest.importorskip("pandas")
-    X_train, X_test, y_train, _ = binary_data
+    X_train, X_test, y_train, _ = binary_split
     frame = pd.DataFrame(
         [[0, 10], [1, 0]], index=["pos", "neg"], columns=["pos", "neg"]
     )

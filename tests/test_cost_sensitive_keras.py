@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-from conftest import SMALL
 
 from skweight import CostSensitiveClassifier, WeightedKerasClassifier
 
@@ -16,7 +15,7 @@ def _inverse_prior_costs(y):
 
 
 @pytest.mark.parametrize("data_name", ["binary_data", "multiclass_data"])
-def test_bayes_is_argmin_of_the_keras_expected_costs(request, data_name):
+def test_bayes_is_argmin_of_the_keras_expected_costs(request, data_name, small):
     """Check that strategy="bayes" predicts argmin(predict_proba @ C) of the network.
 
     The inner network is trained with balanced class weights, so the rule must use
@@ -26,7 +25,7 @@ def test_bayes_is_argmin_of_the_keras_expected_costs(request, data_name):
     X, y = request.getfixturevalue(data_name)
     cost = (np.array([[0.0, 1.0], [8.0, 0.0]]) if data_name == "binary_data"
             else _inverse_prior_costs(y))
-    net = WeightedKerasClassifier(class_weight="balanced", **SMALL)
+    net = WeightedKerasClassifier(class_weight="balanced", **small)
     clf = CostSensitiveClassifier(net, cost_matrix=cost, strategy="bayes").fit(X, y)
 
     proba = clf.estimator_.predict_proba(X)
@@ -36,11 +35,11 @@ def test_bayes_is_argmin_of_the_keras_expected_costs(request, data_name):
     np.testing.assert_array_equal(clf.predict(X), expected)
     np.testing.assert_array_equal(clf.classes_, np.unique(y))
 
-    own = WeightedKerasClassifier(class_weight="balanced", cost_matrix=cost, **SMALL)
+    own = WeightedKerasClassifier(class_weight="balanced", cost_matrix=cost, **small)
     np.testing.assert_array_equal(own.fit(X, y).predict(X), expected)
 
 
-def test_tuned_binary_stores_the_threshold(binary_data):
+def test_tuned_binary_stores_the_threshold(binary_data, small):
     """Check that strategy="tuned" with cv=2 picks and applies a threshold.
 
     ``threshold_`` lies in (0, 1), ``offsets_`` stays None, the CV cost curve has
@@ -49,7 +48,7 @@ def test_tuned_binary_stores_the_threshold(binary_data):
     """
     X, y = binary_data
     clf = CostSensitiveClassifier(
-        WeightedKerasClassifier(**SMALL), cost_matrix=[[0, 1], [5, 0]],
+        WeightedKerasClassifier(**small), cost_matrix=[[0, 1], [5, 0]],
         strategy="tuned", cv=2, random_state=0,
     ).fit(X, y)
 
@@ -64,7 +63,7 @@ def test_tuned_binary_stores_the_threshold(binary_data):
     assert np.all((clf.decision_function(X) > 0) == (clf.predict(X) == 1))
 
 
-def test_tuned_multiclass_stores_offsets(multiclass_data):
+def test_tuned_multiclass_stores_offsets(multiclass_data, small):
     """Check that strategy="tuned" with cv=2 on 3 classes stores per-class offsets.
 
     ``offsets_`` has one finite value per class and ``threshold_`` is None; the
@@ -73,7 +72,7 @@ def test_tuned_multiclass_stores_offsets(multiclass_data):
     """
     X, y = multiclass_data
     clf = CostSensitiveClassifier(
-        WeightedKerasClassifier(**SMALL), cost_matrix=_inverse_prior_costs(y),
+        WeightedKerasClassifier(**small), cost_matrix=_inverse_prior_costs(y),
         strategy="tuned", cv=2, random_state=0,
     ).fit(X, y)
 
@@ -91,19 +90,19 @@ def test_tuned_multiclass_stores_offsets(multiclass_data):
 
 
 @pytest.mark.parametrize("data_name", ["binary_data", "multiclass_data"])
-def test_per_row_costs_around_a_keras_network(request, data_name):
+def test_per_row_costs_around_a_keras_network(request, data_name, small):
     """Check the per-row rule on the network's probabilities against a loop over
     labels, and the tuned per-row correction on out-of-fold probabilities."""
     X, y = request.getfixturevalue(data_name)
     n_classes = len(np.unique(y))
     rng = np.random.default_rng(0)
     costs = rng.uniform(0, 5, (len(y), n_classes, n_classes))
-    clf = CostSensitiveClassifier(WeightedKerasClassifier(**SMALL)).fit(X, y)
+    clf = CostSensitiveClassifier(WeightedKerasClassifier(**small)).fit(X, y)
     proba = clf.predict_proba(X)
     expected = clf.classes_[np.argmin(np.einsum("ni,nij->nj", proba, costs), axis=1)]
     np.testing.assert_array_equal(clf.predict(X, cost_matrix=costs), expected)
     tuned = CostSensitiveClassifier(
-        WeightedKerasClassifier(**SMALL), strategy="tuned", cv=2, random_state=0
+        WeightedKerasClassifier(**small), strategy="tuned", cv=2, random_state=0
     ).fit(X, y, cost_matrix=costs)
     assert tuned.best_cost_ <= tuned.cv_results_["plain_cost"]
     assert tuned.predict(X, cost_matrix=costs).shape == (len(y),)

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-from conftest import SMALL
 from sklearn.datasets import make_classification
 from sklearn.model_selection import GridSearchCV
 
@@ -12,7 +11,8 @@ distributed = pytest.importorskip("distributed")
 joblib = pytest.importorskip("joblib")
 
 
-def test_grid_search_on_a_dask_cluster_equals_sequential(binary_data):
+@pytest.mark.slow
+def test_grid_search_on_a_dask_cluster_equals_sequential(binary_data, small):
     """Check that a GridSearchCV run on a LocalCluster gives the sequential results.
 
     Two worker processes on the loopback interface; every fit is seeded, so the
@@ -20,7 +20,7 @@ def test_grid_search_on_a_dask_cluster_equals_sequential(binary_data):
     """
     X, y = binary_data
     search = GridSearchCV(
-        WeightedKerasClassifier(**SMALL),
+        WeightedKerasClassifier(**small),
         {"class_weight": [None, "balanced"]},
         scoring="average_precision",
         cv=2,
@@ -36,7 +36,7 @@ def test_grid_search_on_a_dask_cluster_equals_sequential(binary_data):
     np.testing.assert_allclose(on_cluster, sequential, rtol=0, atol=1e-12)
 
 
-def test_incremental_on_a_dask_cluster_equals_partial_fit_by_hand():
+def test_incremental_on_a_dask_cluster_equals_partial_fit_by_hand(small):
     """Check that dask-ml's Incremental trains by partial_fit, one call per block.
 
     The class weights must come from the counts of all the blocks seen, and the
@@ -46,7 +46,7 @@ def test_incremental_on_a_dask_cluster_equals_partial_fit_by_hand():
     wrappers = pytest.importorskip("dask_ml.wrappers")
     X, y = make_classification(n_samples=800, n_features=6, weights=[0.9, 0.1],
                                random_state=0)
-    params = dict(class_weight="balanced", **SMALL)
+    params = dict(class_weight="balanced", **small)
     by_hand = WeightedKerasClassifier(**params)
     for start in range(0, len(X), 200):
         by_hand.partial_fit(X[start:start + 200], y[start:start + 200],

@@ -10,13 +10,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SMALL
 
 import skweight
 from skweight._cli import main
 
-NETWORK = ["--epochs", str(SMALL["epochs"]),
-           "--hidden", ",".join(map(str, SMALL["hidden_layer_sizes"]))]
+
+@pytest.fixture(scope="module")
+def network(small):
+    """The small network as command-line options."""
+    return ["--epochs", str(small["epochs"]),
+            "--hidden", ",".join(map(str, small["hidden_layer_sizes"]))]
 
 
 def _table(n=240, seed=0):
@@ -32,7 +35,7 @@ def _table(n=240, seed=0):
 
 
 @pytest.fixture(scope="module")
-def fitted(tmp_path_factory):
+def fitted(tmp_path_factory, network):
     """A model fitted by the command on 200 rows; 40 held-out rows to predict."""
     folder = tmp_path_factory.mktemp("fit")
     table = _table()
@@ -40,7 +43,7 @@ def fitted(tmp_path_factory):
     table.iloc[200:].to_csv(folder / "new.csv", index=False)
     status = main(["fit", str(folder / "train.csv"), "--target", "label",
                    "--strategy", "balanced", "--decision", "bayes",
-                   "--cost-matrix", "0,5;1,0", *NETWORK,
+                   "--cost-matrix", "0,5;1,0", *network,
                    "--out", str(folder / "model.skw")])
     assert status == 0
     return folder
@@ -148,6 +151,7 @@ def _env():
             "PYTHONPATH": package_parent}
 
 
+@pytest.mark.slow
 def test_predict_in_a_subprocess_is_quiet(fitted, tmp_path):
     """Check predict in a fresh process: no TensorFlow log line, one summary."""
     result = subprocess.run(
@@ -160,6 +164,7 @@ def test_predict_in_a_subprocess_is_quiet(fitted, tmp_path):
     assert len(pd.read_csv(tmp_path / "d.csv")) == 40
 
 
+@pytest.mark.slow
 def test_ctrl_c_during_fit_writes_nothing(fitted, tmp_path):
     """Check that SIGINT while fitting ends with exit 130, one line, no model."""
     process = subprocess.Popen(

@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 import sklearn
-from conftest import SMALL
 from imblearn.over_sampling import SMOTE
 from imblearn.pipeline import make_pipeline as make_imb_pipeline
 from imblearn.under_sampling import RandomUnderSampler
@@ -36,24 +35,24 @@ def test_is_a_classifier_so_cv_is_stratified(data):
     assert isinstance(check_cv(3, y, classifier=is_classifier(clf)), StratifiedKFold)
 
 
-def test_pipeline_with_scaler(data):
+def test_pipeline_with_scaler(data, small):
     """Check fit and predict_proba through Pipeline(StandardScaler, estimator)."""
     X, y = data
-    pipe = make_pipeline(StandardScaler(), WeightedKerasClassifier(**SMALL)).fit(X, y)
+    pipe = make_pipeline(StandardScaler(), WeightedKerasClassifier(**small)).fit(X, y)
     # The pipeline is the estimator fitted on the scaled rows, and it learned.
     scaled = StandardScaler().fit_transform(X)
-    by_hand = WeightedKerasClassifier(**SMALL).fit(scaled, y)
+    by_hand = WeightedKerasClassifier(**small).fit(scaled, y)
     np.testing.assert_allclose(pipe.predict_proba(X), by_hand.predict_proba(scaled),
                                rtol=1e-5)
     assert average_precision_score(y, pipe.predict_proba(X)[:, 1]) > y.mean()
 
 
 @pytest.mark.parametrize("scoring", ["average_precision", "roc_auc"])
-def test_grid_search_over_the_knobs(data, scoring):
+def test_grid_search_over_the_knobs(data, scoring, small):
     """Check GridSearchCV over class_weight x bias_init gives finite scores."""
     X, y = data
     search = GridSearchCV(
-        WeightedKerasClassifier(**SMALL),
+        WeightedKerasClassifier(**small),
         {"class_weight": [None, "balanced"], "bias_init": ["auto", "zeros"]},
         scoring=scoring,
         cv=3,
@@ -67,22 +66,22 @@ def test_grid_search_over_the_knobs(data, scoring):
 
 @pytest.mark.parametrize("sampler", [SMOTE(random_state=0),
                                      RandomUnderSampler(random_state=0)])
-def test_imbalanced_learn_pipeline_with_resampler(data, sampler):
+def test_imbalanced_learn_pipeline_with_resampler(data, sampler, small):
     """Check an imbalanced-learn pipeline with a resampler before the estimator."""
     X, y = data
     pipe = make_imb_pipeline(StandardScaler(), sampler,
-                             WeightedKerasClassifier(**SMALL)).fit(X, y)
+                             WeightedKerasClassifier(**small)).fit(X, y)
     clf = pipe[-1]
     # The estimator saw balanced classes, so its priors are equal.
     np.testing.assert_allclose(clf.priors_, [0.5, 0.5])
     assert pipe.predict_proba(X).shape == (len(y), 2)
 
 
-def test_tuned_threshold_classifier(data):
+def test_tuned_threshold_classifier(data, small):
     """Check sklearn's TunedThresholdClassifierCV around the estimator."""
     X, y = data
     tuned = TunedThresholdClassifierCV(
-        WeightedKerasClassifier(**SMALL), scoring="balanced_accuracy", cv=3
+        WeightedKerasClassifier(**small), scoring="balanced_accuracy", cv=3
     ).fit(X, y)
     assert 0 < tuned.best_threshold_ < 1
     # The tuned cut applies to the estimator's prior-corrected probabilities.
@@ -90,11 +89,11 @@ def test_tuned_threshold_classifier(data):
     np.testing.assert_array_equal(tuned.predict(X), positive.astype(int))
 
 
-def test_calibrated_classifier(data):
+def test_calibrated_classifier(data, small):
     """Check sklearn's CalibratedClassifierCV around the estimator."""
     X, y = data
     calibrated = CalibratedClassifierCV(
-        WeightedKerasClassifier(class_weight="balanced", **SMALL), cv=3
+        WeightedKerasClassifier(class_weight="balanced", **small), cv=3
     ).fit(X, y)
     proba = calibrated.predict_proba(X)
     assert proba.shape == (len(y), 2)
@@ -103,21 +102,21 @@ def test_calibrated_classifier(data):
     assert average_precision_score(y, proba[:, 1]) > y.mean()
 
 
-def test_cross_val_score_in_parallel(data):
+def test_cross_val_score_in_parallel(data, small):
     """Check cross_val_score with two worker processes (the estimator is pickled)."""
     X, y = data
-    scores = cross_val_score(WeightedKerasClassifier(**SMALL), X, y, cv=2,
+    scores = cross_val_score(WeightedKerasClassifier(**small), X, y, cv=2,
                              scoring="roc_auc", n_jobs=2)
     assert scores.shape == (2,)
     assert np.all(scores > 0.5)
 
 
-def test_string_labels_in_grid_search(data):
+def test_string_labels_in_grid_search(data, small):
     """Check string labels through a grid search with a string-keyed weight dict."""
     X, y = data
     labels = np.array(["ok", "fraud"])[y]
     search = GridSearchCV(
-        WeightedKerasClassifier(**SMALL),
+        WeightedKerasClassifier(**small),
         {"class_weight": [None, {"fraud": 5.0}]},
         scoring="balanced_accuracy",
         cv=3,
@@ -126,13 +125,13 @@ def test_string_labels_in_grid_search(data):
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
 
 
-def test_sample_weight_routed_through_pipeline_and_grid_search(data):
+def test_sample_weight_routed_through_pipeline_and_grid_search(data, small):
     """Check metadata routing of sample_weight through Pipeline and GridSearchCV."""
     X, y = data
     sample_weight = np.where(y == 1, 3.0, 1.0)
     before = sample_weight.copy()
     with sklearn.config_context(enable_metadata_routing=True):
-        clf = WeightedKerasClassifier(**SMALL).set_fit_request(sample_weight=True)
+        clf = WeightedKerasClassifier(**small).set_fit_request(sample_weight=True)
         clf.set_score_request(sample_weight=True)
         pipe = make_pipeline(StandardScaler().set_fit_request(sample_weight=False),
                              clf)

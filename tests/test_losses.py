@@ -5,7 +5,6 @@ import pickle
 import keras
 import numpy as np
 import pytest
-from conftest import SMALL
 from sklearn.datasets import make_classification
 
 from skweight import WeightedKerasClassifier
@@ -70,7 +69,7 @@ def data():
                                random_state=0)
 
 
-def test_logit_adjusted_estimator_acts_as_inverse_prior_weights(data):
+def test_logit_adjusted_estimator_acts_as_inverse_prior_weights(data, small):
     """Check that the logit-adjusted estimator is corrected like weights 1/π.
 
     With tau = 1 the raw outputs estimate p(c|x)/π_c, so the output bias starts at
@@ -79,7 +78,7 @@ def test_logit_adjusted_estimator_acts_as_inverse_prior_weights(data):
     """
     X, y = data
     clf = WeightedKerasClassifier(loss="logit_adjusted", loss_params={"tau": 1.0},
-                                  **{**SMALL, "epochs": 30,
+                                  **{**small, "epochs": 30,
                                      "hidden_layer_sizes": (16,)}).fit(X, y)
     np.testing.assert_allclose(clf.bias_init_, [0.0], atol=1e-12)
     assert clf.class_weight_ == {0: 1.0, 1: 1.0}
@@ -91,11 +90,11 @@ def test_logit_adjusted_estimator_acts_as_inverse_prior_weights(data):
     np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
 
 
-def test_focal_estimator_trains_and_pickles(data):
+def test_focal_estimator_trains_and_pickles(data, small):
     """Check that loss="focal" trains (loss decreases) and survives pickling."""
     X, y = data
     clf = WeightedKerasClassifier(loss="focal", loss_params={"gamma": 2.0},
-                                  **SMALL).fit(X, y)
+                                  **small).fit(X, y)
     assert clf.history_["loss"][-1] < clf.history_["loss"][0]
     restored = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(restored.predict(X), clf.predict(X))

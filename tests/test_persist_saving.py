@@ -153,6 +153,7 @@ BUILDER = """
 """
 
 
+@pytest.mark.slow
 def test_loads_without_the_builder_in_a_fresh_process(binary_data, tmp_path):
     """Check that a model loads and predicts where its builder's code is gone."""
     X, y = binary_data
@@ -282,6 +283,7 @@ def test_untrusted_type_in_preprocessing_is_named(binary_data, tmp_path):
         sys.modules.pop("saving_transforms", None)
 
 
+@pytest.mark.slow
 def test_save_refuses_what_it_cannot_store(binary_data, tmp_path):
     """Check that save raises before writing for estimators it does not handle."""
     X, y = binary_data

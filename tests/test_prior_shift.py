@@ -21,8 +21,6 @@ from skweight._prior_shift import (
     soft_confusion,
 )
 
-SMALL = dict(hidden_layer_sizes=(8,), epochs=5, learning_rate=0.01, random_state=0)
-
 
 def _gaussian_classes(priors, n, seed, train_priors=None):
     """Rows of 1-D Gaussian classes (means 0, 2, 4, ...; sd 1) drawn with ``priors``,
@@ -204,10 +202,11 @@ def _fitted_state(clf):
          .adapt_priors(X, method="bbse"), ValueError, "held-out rows"),
     ],
 )
-def test_adapt_priors_bad_input_leaves_state(binary_data, call, err_type, err_msg):
+def test_adapt_priors_bad_input_leaves_state(binary_data, small, call, err_type,
+                                             err_msg):
     """Check that adapt_priors' bad input is a clear error, fitted state untouched."""
     X, y = binary_data
-    clf = WeightedKerasClassifier(calibration="temperature", **SMALL).fit(X, y)
+    clf = WeightedKerasClassifier(calibration="temperature", **small).fit(X, y)
     clf.adapt_priors(X)
     state = _fitted_state(clf)
     with pytest.raises(err_type, match=err_msg):
@@ -217,12 +216,12 @@ def test_adapt_priors_bad_input_leaves_state(binary_data, call, err_type, err_ms
         assert_array_equal(clf.deployment_priors_, state["deployment_priors_"])
 
 
-def test_adapt_priors_before_fit_and_with_known_priors(binary_data):
+def test_adapt_priors_before_fit_and_with_known_priors(binary_data, small):
     """Check adapt_priors before fit, and while known priors are set."""
     X, y = binary_data
     with pytest.raises(NotFittedError):
         WeightedKerasClassifier().adapt_priors(X)
-    clf = WeightedKerasClassifier(deployment_priors=[0.5, 0.5], **SMALL).fit(X, y)
+    clf = WeightedKerasClassifier(deployment_priors=[0.5, 0.5], **small).fit(X, y)
     with pytest.raises(ValueError, match="set_params\\(deployment_priors=None\\)"):
         clf.adapt_priors(X)
     assert not hasattr(clf, "deployment_priors_")
@@ -233,10 +232,10 @@ def test_adapt_priors_before_fit_and_with_known_priors(binary_data):
     [([0.7, 0.4], "sums to 1.1"), ([1.2, -0.2], "negative"), ({0: 0.5}, "missing"),
      ({0: 0.5, 1: 0.3, 2: 0.2}, "unknown labels"), ([np.nan, 1.0], "non-finite")],
 )
-def test_bad_deployment_priors(binary_data, priors, err_msg):
+def test_bad_deployment_priors(binary_data, priors, err_msg, small):
     """Check that bad deployment_priors fail fit (state kept) and predict clearly."""
     X, y = binary_data
-    clf = WeightedKerasClassifier(**SMALL).fit(X, y)
+    clf = WeightedKerasClassifier(**small).fit(X, y)
     state = _fitted_state(clf)
     with pytest.raises(ValueError, match=err_msg):
         clf.set_params(deployment_priors=priors).predict(X)
@@ -246,10 +245,10 @@ def test_bad_deployment_priors(binary_data, priors, err_msg):
     assert clf.model_ is state["model_"]
 
 
-def test_em_warning_keeps_training_priors_on_the_estimator(binary_data):
+def test_em_warning_keeps_training_priors_on_the_estimator(binary_data, small):
     """Check that EM's non-convergence on the estimator warns and changes nothing."""
     X, y = binary_data
-    clf = WeightedKerasClassifier(calibration="temperature", **SMALL).fit(X, y)
+    clf = WeightedKerasClassifier(calibration="temperature", **small).fit(X, y)
     proba = clf.predict_proba(X)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
@@ -262,10 +261,10 @@ def test_em_warning_keeps_training_priors_on_the_estimator(binary_data):
     assert_allclose(clf.predict_proba(X), proba)
 
 
-def test_em_on_uncalibrated_network_warns(binary_data):
+def test_em_on_uncalibrated_network_warns(binary_data, small):
     """Check that EM on a network fitted without calibration warns that it needs it."""
     X, y = binary_data
-    clf = WeightedKerasClassifier(calibration=None, **SMALL).fit(X, y)
+    clf = WeightedKerasClassifier(calibration=None, **small).fit(X, y)
     with pytest.warns(UserWarning, match="not calibrated"):
         clf.adapt_priors(X)
     assert clf.deployment_priors_.shape == (2,)

@@ -6,7 +6,6 @@ import weakref
 import keras
 import numpy as np
 import pytest
-from conftest import SMALL
 from joblib import Parallel, delayed
 from sklearn.datasets import make_classification
 
@@ -47,11 +46,11 @@ def _binary(data):
     ],
 )
 def test_a_reused_trainer_gives_the_model_training_it_directly_gives(
-    empty_pool, data, params, multiclass
+    empty_pool, data, params, multiclass, small
 ):
     """Check that a fit on a used trainer equals, bit for bit, a fit on a new one."""
     X, y = data if multiclass else _binary(data)
-    make = lambda **extra: WeightedKerasClassifier(**{**SMALL, **params, **extra})  # noqa: E731
+    make = lambda **extra: WeightedKerasClassifier(**{**small, **params, **extra})  # noqa: E731
 
     first = make().fit(X, y)  # no trainer yet: a new one is compiled
     assert _reuse.n_idle_trainers() == 1
@@ -73,12 +72,12 @@ def test_a_reused_trainer_gives_the_model_training_it_directly_gives(
     assert again.model_.optimizer.iterations.numpy() == 2 * again.n_iter_
 
 
-def test_the_fitted_model_continues_training_with_partial_fit(empty_pool, data):
+def test_the_fitted_model_continues_training_with_partial_fit(empty_pool, data, small):
     """Check that partial_fit after a fit continues from the trained optimizer state."""
     X, y = _binary(data)
-    clf = WeightedKerasClassifier(**SMALL).fit(X, y)
+    clf = WeightedKerasClassifier(**small).fit(X, y)
     steps = int(clf.model_.optimizer.iterations.numpy())
-    assert steps == SMALL["epochs"] * int(np.ceil(len(X) / min(200, len(X))))
+    assert steps == small["epochs"] * int(np.ceil(len(X) / min(200, len(X))))
     clf.partial_fit(X, y)
     assert int(clf.model_.optimizer.iterations.numpy()) == steps + 2
 
@@ -114,12 +113,12 @@ def test_different_configurations_get_different_trainers(empty_pool, data):
     assert _reuse.n_idle_trainers() == _reuse.MAX_IDLE_TRAINERS
 
 
-def test_training_data_is_released_after_fit(empty_pool):
+def test_training_data_is_released_after_fit(empty_pool, small):
     """Check that neither the estimator nor a kept trainer holds on to X."""
     X, y = make_classification(n_samples=300, n_features=6, random_state=0)
     X = X.astype(np.float32)  # used as is, not copied
     alive = weakref.ref(X)
-    clf = WeightedKerasClassifier(**SMALL).fit(X, y)
+    clf = WeightedKerasClassifier(**small).fit(X, y)
     del X
     gc.collect()
     assert alive() is None
@@ -131,14 +130,14 @@ def test_training_data_is_released_after_fit(empty_pool):
     keras.backend.backend() != "tensorflow",
     reason="on JAX and torch, Keras shuffles with a generator threads share",
 )
-def test_fits_in_threads_equal_sequential_fits(empty_pool, data):
+def test_fits_in_threads_equal_sequential_fits(empty_pool, data, small):
     """Check that concurrent fits with one configuration do not share a trainer."""
     X, y = _binary(data)
     seeds = [0, 1, 2, 3]
-    sequential = [WeightedKerasClassifier(**{**SMALL, "random_state": seed})
+    sequential = [WeightedKerasClassifier(**{**small, "random_state": seed})
                   .fit(X, y).predict_proba(X) for seed in seeds]
     threaded = Parallel(n_jobs=2, backend="threading")(
-        delayed(lambda seed: WeightedKerasClassifier(**{**SMALL, "random_state": seed})
+        delayed(lambda seed: WeightedKerasClassifier(**{**small, "random_state": seed})
                 .fit(X, y).predict_proba(X))(seed)
         for seed in seeds
     )

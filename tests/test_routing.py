@@ -55,6 +55,7 @@ def test_constructor_takes_routed_parameters_and_clone_keeps_them(binary_data):
         clf.set_params(modle__hidden=3)
 
 
+@pytest.mark.slow
 def test_grid_search_over_routed_builder_parameters(binary_data):
     """Check that a scikeras-style grid {"model__hidden": [...]} works unchanged,
     also through a Pipeline."""
