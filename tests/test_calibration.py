@@ -52,16 +52,16 @@ def test_temperature_binary_recovers_known_platt_parameters():
     assert_allclose(calibrator.transform(proba)[:, 1], expected, rtol=1e-9)
 
 
-@pytest.mark.slow
 def test_temperature_matches_brute_force_minimum():
     """Check that the fitted map's log loss is the minimum found by a grid search."""
     proba, y = _platt_data(slope=2.0, intercept=0.7, n=600, seed=1)
     fitted = log_loss(y, fit_calibrator("temperature", proba, y).transform(proba))
     z = np.log(proba[:, 1] / proba[:, 0])
-    grid = min(
-        log_loss(y, expit(a * z + b), labels=[0, 1])
-        for a in np.linspace(0.5, 4.0, 141) for b in np.linspace(-1.5, 2.5, 161)
-    )
+    # The log loss on a 141 x 161 grid of (a, b), in one array operation.
+    a = np.linspace(0.5, 4.0, 141)[:, None, None]
+    b = np.linspace(-1.5, 2.5, 161)[None, :, None]
+    p1 = np.clip(expit(a * z + b), 1e-15, 1 - 1e-15)
+    grid = -np.mean(np.where(y == 1, np.log(p1), np.log1p(-p1)), axis=-1).min()
     assert fitted <= grid + 1e-4
 
 

@@ -16,6 +16,12 @@ import skweight
 from skweight._cli import main
 
 
+def _interruptible():
+    """As from a terminal: SIGINT interrupts, even if the test runner was started
+    in the background, which makes a shell ignore SIGINT for it and its children."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.fixture(scope="module")
 def quick(small):
     """Two cheap strategies, two folds, the small network: the command, not the
@@ -420,7 +426,8 @@ def test_ctrl_c_ends_with_one_line_and_no_output(tmp_path):
          "logit-adjusted,undersampling,smote", "--cv", "2", "--epochs", "30",
          "--hidden", "4", "--out", "out"], cwd=tmp_path, env=env,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True)
+        stderr=subprocess.PIPE, text=True,
+        preexec_fn=_interruptible)
     for line in process.stderr:  # the progress line of the first strategy
         if line.startswith("cross-validated 1/"):
             break

@@ -15,6 +15,12 @@ import skweight
 from skweight._cli import main
 
 
+def _interruptible():
+    """As from a terminal: SIGINT interrupts, even if the test runner was started
+    in the background, which makes a shell ignore SIGINT for it and its children."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.fixture(scope="module")
 def network(small):
     """The small network as command-line options."""
@@ -172,7 +178,8 @@ def test_ctrl_c_during_fit_writes_nothing(fitted, tmp_path):
          "--target", "label", "--strategy", "balanced", "--epochs", "2000",
          "--hidden", "4", "--out", "model.skw"],
         cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True)
+        text=True,
+        preexec_fn=_interruptible)
     for line in process.stderr:  # fitting has started
         if line.startswith("fitting balanced"):
             break
