@@ -115,7 +115,8 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
         prior-corrected probabilities are averaged (a deep ensemble,
         Lakshminarayanan et al. 2017). Works with any ``model``: the default
         network's members share one compiled training step, a builder's
-        networks are built and compiled one per member.
+        networks are built and compiled one per member. A seeded ensemble
+        repeats exactly on TensorFlow and torch, but not on JAX.
     model_params : dict, default=None
         Keyword arguments for a builder ``model``. Routed parameters
         ``model__x=value`` (in the constructor, ``set_params`` or a grid such as
