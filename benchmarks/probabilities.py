@@ -547,7 +547,8 @@ def summarise_shift(records, draws, out):
         for factor in SHIFT_FACTORS:
             if (factor, ensemble[0]) not in ensemble_mean.index:
                 continue
-            none, em, oracle = (ensemble_mean.loc[(factor, m), "cost"] for m in ensemble)
+            none, em, oracle = (ensemble_mean.loc[(factor, m), "cost"]
+                                for m in ensemble)
             rows.append([f"x{factor:g}",
                          *(fmt(ensemble_mean.loc[(factor, m), "normalised"])
                            for m in ensemble),
