@@ -784,9 +784,10 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
         ``member_data`` gives each member's ``(train, validation)`` in turn
         (``validation`` None without early stopping). Member ``k`` shuffles with
         ``seeds[k]``; the members train one after the other. ``new_networks``,
-        ``(meta, n_rows)`` of the networks :meth:`fit` just built, lets them train on a kept compiled copy when one fits (see
-        :mod:`skweight._reuse`): one copy trains every member in turn. Early
-        stopping watches ``validation`` if any. ``running``
+        ``(meta, n_rows)`` of the networks :meth:`fit` just built, lets them
+        train on a kept compiled copy when one fits (see :mod:`skweight._reuse`):
+        one copy trains every member in turn. Early stopping watches
+        ``validation`` if any. ``running``
         (:meth:`partial_fit`) adds the epochs to ``history_`` and ``n_iter_``
         instead of replacing them.
         """
