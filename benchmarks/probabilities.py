@@ -110,6 +110,10 @@ def fmt(value, spec="{:.3f}"):
     return "n/a" if value is None or not np.isfinite(value) else spec.format(value)
 
 
+# Cleared by --no-ensembles: the cross-fitted five-member rows of ``costs`` (five
+# fits each) and ``shift``.
+ENSEMBLES = True
+
 # Set by --validation-fraction: the early-stopping split, where "temperature"
 # is fitted (None keeps the estimator's default, 0.1).
 VALIDATION_FRACTION = None
@@ -148,6 +152,8 @@ COST_METHODS = [
     "MLP balanced, calibrated, tuned",
     "MLP unweighted, calibrated, Bayes",
     "MLP unweighted, uncalibrated, Bayes",
+    "MLP balanced, 5 members cross-fit, calibrated, Bayes",
+    "MLP balanced, 5 members cross-fit, uncalibrated, Bayes",
     "HGB + CalibratedClassifierCV(temperature), Bayes",
     "HGB, Bayes",
 ]
@@ -156,6 +162,8 @@ PROBA_METHODS = [
     "MLP balanced, uncalibrated",
     "MLP unweighted, calibrated",
     "MLP unweighted, uncalibrated",
+    "MLP balanced, 5 members cross-fit, calibrated",
+    "MLP balanced, 5 members cross-fit, uncalibrated",
     "HGB + CalibratedClassifierCV(temperature)",
     "HGB",
 ]
@@ -190,6 +198,15 @@ def section_costs(datasets, n_splits, out, networks_only=False):
                     key = f"MLP {weights}, {calibrated}"
                     clock = time.perf_counter()
                     fitted[key] = network(class_weight, seed, calibration).fit(
+                        X_train, y_train)
+                    seconds[key] += time.perf_counter() - clock
+            if ENSEMBLES:
+                for calibrated, calibration in (("calibrated", "temperature"),
+                                                ("uncalibrated", None)):
+                    key = f"MLP balanced, 5 members cross-fit, {calibrated}"
+                    clock = time.perf_counter()
+                    fitted[key] = network("balanced", seed, calibration,
+                                          n_members=5, cross_fit=True).fit(
                         X_train, y_train)
                     seconds[key] += time.perf_counter() - clock
             if not networks_only:
@@ -260,6 +277,17 @@ def section_costs(datasets, n_splits, out, networks_only=False):
             f"Log loss, calibrated / uncalibrated, MLP {weights}: "
             + ", ".join(f"{r:.2f}" for r in ratios)
             + f" (mean {np.mean(ratios):.2f}; the goal is 0.90 or lower)."
+        )
+    ensemble = "MLP balanced, 5 members cross-fit"
+    for against in (f"{ensemble}, uncalibrated", "MLP balanced, uncalibrated"):
+        if not losses[f"{ensemble}, calibrated"] or not losses[against]:
+            continue
+        ratios = [np.mean(losses[f"{ensemble}, calibrated"][n])
+                  / np.mean(losses[against][n]) for n in datasets]
+        out.note(
+            f"Log loss, {ensemble}, calibrated / {against}: "
+            + ", ".join(f"{r:.2f}" for r in ratios)
+            + f" (mean {np.mean(ratios):.2f})."
         )
     out.add("Time (fit, all data sets and splits)", ["model", "seconds"],
             [[k, f"{v:.0f}"] for k, v in seconds.items()])
@@ -418,6 +446,11 @@ def section_shift(datasets, n_splits, draws, out):
         net = network("balanced", seed, "temperature", cost_matrix=cost).fit(
             X_train, y_train)
         raw = network("balanced", seed, None, cost_matrix=cost).fit(X_train, y_train)
+        ensemble = None
+        if ENSEMBLES:
+            ensemble = network("balanced", seed, "temperature", cost_matrix=cost,
+                               n_members=5, cross_fit=True).fit(X_train, y_train)
+            ensemble_plain = ensemble.predict(X_test)
         train_prior = float(net.priors_[1])
         proba = net.predict_proba(X_test)  # before any adaptation
         plain = net.predict(X_test)
@@ -461,6 +494,15 @@ def section_shift(datasets, n_splits, draws, out):
                 net.set_params(deployment_priors=[1 - truth, truth])
                 record("true priors (oracle)", net.predict(X_s), truth)
                 net.set_params(deployment_priors=None)
+                if ensemble is not None:
+                    record("ensemble: no adaptation", ensemble_plain[index])
+                    ensemble.adapt_priors(X_s)
+                    record("ensemble: adapt_priors (EM)", ensemble.predict(X_s),
+                           float(ensemble.deployment_priors_[1]))
+                    ensemble.set_params(deployment_priors=[1 - truth, truth])
+                    record("ensemble: true priors (oracle)", ensemble.predict(X_s),
+                           truth)
+                    ensemble.set_params(deployment_priors=None)
         print(f"  shift {name} split {seed}: {time.perf_counter() - started:.0f} s",
               flush=True)
     summarise_shift(records, draws, out)
@@ -495,6 +537,27 @@ def summarise_shift(records, draws, out):
     for factor in SHIFT_FACTORS:
         if factor in problems.index:
             out.note(f"x{factor:g}: problems {problems[factor]}.")
+    ensemble = ["ensemble: no adaptation", "ensemble: adapt_priors (EM)",
+                "ensemble: true priors (oracle)"]
+    ensemble_mean = (frame[frame["method"].isin(ensemble)]
+            .groupby(["factor", "method", "problem"])[["cost", "normalised"]].mean()
+            .groupby(["factor", "method"]).mean())
+    if all((SHIFT_FACTORS[0], m) in ensemble_mean.index for m in ensemble):
+        rows = []
+        for factor in SHIFT_FACTORS:
+            if (factor, ensemble[0]) not in ensemble_mean.index:
+                continue
+            none, em, oracle = (ensemble_mean.loc[(factor, m), "cost"]
+                                for m in ensemble)
+            rows.append([f"x{factor:g}",
+                         *(fmt(ensemble_mean.loc[(factor, m), "normalised"])
+                           for m in ensemble),
+                         f"{100 * (1 - em / none):+.1f} %",
+                         f"{100 * (em / oracle - 1):+.1f} %"])
+        out.add("Prior shift, five cross-fitted members (cross_fit=True, "
+                "calibrated): mean normalised cost of the Bayes rule",
+                ["minority prior", *ensemble, "EM cuts cost by",
+                 "EM above oracle"], rows)
 
     # Per problem, EM against no adaptation and the oracle (mean cost).
     rows = []
@@ -564,14 +627,18 @@ def main():
                              "on which calibration='temperature' is fitted")
     parser.add_argument("--networks-only", action="store_true",
                         help="costs: skip the tuned decision and the boosting")
+    parser.add_argument("--no-ensembles", action="store_true",
+                        help="costs, shift: skip the cross-fitted five-member "
+                             "ensembles")
     parser.add_argument("--quick", action="store_true",
                         help="one data set, one split, one draw: a smoke run")
     args = parser.parse_args()
     if args.quick:
         args.datasets, args.splits, args.draws, args.max_rows = (
             ["yeast6"], 1, 1, 1500)
-    global VALIDATION_FRACTION
+    global VALIDATION_FRACTION, ENSEMBLES
     VALIDATION_FRACTION = args.validation_fraction
+    ENSEMBLES = not args.no_ensembles
     warnings.filterwarnings("ignore", message="The least populated class")
     out = Output()
     started = time.perf_counter()

@@ -27,6 +27,7 @@ from ._class_state import n_outputs
 from ._deployment import DeploymentPriorsMixin
 from ._ensemble import mean_corrected_proba
 from ._forward import predict_in_batches
+from ._inputs import take_rows
 from ._prior_shift import soft_confusion
 from ._training import check_probabilities, outputs_to_proba
 
@@ -60,14 +61,16 @@ class CalibratedProbaMixin(DeploymentPriorsMixin):
         """``calibration`` with ``"auto"`` resolved.
 
         ``"auto"`` calibrates (``"temperature"``) only where rows are held out
-        anyway, the early-stopping split, so calibration never takes rows from
-        training (see ``benchmarks/calibration_default.py``).
+        anyway, the early-stopping split or ``cross_fit``'s folds, so
+        calibration never takes rows from training (see
+        ``benchmarks/calibration_default.py``).
         """
         if self.calibration == "auto":
-            return "temperature" if self.early_stopping else None
+            held_out = self.early_stopping or self.cross_fit
+            return "temperature" if held_out else None
         return self.calibration
 
-    def _fit_calibration(self, held_out, forwards):
+    def _fit_calibration(self, held_out, forwards, member_rows=None):
         """Fit ``calibrator_`` on held-out rows (None: no calibration).
 
         ``held_out`` is ``(X, y_encoded, row_weight, sample_weight)`` of rows the
@@ -76,6 +79,11 @@ class CalibratedProbaMixin(DeploymentPriorsMixin):
         average of their corrected probabilities (DESIGN §8). Also keeps the
         soft confusion matrix of the calibrated probabilities on those rows,
         which ``adapt_priors(method="bbse")`` needs.
+
+        With ``member_rows`` (``cross_fit``), ``held_out`` is every training row
+        and member ``k`` held out ``member_rows[k][1]``: the map is fitted on
+        every row's out-of-fold probability, each from the one member that did
+        not train on it.
         """
         self._forget_adapted_priors()
         method = self._calibration_method()
@@ -84,18 +92,28 @@ class CalibratedProbaMixin(DeploymentPriorsMixin):
             self.calibration_confusion_ = None
             return
         X, y_encoded, _, sample_weight = held_out
-        weighted = []
-        for forward in forwards:
-            outputs = predict_in_batches(forward, X, n_outputs(self.classes_))
-            check_probabilities(outputs)
-            weighted.append(outputs_to_proba(outputs))
-        corrected = mean_corrected_proba(weighted, self._output_factors)
+        if member_rows is not None:
+            corrected = np.empty((len(y_encoded), len(self.classes_)))
+            for forward, (_, rows) in zip(forwards, member_rows, strict=True):
+                corrected[rows] = mean_corrected_proba(
+                    [self._held_out_proba(forward, take_rows(X, rows))],
+                    self._output_factors)
+        else:
+            corrected = mean_corrected_proba(
+                [self._held_out_proba(forward, X) for forward in forwards],
+                self._output_factors)
         calibrator = fit_calibrator(method, corrected, y_encoded, sample_weight)
         calibrated = calibrator.transform(corrected)
         check_probabilities(calibrated)
         self.calibrator_ = calibrator
         self.calibration_confusion_ = soft_confusion(calibrated, y_encoded,
                                                      sample_weight)
+
+    def _held_out_proba(self, forward, X):
+        """One member's probabilities as trained, checked."""
+        outputs = predict_in_batches(forward, X, n_outputs(self.classes_))
+        check_probabilities(outputs)
+        return outputs_to_proba(outputs)
 
     def _drop_calibration(self):
         """partial_fit changes the network: a map fitted on the old one is wrong."""

@@ -28,13 +28,14 @@ References
   modern neural networks. ICML.
 """
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import minimize
 from scipy.special import log_softmax, softmax
 from sklearn.isotonic import IsotonicRegression
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import StratifiedKFold, train_test_split
 
 CALIBRATION_METHODS = ("temperature", "isotonic")
 
@@ -275,3 +276,60 @@ def calibration_split(y_encoded, classes, fraction, seed):
             f"split of {len(y_encoded)} rows and {len(classes)} classes ({exc}); "
             "raise calibration_fraction or pass calibration=None."
         ) from exc
+
+
+def cross_fit_rows(y_encoded, classes, n_folds, seed):
+    """Each member's rows to train on and to hold out: stratified folds.
+
+    Member ``k`` holds out fold ``k`` (for early stopping and as its
+    calibration rows) and trains on the others, so every training row is held
+    out by exactly one member. A class with fewer rows than folds is missing
+    from some folds; with at least 2 rows, every member still trains on it.
+
+    Parameters
+    ----------
+    y_encoded : ndarray of int of shape (n_samples,)
+        Classes of the training rows, as indices into ``classes``.
+    classes : ndarray of shape (n_classes,)
+        The labels, for messages.
+    n_folds : int
+        ``n_members``, at least 2.
+    seed : int or None
+        Seed of the shuffle before the folds are cut.
+
+    Returns
+    -------
+    rows : list of (train_rows, held_out_rows)
+        One pair of index arrays per member.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.array([0] * 6 + [1] * 3)
+    >>> rows = cross_fit_rows(y, np.array(["a", "b"]), 3, seed=0)
+    >>> sorted(np.concatenate([held for _, held in rows]).tolist()) == list(range(9))
+    True
+    >>> [int(y[held].sum()) for _, held in rows]
+    [1, 1, 1]
+    """
+    sizes = np.bincount(y_encoded, minlength=len(classes))
+    if sizes.min() < 2:
+        counts = dict(zip(classes.tolist(), sizes.tolist(), strict=True))
+        raise ValueError(
+            "cross_fit=True trains each member on all folds but one, which needs "
+            f"at least 2 rows of every class; class counts are {counts!r}. Pass "
+            "cross_fit=False or gather more rows."
+        )
+    if len(y_encoded) < n_folds:
+        raise ValueError(
+            f"cross_fit=True cuts the {len(y_encoded)} training rows into "
+            f"n_members={n_folds} folds, one per member; lower n_members or pass "
+            "cross_fit=False."
+        )
+    folds = StratifiedKFold(n_folds, shuffle=True, random_state=seed)
+    with warnings.catch_warnings():
+        # "The least populated class in y has only ... members": expected, and
+        # said in the docstring (such a class is missing from some folds).
+        warnings.filterwarnings("ignore", message="The least populated class",
+                                category=UserWarning)
+        return list(folds.split(np.zeros(len(y_encoded)), y_encoded))

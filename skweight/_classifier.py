@@ -12,7 +12,7 @@ from sklearn_compat.base import _fit_context
 
 from ._atomic import atomic_fit
 from ._calibrated import CalibratedProbaMixin
-from ._calibration import CALIBRATION_METHODS, calibration_split
+from ._calibration import CALIBRATION_METHODS, calibration_split, cross_fit_rows
 from ._checks import (
     check_callbacks,
     check_layer_sizes,
@@ -117,6 +117,18 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
         network's members share one compiled training step, a builder's
         networks are built and compiled one per member. A seeded ensemble
         repeats exactly on TensorFlow and torch, but not on JAX.
+    cross_fit : bool, default=False
+        With ``n_members >= 2``: member ``k`` holds out fold ``k`` of a
+        stratified ``n_members``-fold split of the training rows, for early
+        stopping and calibration, and trains on the other folds, instead of
+        every member sharing one held-out split. The calibration map is then
+        fitted on every training row's out-of-fold probability (from the one
+        member that did not train on it), not on a ``validation_fraction`` of
+        the rows: many more rows for it when a class is rare (see Notes,
+        "Ensembles"). ``calibration="auto"`` calibrates with ``"temperature"``
+        here; ``validation_fraction`` and ``calibration_fraction`` are not used.
+        Applies to :meth:`fit`; :meth:`partial_fit` trains every member on
+        every batch.
     model_params : dict, default=None
         Keyword arguments for a builder ``model``. Routed parameters
         ``model__x=value`` (in the constructor, ``set_params`` or a grid such as
@@ -344,6 +356,14 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
     ``n_members`` of the first fit. A member that diverges makes the whole fit
     raise, every member's state left as it was.
 
+    With ``cross_fit=True`` each member trains on ``(n_members - 1) /
+    n_members`` of the rows and holds out the rest (early stopping watches
+    them); the calibration map is fitted on the out-of-fold probabilities of all
+    training rows, each from a single member, and applied to the members' mean,
+    as with a shared split. Every training row then calibrates, where a shared
+    ``validation_fraction`` split of 10 % may hold only a handful of a rare
+    class's rows.
+
     See Also
     --------
     skweight.CostSensitiveClassifier : cost-based decisions for any classifier.
@@ -383,6 +403,7 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
         "activation": [str, callable],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "n_members": [Interval(Integral, 1, None, closed="left")],
+        "cross_fit": ["boolean"],
         "model_params": [dict, None],
         "class_weight": [StrOptions(set(SCHEMES)), dict, EffectiveNumber, callable,
                          None],
@@ -419,6 +440,7 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
         activation="relu",
         dropout=0.0,
         n_members=1,
+        cross_fit=False,
         model_params=None,
         class_weight=None,
         bias_init="auto",
@@ -450,6 +472,7 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
         self.activation = activation
         self.dropout = dropout
         self.n_members = n_members
+        self.cross_fit = cross_fit
         self.model_params = model_params
         self.class_weight = class_weight
         self.bias_init = bias_init
@@ -556,8 +579,10 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
                     self, y, y_encoded, sample_weight, row_costs=cost_matrix)
                 self._input_spec, X = bind_model(self._input_spec, X, self.model_)
                 self.models_ = fitted_networks(self)
-            rows = None
-            if self.early_stopping:
+            rows = member_rows = None
+            if self.cross_fit:  # see "Ensembles"
+                member_rows = cross_fit_rows(y_encoded, classes, self.n_members, seed)
+            elif self.early_stopping:
                 rows = validation_rows(y_encoded, classes, self.validation_fraction,
                                        seed)
             elif self._calibration_method() is not None:  # see "Calibration"
@@ -565,7 +590,9 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
                                          self.calibration_fraction, seed)
             new_networks = None
             if not warm:
-                n_rows = len(rows[0]) if rows is not None else len(y_encoded)
+                n_rows = len(y_encoded)
+                if rows is not None or member_rows is not None:
+                    n_rows = len((rows or member_rows[0])[0])
                 X, row_weight, sample_weight, meta = self._initialize(
                     X, y, classes, y_encoded=y_encoded, sample_weight=sample_weight,
                     row_costs=cost_matrix, seeds=seeds, n_rows=n_rows)
@@ -577,12 +604,14 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
             if rows is not None:
                 train, validation = split_rows(*train, sample_weight, rows)
             held_out = validation  # the calibration rows, if any
-            if not self.early_stopping:
-                validation = None
-            self._train(train, validation, seeds, epochs=self.epochs,
+            if member_rows is not None:
+                held_out = (X, y_encoded, row_weight, sample_weight)
+            self._train(_member_data(train, validation, sample_weight, member_rows,
+                                     self.n_members, self.early_stopping),
+                        seeds, epochs=self.epochs,
                         patience=self.n_iter_no_change, running=False,
                         new_networks=new_networks)
-        return self._finish(X, held_out)
+        return self._finish(X, held_out, member_rows)
 
     @_fit_context(prefer_skip_nested_validation=True)
     @atomic_fit
@@ -633,8 +662,8 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
                 row_weight, _ = set_class_state(self, y, y_encoded, sample_weight,
                                                 running=True)
                 self.models_ = fitted_networks(self)
-            self._train((X, y_encoded, row_weight), None, seeds, epochs=1,
-                        patience=None, running=True)
+            self._train([((X, y_encoded, row_weight), None)] * self.n_members,
+                        seeds, epochs=1, patience=None, running=True)
         return self._finish(X, fitting=False)
 
     def _validate_fit_data(self, X, y, *, new_input):
@@ -667,6 +696,19 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
         warn_unused_mlp_params(self)
         check_callbacks(self.callbacks)
         check_metrics(self.metrics)
+        if self.cross_fit and self.n_members < 2:
+            raise ValueError(
+                f"cross_fit=True holds out a different fold for each member, but "
+                f"n_members={self.n_members!r}; pass n_members=2 or more (5 is a "
+                "common choice), or cross_fit=False."
+            )
+        if (self.cross_fit and not self.early_stopping
+                and self._calibration_method() is None):
+            raise ValueError(
+                "cross_fit=True holds out rows for early stopping and calibration, "
+                "but early_stopping=False and calibration=None use none; pass "
+                "early_stopping=True or a calibration, or cross_fit=False."
+            )
 
     def _initialize(self, X, y, classes, *, y_encoded, sample_weight, seeds, n_rows,
                     row_costs=None, running=False):
@@ -735,15 +777,17 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
     def _n_outputs(self):
         return n_outputs(self.classes_)
 
-    def _train(self, train, validation, seeds, *, epochs, patience, running,
+    def _train(self, member_data, seeds, *, epochs, patience, running,
                new_networks=None):
-        """The epoch loop of every fit: train each of ``models_`` on ``train``.
+        """The epoch loop of every fit: train each of ``models_`` on its rows.
 
-        Member ``k`` shuffles with ``seeds[k]``; the members train one after the
-        other. ``new_networks``, ``(meta, n_rows)`` of the networks :meth:`fit`
-        just built, lets them train on a kept compiled copy when one fits (see
-        :mod:`skweight._reuse`): one copy trains every member in turn. Early
-        stopping watches ``validation`` if any. ``running``
+        ``member_data`` gives each member's ``(train, validation)`` in turn
+        (``validation`` None without early stopping). Member ``k`` shuffles with
+        ``seeds[k]``; the members train one after the other. ``new_networks``,
+        ``(meta, n_rows)`` of the networks :meth:`fit` just built, lets them
+        train on a kept compiled copy when one fits (see :mod:`skweight._reuse`):
+        one copy trains every member in turn. Early stopping watches
+        ``validation`` if any. ``running``
         (:meth:`partial_fit`) adds the epochs to ``history_`` and ``n_iter_``
         instead of replacing them.
         """
@@ -756,7 +800,8 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
             make_trainer = partial(new_trainer, self, *new_networks)
         names = metric_history_names(self.metrics)
         histories, best_epochs = [], []
-        for keras_model, seed in zip(self.models_, seeds, strict=True):
+        for keras_model, seed, (train, validation) in zip(
+                self.models_, seeds, member_data, strict=True):
             stopping, early_stopping = stopping_callbacks(
                 patience, self.tol, epochs, validation, self.early_stopping_monitor,
                 keras_model.loss, self._output_factors,
@@ -773,6 +818,7 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
                               for key, values in history.items()})
             best_epochs.append(early_stopping.best_epoch + 1
                                if validation is not None else None)
+            del train, validation  # a cross-fitted member's rows are its own copy
         if running:
             previous = getattr(self, "histories_", None) or [
                 getattr(self, "history_", {"loss": []})] * len(histories)
@@ -788,19 +834,21 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
         self.history_ = self.histories_[0]
 
 
-    def _finish(self, X, held_out=None, *, fitting=True):
+    def _finish(self, X, held_out=None, member_rows=None, *, fitting=True):
         """Check the trained network and make the new fitted state predict's.
 
         The one place where a trained network becomes fitted state: everything
         predict reads is gathered in one :class:`~skweight._fitted.FittedState`
         and stored in one step (see :mod:`skweight._fitted`). A fit first fits
         the calibration map on ``held_out``; ``partial_fit`` (``fitting=False``)
-        drops it (see "Calibration" in the class docstring).
+        drops it (see "Calibration" in the class docstring). With
+        ``member_rows`` (``cross_fit``), ``held_out`` is every training row and
+        each member predicts the rows it held out.
         """
         forwards = [checked_forward(keras_model, X, self.n_iter_)
                     for keras_model in self.models_]
         if fitting:
-            self._fit_calibration(held_out, forwards)
+            self._fit_calibration(held_out, forwards, member_rows)
         else:
             self._drop_calibration()
         self._fitted = FittedState.of(self, forwards)
@@ -834,6 +882,24 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
         from ._saving import save
 
         save(self, path)
+
+
+def _member_data(train, validation, sample_weight, member_rows, n_members,
+                 early_stopping):
+    """Each member's ``(train, validation)``, made as the member's turn comes.
+
+    Without ``member_rows`` every member gets the same rows. With them
+    (``cross_fit``), member ``k`` trains on ``member_rows[k][0]`` and holds out
+    ``member_rows[k][1]``, watched by early stopping if on; its rows are copied
+    only for its own turn, so memory holds one member's copy at a time.
+    """
+    if member_rows is None:
+        validation = validation if early_stopping else None
+        yield from [(train, validation)] * n_members
+        return
+    for rows in member_rows:
+        member_train, held_out = split_rows(*train, sample_weight, rows)
+        yield member_train, held_out if early_stopping else None
 
 
 def _extended(previous, history):

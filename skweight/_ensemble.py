@@ -8,6 +8,10 @@ early-stopping validation split. Their prior-corrected probabilities are average
 after the correction, not before, keeps the average a mixture of honest
 probabilities, each member's ``p_k(c|x) ∝ p_w,k(c|x) / w_c``.
 
+With ``cross_fit=True`` the members do not share the split: member ``k`` holds
+out fold ``k`` of a stratified split (:func:`skweight._calibration.cross_fit_rows`)
+and the calibration map is fitted on every row's out-of-fold probability.
+
 The first member is seeded with the fit's own seed, so ``n_members=1`` is exactly
 the single network; the others get seeds derived from it by NumPy's
 ``SeedSequence``, so a seeded ensemble is reproducible.

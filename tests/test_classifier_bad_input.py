@@ -58,6 +58,8 @@ PARAMS = [
     ({"dropout": 1.0}, ValueError, "'dropout' parameter"),
     ({"dropout": -0.1}, ValueError, "'dropout' parameter"),
     ({"n_members": 0}, ValueError, "'n_members' parameter"),
+    ({"cross_fit": "yes"}, ValueError, "'cross_fit' parameter"),
+    ({"cross_fit": True}, ValueError, "but n_members=1; pass n_members=2"),
     ({"model_params": [1]}, ValueError, "'model_params' parameter"),
     ({"model_params": {"units": 3}}, TypeError, "model_params={'units': 3} do not fit"),
     ({"class_weight": "bogus"}, ValueError, "'class_weight' parameter"),

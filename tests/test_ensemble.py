@@ -12,7 +12,11 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 import skweight
 from skweight import WeightedKerasClassifier, _reuse
-from skweight._calibration import fit_calibrator
+from skweight._calibration import (
+    TemperatureCalibrator,
+    cross_fit_rows,
+    fit_calibrator,
+)
 from skweight._ensemble import member_seeds
 from skweight._epochs import validation_rows
 from skweight._priors import correct_proba
@@ -371,3 +375,97 @@ def test_save_and_load_store_every_member_once(fitted, data, tmp_path):
     np.testing.assert_allclose(loaded.predict_proba(X), fitted.predict_proba(X),
                                atol=1e-6)
     np.testing.assert_array_equal(loaded.predict(X), fitted.predict(X))
+
+
+# ------------------------------------------------------------------ cross_fit
+
+
+@NEEDS_TRAINERS
+@JAX_MEMBERS_DIFFER
+def test_a_cross_fitted_member_trains_on_all_rows_but_its_fold(data, empty_pool):
+    """Check that member k of a cross-fitted ensemble is, bit for bit, the network
+    a single fit with its seed gives on the rows outside fold k.
+
+    Unweighted, no output bias: nothing else depends on which rows a fit sees.
+    """
+    X, y = data
+    params = {**TINY, "bias_init": None, "calibration": "temperature"}
+    ensemble = WeightedKerasClassifier(n_members=3, cross_fit=True,
+                                       **params).fit(X, y)
+    rows = cross_fit_rows(y, ensemble.classes_, 3, 0)
+    for member, (seed, (train, _)) in enumerate(
+            zip(member_seeds(0, 3), rows, strict=True)):
+        single = WeightedKerasClassifier(**{**params, "calibration": None,
+                                            "random_state": seed}).fit(X[train],
+                                                                       y[train])
+        assert _same_weights(single.model_, ensemble.models_[member])
+
+
+def test_cross_fit_calibrates_on_every_rows_out_of_fold_probability(data):
+    """Check that the map is fitted on each row's probability from the one member
+    that held it out, and predict_proba applies it to the members' mean."""
+    X, y = data
+    clf = WeightedKerasClassifier(n_members=3, cross_fit=True,
+                                  class_weight="balanced", early_stopping=True,
+                                  n_iter_no_change=2,
+                                  **{**TINY, "epochs": 6}).fit(X, y)
+    assert isinstance(clf.calibrator_, TemperatureCalibrator)  # "auto"
+    factors = np.array(list(clf.class_weight_.values()))
+    out_of_fold = np.empty((len(y), 2))
+    for keras_model, (_, held) in zip(
+            clf.models_, cross_fit_rows(y, clf.classes_, 3, 0), strict=True):
+        out_of_fold[held] = correct_proba(_member_proba(keras_model, X[held]),
+                                          factors)
+    expected = fit_calibrator("temperature", out_of_fold, y, np.ones(len(y)))
+    np.testing.assert_allclose(clf.calibrator_.temperature, expected.temperature,
+                               rtol=1e-4)
+    np.testing.assert_allclose(clf.calibrator_.bias, expected.bias, atol=1e-4)
+    mean_all = np.mean([correct_proba(_member_proba(m, X), factors)
+                        for m in clf.models_], axis=0)
+    np.testing.assert_allclose(clf.predict_proba(X),
+                               clf.calibrator_.transform(mean_all), atol=1e-5)
+    for history in clf.histories_:  # each member watched its own fold
+        assert len(history["val_log_loss"]) == len(history["loss"])
+
+
+def test_cross_fit_folds_hold_out_every_row_once_by_class():
+    """Check the folds: every row held out by exactly one member, stratified, and
+    every member trains on every class, a class of 2 rows included."""
+    y = np.array([0] * 40 + [1] * 7 + [2] * 13 + [3] * 2)
+    rows = cross_fit_rows(y, np.array(["a", "b", "c", "d"]), 5, seed=3)
+    held = np.concatenate([held for _, held in rows])
+    np.testing.assert_array_equal(np.sort(held), np.arange(len(y)))
+    for train, held in rows:
+        assert np.intersect1d(train, held).size == 0
+        assert len(train) + len(held) == len(y)
+        assert set(np.bincount(y[held], minlength=4)[1:3]) <= {1, 2, 3}
+        assert np.bincount(y[train], minlength=4).min() >= 1
+
+
+def test_cross_fit_needs_two_rows_of_every_class():
+    """Check the clear error for a class of one row."""
+    with pytest.raises(ValueError, match=r"needs at least 2 rows of every class; "
+                                         r"class counts are \{'a': 5, 'b': 1\}"):
+        cross_fit_rows(np.array([0] * 5 + [1]), np.array(["a", "b"]), 2, seed=0)
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"n_members": 1}, r"cross_fit=True holds out a different fold for each "
+                       r"member, but n_members=1; pass n_members=2 or more"),
+    ({"n_members": 3, "calibration": None},
+     r"early_stopping=False and calibration=None use none; pass "
+     r"early_stopping=True or a calibration, or cross_fit=False"),
+    ({"n_members": 301, "calibration": "temperature"},
+     r"cuts the 300 training rows into n_members=301 folds, one per member; "
+     r"lower n_members"),
+])
+def test_cross_fit_without_what_it_needs_is_refused_before_training(
+        data, params, message):
+    """Check the clear errors, and that a fitted estimator is left as it was."""
+    X, y = data
+    clf = WeightedKerasClassifier(**TINY).fit(X, y)
+    before = clf.predict_proba(X)
+    with pytest.raises(ValueError, match=message):
+        clf.set_params(cross_fit=True, **params).fit(X, y)
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+    assert len(clf.models_) == 1
