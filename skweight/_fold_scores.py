@@ -7,8 +7,8 @@ the network's probabilities before prior correction (when there is a network)
 and its own ``predict`` only when neither gives it. Every decision's labels and
 every score (:func:`fold_scores`) derive from those arrays: the cost, the
 normalised cost, the savings and the balanced accuracy of each decision's
-labels, and log loss, Brier score, ROC AUC and average precision of the
-shared probabilities.
+labels, and log loss, Brier score, expected calibration error, ROC AUC and
+average precision of the shared probabilities.
 """
 
 import numpy as np
@@ -20,6 +20,7 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
+from ._calibration_error import expected_calibration_error
 from ._costs import (
     check_finite_proba,
     decision_scores,
@@ -31,7 +32,7 @@ from ._thresholds import binary_threshold
 
 DECISION_METRICS = ("cost", "total_cost", "normalized_cost", "savings",
                     "balanced_accuracy")
-PROBA_METRICS = ("average_precision", "roc_auc", "log_loss", "brier")
+PROBA_METRICS = ("average_precision", "roc_auc", "log_loss", "brier", "ece")
 
 
 def aligned(proba, estimator_classes, classes):
@@ -163,5 +164,7 @@ def fold_scores(y_test, outputs, classes, cost_matrix):
         "log_loss": log_loss(y_test, proba, labels=classes),
         "brier": (brier_score_loss(positive, proba[:, 1]) if binary else
                   brier_score_loss(y_test, proba, labels=classes)),
+        # Deciles of P(classes[1]); the top-label confidence for more classes.
+        "ece": expected_calibration_error(y_test, proba, labels=classes),
     }
     return scores

@@ -15,6 +15,7 @@ from skweight import (
     WeightedKerasClassifier,
     compare_strategies,
     default_strategies,
+    expected_calibration_error,
     mean_cost,
     normalized_cost,
 )
@@ -57,7 +58,8 @@ def test_costs_checked_by_hand():
     argmax always says "neg": cost 5 * 4 / 20 = 1.0 per row. Bayes compares the
     expected costs 0.2 * 5 = 1.0 (say neg) and 0.8 * 1 = 0.8 (say pos), so always
     says "pos": cost 16 / 20 = 0.8, which is the best constant prediction, hence a
-    normalised cost of 1.0 (and 1.0 / 0.8 = 1.25 for argmax).
+    normalised cost of 1.0 (and 1.0 / 0.8 = 1.25 for argmax). p(pos) = 0.2 is
+    the rate of every fold: one bin, calibrated, an ECE of 0.
     """
     X = np.arange(100, dtype=float).reshape(-1, 1)
     y = np.array(["neg"] * 80 + ["pos"] * 20)
@@ -72,6 +74,7 @@ def test_costs_checked_by_hand():
     assert_allclose(table["cost_std"], 0.0, atol=1e-12)
     assert_allclose(table["brier_mean"], 0.8 * 0.2**2 + 0.2 * 0.8**2)
     assert_allclose(table["log_loss_mean"], -(0.8 * np.log(0.8) + 0.2 * np.log(0.2)))
+    assert_allclose(table["ece_mean"], 0.0, atol=1e-12)
     assert_allclose(table["roc_auc_mean"], 0.5)
     assert_allclose(table["average_precision_mean"], 0.2)
     assert_allclose(table["balanced_accuracy_mean"], 0.5)
@@ -86,7 +89,8 @@ def test_costs_match_a_manual_cross_validation(data):
     )
     table = table.set_index("decision")
     folds = StratifiedKFold(n_splits=4, shuffle=True, random_state=3).split(X, y)
-    costs, norms, bal, losses, preds = [], [], [], [], np.empty(len(y), dtype=y.dtype)
+    costs, norms, bal, losses, eces = [], [], [], [], []
+    preds = np.empty(len(y), dtype=y.dtype)
     for train, test in folds:
         model = LogisticRegression().fit(X[train], y[train])
         y_pred = model.predict(X[test])
@@ -95,11 +99,15 @@ def test_costs_match_a_manual_cross_validation(data):
         norms.append(normalized_cost(y[test], y_pred, cost_matrix=COST))
         bal.append(balanced_accuracy_score(y[test], y_pred))
         losses.append(log_loss(y[test], model.predict_proba(X[test])))
+        eces.append(expected_calibration_error(y[test],
+                                               model.predict_proba(X[test])[:, 1]))
     assert_allclose(table.loc["argmax", "cost_mean"], np.mean(costs))
     assert_allclose(table.loc["argmax", "cost_std"], np.std(costs))
     assert_allclose(table.loc["argmax", "normalized_cost_mean"], np.mean(norms))
     assert_allclose(table.loc["argmax", "balanced_accuracy_mean"], np.mean(bal))
     assert_allclose(table.loc["argmax", "log_loss_mean"], np.mean(losses))
+    assert_allclose(table.loc["argmax", "ece_mean"], np.mean(eces))
+    assert_allclose(table.loc["bayes", "ece_std"], np.std(eces))
     assert_array_equal(details.y_pred["logistic", "argmax"], preds)
     bayes = np.where(details.proba["logistic"][:, 1] > 1 / 6, "pos", "neg")
     assert_array_equal(details.y_pred["logistic", "bayes"], bayes)
@@ -139,6 +147,11 @@ def test_multiclass_string_labels_and_default_cost():
     per_fold = [errors[details.fold == k].mean() for k in range(3)]
     assert_allclose(table.loc[0, "cost_mean"], np.mean(per_fold))
     assert ((table["roc_auc_mean"] > 0.5) & (table["brier_mean"] < 1)).all()
+    # Top-label calibration over three classes, per fold.
+    top = [expected_calibration_error(y[details.fold == k],
+                                      details.proba["logistic"][details.fold == k],
+                                      labels=["a", "b", "c"]) for k in range(3)]
+    assert_allclose(table.loc[0, "ece_mean"], np.mean(top))
 
 
 class _FailsOnFit(ClassifierMixin, BaseEstimator):

@@ -51,6 +51,7 @@ def test_plain_table_when_not_a_terminal(run):
     assert text == plain_table(table) + "\n"
     lines = text.splitlines()
     assert lines[0].split()[:3] == ["rank", "strategy", "decision"]
+    assert lines[0].split()[-6:] == ["Brier", "ECE", "bal.", "acc", "fit", "s"]
     assert [line.split()[0] for line in lines[1:]] == [str(i) for i in range(1, 7)]
     assert len({len(line) for line in lines[1:]}) == 1  # aligned
     assert not re.search("[─━│┃]", text)
@@ -91,6 +92,7 @@ def test_html_is_self_contained_and_labelled(run):
     # two header rows, two cost rows, one row per strategy and decision
     assert page.count("<tr>") == 2 + 2 + len(table)
     assert "2 strategies x 2 folds" in page
+    assert "<th>Brier</th><th>ECE</th>" in page
 
 
 def test_write_outputs_appear_at_once(run, tmp_path):
@@ -101,6 +103,9 @@ def test_write_outputs_appear_at_once(run, tmp_path):
     assert {"compare.csv", "compare.json", "report.html"} <= set(written)
     document = json.loads((tmp_path / "out" / "compare.json").read_text())
     assert len(document["results"]) == len(table)
+    eces = [row["ece_mean"] for row in document["results"]]
+    assert all(0 <= e <= 1 for e in eces)
+    assert "ece_std" in (tmp_path / "out" / "compare.csv").read_text().splitlines()[0]
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
 
 
