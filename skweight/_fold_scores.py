@@ -60,6 +60,17 @@ def _final_network(estimator, X):
     return final, Xt
 
 
+def _predicts_its_output(network):
+    """Whether ``network.predict`` is the argmax of its weighted output.
+
+    So it is without a cost matrix, a calibration map or deployment priors;
+    with them, ``predict`` decides on the final probabilities instead
+    (``argmax_c w_c p'(c|x)`` or the Bayes rule).
+    """
+    return all(getattr(network, name, None) is None for name in (
+        "cost_matrix_", "calibrator_", "deployment_priors", "deployment_priors_"))
+
+
 def fold_outputs(fitted, X_test, classes, decisions, row_costs=None):
     """Run one fitted fold on its test rows once; derive every decision from it.
 
@@ -101,11 +112,12 @@ def fold_outputs(fitted, X_test, classes, decisions, row_costs=None):
                "y_pred": {}, "thresholds": {}}
     for decision in decisions:
         if decision == "argmax":
-            # A network without costs predicts the argmax of its weighted output.
-            weighted = raw is not None and getattr(network, "cost_matrix_",
-                                                   None) is None
-            labels = (model.classes_[np.argmax(raw, axis=1)] if weighted
-                      else model.predict(X_test))
+            if raw is not None and _predicts_its_output(network):
+                labels = model.classes_[np.argmax(raw, axis=1)]
+            elif network is not None:  # the preprocessing is done: Xt
+                labels = network.predict(Xt)
+            else:
+                labels = model.predict(X_test)
             threshold = None
         elif decision == "tuned" or fitted.strategy == decision:
             labels = fitted.classes_[predict_indices_from_scores(

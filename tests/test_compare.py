@@ -523,3 +523,23 @@ def test_each_fold_predicts_its_test_rows_once(data):
                                                    "log_loss", "fit_time"}
     assert_allclose(table.set_index("decision").loc["bayes", "cost_mean"],
                     np.mean(details.fold_scores["counted"]["bayes:cost"]))
+
+
+@pytest.mark.parametrize("calibration", [None, "temperature"])
+def test_argmax_is_the_networks_own_predict(binary_data, small, calibration):
+    """Check that the argmax decision is the fitted strategy's own predict, also
+    for a calibrated network, whose predict reads the calibrated probabilities
+    (argmax_c w_c q(c|x)) and not the output it was trained to give."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from skweight import CostSensitiveClassifier
+    from skweight._fold_scores import fold_outputs
+
+    X, y = binary_data
+    network = WeightedKerasClassifier(**small, class_weight="balanced",
+                                      calibration=calibration)
+    fitted = CostSensitiveClassifier(make_pipeline(StandardScaler(), network),
+                                     cost_matrix=COST).fit(X[:200], y[:200])
+    outputs = fold_outputs(fitted, X[200:], np.array([0, 1]), ("argmax",))
+    assert_array_equal(outputs["y_pred"]["argmax"], fitted.estimator_.predict(X[200:]))
