@@ -20,7 +20,7 @@ from skweight import (
     normalized_cost,
 )
 from skweight._compare import DECISIONS, METRICS
-from skweight._strategies import cost_class_weights
+from skweight._strategies import CALIBRATED_FROM, STRATEGY_NAMES, cost_class_weights
 
 COST = [[0.0, 1.0], [5.0, 0.0]]
 
@@ -217,14 +217,21 @@ def test_bad_input(y, params, err_msg):
 
 
 def test_default_strategies():
-    """Check names, order, seeds and the extra cost-weights entry."""
+    """Check names, order, seeds, the extra cost-weights entry, and that the
+    calibrated strategy is the balanced one with a temperature map."""
     plain = default_strategies(random_state=0)
     assert list(plain) == ["no-weights", "prior-bias", "balanced",
-                           "balanced+prior-bias", "focal", "logit-adjusted",
-                           "undersampling", "smote"]
+                           "balanced+prior-bias", "balanced+calibrated", "focal",
+                           "logit-adjusted", "undersampling", "smote"]
     costly = default_strategies([[0, 1], [20, 0]], random_state=0,
                                 network_params={"epochs": 3})
-    assert list(costly)[4] == "cost-weights"
+    assert list(costly) == list(STRATEGY_NAMES)
+    calibrated = costly["balanced+calibrated"][-1].get_params()
+    balanced = costly["balanced"][-1].get_params()
+    assert calibrated.pop("calibration") == "temperature"
+    assert balanced.pop("calibration") == "auto"  # no early stopping: none
+    assert calibrated == balanced
+    assert CALIBRATED_FROM == {"balanced+calibrated": "balanced"}
     for estimator in costly.values():
         network = estimator.steps[-1][1]
         assert isinstance(network, WeightedKerasClassifier)
@@ -238,18 +245,27 @@ def test_default_strategies():
 
 
 def test_default_strategies_run_on_networks(data):
-    """Check a short run of two default strategies, with raw network outputs."""
+    """Check a short run of three default strategies, with raw network outputs,
+    the calibrated one scored as the others."""
     X, y = data
     strategies = default_strategies(COST, random_state=0,
                                     network_params={"epochs": 2})
-    strategies = {k: strategies[k] for k in ("balanced", "undersampling")}
+    strategies = {k: strategies[k] for k in ("balanced", "balanced+calibrated",
+                                             "undersampling")}
     table, details = compare_strategies(X, y, cost_matrix=COST, cv=2,
                                         strategies=strategies, random_state=0,
                                         return_predictions=True)
-    assert table.shape[0] == 6 and not table.isna().any().any()
+    assert table.shape[0] == 9 and not table.isna().any().any()
+    assert list(table["strategy"].unique()) == list(strategies)
+    assert ((table["ece_mean"] >= 0) & (table["ece_mean"] <= 1)).all()
     raw, corrected = details.raw_proba["balanced"], details.proba["balanced"]
     assert raw is not None and not np.allclose(raw, corrected)
     assert_allclose(details.raw_proba["undersampling"], details.proba["undersampling"])
+    # The map moves the probabilities (whether it helps on so few rows is left to
+    # test_calibration).
+    calibrated = details.proba["balanced+calibrated"]
+    assert np.isfinite(calibrated).all()
+    assert not np.allclose(calibrated, corrected, atol=1e-3)
 
 
 def _flatten(X):
