@@ -461,7 +461,7 @@ def test_costs_per_row_from_a_column(tmp_path, capsys, quick):
     head = next(line for line in lines if line.startswith("rank"))
     assert head.split()[3:8] == ["savings", "cost", "±", "std", "total"]
     rows = [line.split() for line in lines[lines.index(head) + 1:][:6]]
-    savings = [float(row[-11]) for row in rows]  # counted from the right
+    savings = [float(row[-12]) for row in rows]  # counted from the right
     assert savings == sorted(savings, reverse=True)
     page = (tmp_path / "out" / "report.html").read_text()
     assert stated in page.replace("&#x27;", "'")
