@@ -4,7 +4,9 @@
 :class:`~skweight.CostSensitiveClassifier`. Each fitted fold then runs the
 strategy on its test rows **once** (:func:`fold_outputs`): its probabilities,
 the network's probabilities before prior correction (when there is a network)
-and its own ``predict`` only when neither gives it. Every decision's labels and
+and its own ``predict`` only when neither gives it (an estimator that is not a
+network, or a network whose ``predict`` reads a cost matrix, a calibration map
+or deployment priors). Every decision's labels and
 every score (:func:`fold_scores`) derive from those arrays: the cost, the
 normalised cost, the savings and the balanced accuracy of each decision's
 labels, and log loss, Brier score, expected calibration error, ROC AUC and
