@@ -20,6 +20,7 @@ _MODULES = {
     "compare_strategies": "._compare",
     "compute_class_weights": "._weights",
     "default_strategies": "._strategies",
+    "expected_calibration_error": "._calibration_error",
     "make_cost_scorer": "._scorers",
     "load": "._saving",
     "make_savings_scorer": "._scorers",

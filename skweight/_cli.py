@@ -115,9 +115,9 @@ def _build_parser():
         "compare",
         help="compare imbalance strategies on a table, ranked by cost",
         description="Cross-validate imbalance strategies (class weights, output\n"
-        "bias, focal and logit-adjusted losses, resampling), each decided by argmax,\n"
-        "by the Bayes rule and by a tuned threshold; rank them by normalised cost\n"
-        "(cost / cost of the best constant prediction).",
+        "bias, calibration, focal and logit-adjusted losses, resampling), each\n"
+        "decided by argmax, by the Bayes rule and by a tuned threshold; rank them\n"
+        "by normalised cost (cost / cost of the best constant prediction).",
         epilog=EPILOG.format(tune=TUNE_SIZE),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -61,6 +61,7 @@ METRICS = (
     "roc_auc",
     "log_loss",
     "brier",
+    "ece",
     "balanced_accuracy",
     "fit_time",
 )
@@ -269,6 +270,8 @@ def compare_strategies(
         ``normalized_cost`` (:func:`~skweight.normalized_cost`),
         ``average_precision`` and ``roc_auc`` (macro one-vs-rest for more than two
         classes), ``log_loss``, ``brier`` (:func:`~sklearn.metrics.brier_score_loss`),
+        ``ece`` (:func:`~skweight.expected_calibration_error`: 10 equal-mass bins
+        of ``p(classes[1]|x)``, of the top-label confidence for more classes),
         ``balanced_accuracy``, and ``fit_time`` in seconds (the fit of the
         wrapped strategy, tuning included). ``table.attrs`` holds ``classes``,
         ``cost_matrix``, ``n_splits``, ``tune_size``, ``failed`` and ``skipped``

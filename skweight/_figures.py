@@ -104,63 +104,119 @@ def cost_vs_threshold(figure, details):
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
 
 
-def reliability(figure, details):
-    """Reliability diagrams before and after prior correction."""
+def _reliability_curve(ax, details, p, style, name):
+    """One reliability curve of the probabilities ``p`` on ``ax``; for two
+    classes, drawn on log axes, bins without a hit are left out."""
     from sklearn.calibration import CalibrationDisplay
 
-    axes = figure.subplots(1, 2, sharex=True, sharey=True)
-    styles = _styles(details.proba)
+    rows = np.all(np.isfinite(p), axis=1)
+    y_idx = np.searchsorted(details.classes, details.y[rows])
+    if len(details.classes) == 2:
+        score, hit = p[rows, 1], y_idx == 1
+    else:  # top-label: confidence of the argmax against its accuracy
+        score, hit = p[rows].max(axis=1), p[rows].argmax(axis=1) == y_idx
+    shown = CalibrationDisplay.from_predictions(
+        hit, score, n_bins=10, strategy="quantile", name=name, ax=ax,
+        ref_line=False, **style, lw=1.3)
+    if len(details.classes) == 2:
+        kept = (shown.prob_true > 0) & (shown.prob_pred > 0)
+        shown.line_.set_data(shown.prob_pred[kept], shown.prob_true[kept])
+    ax.get_legend().remove()
+
+
+def calibration_pairs(details):
+    """``[(uncalibrated, calibrated)]``: each default calibrated strategy with
+    out-of-fold probabilities, and the strategy it calibrates."""
+    from ._strategies import CALIBRATED_FROM
+
+    return [(plain, calibrated) for calibrated, plain in CALIBRATED_FROM.items()
+            if calibrated in details.proba and plain in details.proba]
+
+
+def reliability(figure, details):
+    """Reliability diagrams before and after prior correction, and, when a
+    calibrated strategy ran, it against the strategy it calibrates.
+
+    The third panel draws both strategies of each pair in
+    ``details.calibration`` (``{name: proba}``, kept by :func:`selected` even
+    for strategies a figure otherwise leaves out).
+    """
+    pairs = details.get("pairs", [])
+    pair_proba = details.get("calibration", {})
+    names = list(dict.fromkeys([*details.proba, *(n for pair in pairs
+                                                  for n in pair)]))
+    styles = _styles(names)
     binary = len(details.classes) == 2
-    for ax, corrected in zip(axes, (False, True), strict=True):
+    panels = [("as trained (before prior correction)", False),
+              ("predict_proba (prior-corrected;\ncalibrated if the strategy is)",
+               True)]
+    axes = figure.subplots(1, 2 + bool(pairs), sharex=True, sharey=True)
+    for ax, (title, corrected) in zip(axes[:2], panels, strict=True):
         for name, proba in details.proba.items():
-            rows = _scored(details, name)
             raw = details.raw_proba.get(name)
             p = proba if corrected or raw is None else raw
-            y_idx = np.searchsorted(details.classes, details.y[rows])
-            if binary:
-                score, hit = p[rows, 1], y_idx == 1
-            else:  # top-label: confidence of the argmax against its accuracy
-                score, hit = p[rows].max(axis=1), p[rows].argmax(axis=1) == y_idx
-            shown = CalibrationDisplay.from_predictions(
-                hit, score, n_bins=10, strategy="quantile", name=name, ax=ax,
-                ref_line=False, **styles[name], lw=1.3)
-            # Log axes: bins without a hit (frequency 0) are left out.
-            kept = (shown.prob_true > 0) & (shown.prob_pred > 0)
-            shown.line_.set_data(shown.prob_pred[kept], shown.prob_true[kept])
-        ax.plot([1e-3, 1], [1e-3, 1], color="black", ls=":", lw=1)
-        ax.set(xscale="log", yscale="log")  # rare classes live near 0
-        ax.set(xlabel="predicted probability" if binary else "top-label confidence",
-               ylabel="", title="as trained (before prior correction)"
-               if not corrected else "predict_proba (prior-corrected)")
-        ax.get_legend().remove()
+            _reliability_curve(ax, details, p, styles[name], name)
+        ax.set_title(title)
+    if pairs:
+        for plain, calibrated in pairs:
+            for name in (plain, calibrated):
+                _reliability_curve(axes[2], details, pair_proba[name],
+                                   styles[name], name)
+        axes[2].set_title("calibrated against uncalibrated\n"
+                          + "; ".join(f"{c} vs {p}" for p, c in pairs))
+    for ax in axes:
+        ax.set_ylabel("")
+        if binary:  # a rare class lives near 0
+            ax.plot([1e-3, 1], [1e-3, 1], color="black", ls=":", lw=1)
+            ax.set(xscale="log", yscale="log", xlabel="predicted probability")
+        else:  # the top label's confidence is at least 1 / n_classes
+            ax.plot([0, 1], [0, 1], color="black", ls=":", lw=1)
+            ax.set(xlim=(0, 1.02), ylim=(0, 1.02), xlabel="top-label confidence")
     axes[0].set_ylabel("observed frequency" if binary else "observed accuracy")
-    axes[1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
-    figure.suptitle("Reliability, out of fold (deciles of the predicted probability;"
-                    " bins without a hit are not drawn on log axes)")
+    # One legend for every panel: a strategy keeps its style in all of them.
+    seen = {}
+    for ax in axes:
+        for line in ax.get_lines():
+            if line.get_label() in names:
+                seen.setdefault(line.get_label(), line)
+    figure.legend(seen.values(), seen.keys(), fontsize=7, loc="outside right center")
+    figure.suptitle(
+        "Reliability, out of fold (deciles of the predicted probability; bins "
+        "without a hit are not drawn on log axes)" if binary else
+        "Reliability of the top label, out of fold (deciles of its confidence)")
 
 
-def selected(details, names):
-    """``details`` with the probabilities of ``names`` only (at most MAX_SHOWN)."""
+def selected(details, names=None):
+    """``details`` with the probabilities of ``names`` only (at most MAX_SHOWN;
+    None: every strategy), and those of every calibration pair (``pairs``,
+    ``calibration``)."""
     from sklearn.utils import Bunch
 
-    keep = [n for n in dict.fromkeys(names) if n in details.proba][:MAX_SHOWN]
+    pairs = calibration_pairs(details)
+    keep = list(details.proba) if names is None else [
+        n for n in dict.fromkeys(names) if n in details.proba][:MAX_SHOWN]
     return Bunch(**{**details, "proba": {n: details.proba[n] for n in keep},
-                    "raw_proba": {n: details.raw_proba.get(n) for n in keep}})
+                    "raw_proba": {n: details.raw_proba.get(n) for n in keep},
+                    "pairs": pairs,
+                    "calibration": {n: details.proba[n] for pair in pairs
+                                    for n in pair}})
 
 
 def figures(details, names=None):
     """``{file name: matplotlib Figure}``, or {} without matplotlib.
 
     With ``names``, only those strategies are drawn (every strategy's numbers
-    are in compare.csv): a figure stays readable with a handful of curves.
+    are in compare.csv): a figure stays readable with a handful of curves. The
+    reliability figure draws each calibrated strategy against the one it
+    calibrates in a panel of its own, whether or not they are among ``names``.
     """
     try:
         from matplotlib.figure import Figure
     except ImportError:
         return {}
-    if names is not None:
-        details = selected(details, names)
-    draw = {"reliability.png": (reliability, (11, 4.8))}
+    details = selected(details, names)
+    wide = 13 if details.pairs else 11
+    draw = {"reliability.png": (reliability, (wide, 4.8))}
     if len(details.classes) == 2 and details.proba:
         draw = {"precision_recall.png": (precision_recall, (7, 5.2)),
                 "cost_vs_threshold.png": (cost_vs_threshold, (8.5, 5.2)), **draw}

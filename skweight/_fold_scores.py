@@ -4,11 +4,13 @@
 :class:`~skweight.CostSensitiveClassifier`. Each fitted fold then runs the
 strategy on its test rows **once** (:func:`fold_outputs`): its probabilities,
 the network's probabilities before prior correction (when there is a network)
-and its own ``predict`` only when neither gives it. Every decision's labels and
+and its own ``predict`` only when neither gives it (an estimator that is not a
+network, or a network whose ``predict`` reads a cost matrix, a calibration map
+or deployment priors). Every decision's labels and
 every score (:func:`fold_scores`) derive from those arrays: the cost, the
 normalised cost, the savings and the balanced accuracy of each decision's
-labels, and log loss, Brier score, ROC AUC and average precision of the
-shared probabilities.
+labels, and log loss, Brier score, expected calibration error, ROC AUC and
+average precision of the shared probabilities.
 """
 
 import numpy as np
@@ -20,6 +22,7 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
+from ._calibration_error import expected_calibration_error
 from ._costs import (
     check_finite_proba,
     decision_scores,
@@ -31,7 +34,7 @@ from ._thresholds import binary_threshold
 
 DECISION_METRICS = ("cost", "total_cost", "normalized_cost", "savings",
                     "balanced_accuracy")
-PROBA_METRICS = ("average_precision", "roc_auc", "log_loss", "brier")
+PROBA_METRICS = ("average_precision", "roc_auc", "log_loss", "brier", "ece")
 
 
 def aligned(proba, estimator_classes, classes):
@@ -57,6 +60,17 @@ def _final_network(estimator, X):
             continue
         Xt = step.transform(Xt)
     return final, Xt
+
+
+def _predicts_its_output(network):
+    """Whether ``network.predict`` is the argmax of its weighted output.
+
+    So it is without a cost matrix, a calibration map or deployment priors;
+    with them, ``predict`` decides on the final probabilities instead
+    (``argmax_c w_c p'(c|x)`` or the Bayes rule).
+    """
+    return all(getattr(network, name, None) is None for name in (
+        "cost_matrix_", "calibrator_", "deployment_priors", "deployment_priors_"))
 
 
 def fold_outputs(fitted, X_test, classes, decisions, row_costs=None):
@@ -100,11 +114,12 @@ def fold_outputs(fitted, X_test, classes, decisions, row_costs=None):
                "y_pred": {}, "thresholds": {}}
     for decision in decisions:
         if decision == "argmax":
-            # A network without costs predicts the argmax of its weighted output.
-            weighted = raw is not None and getattr(network, "cost_matrix_",
-                                                   None) is None
-            labels = (model.classes_[np.argmax(raw, axis=1)] if weighted
-                      else model.predict(X_test))
+            if raw is not None and _predicts_its_output(network):
+                labels = model.classes_[np.argmax(raw, axis=1)]
+            elif network is not None:  # the preprocessing is done: Xt
+                labels = network.predict(Xt)
+            else:
+                labels = model.predict(X_test)
             threshold = None
         elif decision == "tuned" or fitted.strategy == decision:
             labels = fitted.classes_[predict_indices_from_scores(
@@ -163,5 +178,7 @@ def fold_scores(y_test, outputs, classes, cost_matrix):
         "log_loss": log_loss(y_test, proba, labels=classes),
         "brier": (brier_score_loss(positive, proba[:, 1]) if binary else
                   brier_score_loss(y_test, proba, labels=classes)),
+        # Deciles of P(classes[1]); the top-label confidence for more classes.
+        "ece": expected_calibration_error(y_test, proba, labels=classes),
     }
     return scores

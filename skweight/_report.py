@@ -30,6 +30,7 @@ COLUMNS = (  # (metric, title, format of mean and std)
     ("roc_auc", "ROC AUC", "{:.3f}"),
     ("log_loss", "log loss", "{:.4f}"),
     ("brier", "Brier", "{:.4f}"),
+    ("ece", "ECE", "{:.4f}"),
     ("balanced_accuracy", "bal. acc", "{:.3f}"),
     ("fit_time", "fit s", "{:.1f}"),
 )
@@ -208,8 +209,10 @@ def legend(decisions, tune_size, per_row=False, baselines=False):
     text = (f"cost: mean cost per row; {scores}. Decisions: argmax = the model's "
             "own predict; bayes = least expected cost"
             f"{' under each row' + chr(39) + 's costs' if per_row else ''}; "
-            f"{shared} avg prec, ROC AUC, log loss, Brier: of the probabilities "
-            "(predict_proba).")
+            f"{shared} avg prec, ROC AUC, log loss, Brier, ECE: of the "
+            "probabilities (predict_proba); ECE: expected calibration error, the "
+            "mean gap between probability and frequency over deciles of "
+            "p(positive) (with more classes, of the top label's probability).")
     if baselines:
         text += (" Baselines: logistic-regression and gradient-boosting "
                  "(HistGradientBoostingClassifier calibrated by a temperature), "

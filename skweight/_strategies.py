@@ -2,7 +2,8 @@
 
 Each is a pipeline (the preprocessor, for two of them an imbalanced-learn
 resampler, then a network) that differs from the others in one knob: class
-weights, output bias, loss or resampling (DESIGN §1-2, §6).
+weights, output bias, loss, resampling (DESIGN §1-2, §6) or a calibration map
+(DESIGN §8).
 """
 
 import functools
@@ -23,12 +24,16 @@ STRATEGY_NAMES = (
     "prior-bias",
     "balanced",
     "balanced+prior-bias",
+    "balanced+calibrated",
     "cost-weights",
     "focal",
     "logit-adjusted",
     "undersampling",
     "smote",
 )
+# Each calibrated strategy and the strategy it calibrates, which the reliability
+# figure draws beside it.
+CALIBRATED_FROM = {"balanced+calibrated": "balanced"}
 
 
 def cost_class_weights(y, *, cost_matrix):
@@ -119,6 +124,12 @@ def default_strategies(
         - ``"prior-bias"``: no class weights, output bias from the priors;
         - ``"balanced"``: balanced class weights, output bias zeros;
         - ``"balanced+prior-bias"``: both (the bias from the unweighted priors);
+        - ``"balanced+calibrated"``: ``"balanced"``, then a temperature and a
+          bias on the prior-corrected logits (Platt scaling for two classes;
+          ``calibration="temperature"``), fitted on a stratified
+          ``calibration_fraction`` (20 %) of the training rows that the network
+          does not train on (with the estimator's early stopping, on its
+          validation split instead);
         - ``"cost-weights"``: see ``cost_matrix``;
         - ``"focal"``: focal loss, gamma = 2, output bias from the priors
           (Lin et al. 2017);
@@ -133,8 +144,9 @@ def default_strategies(
     --------
     >>> from skweight import default_strategies
     >>> list(default_strategies([[0, 1], [20, 0]], random_state=0))
-    ['no-weights', 'prior-bias', 'balanced', 'balanced+prior-bias', 'cost-weights',
-     'focal', 'logit-adjusted', 'undersampling', 'smote']
+    ['no-weights', 'prior-bias', 'balanced', 'balanced+prior-bias',
+     'balanced+calibrated', 'cost-weights', 'focal', 'logit-adjusted',
+     'undersampling', 'smote']
     """
     from imblearn.over_sampling import SMOTE
     from imblearn.pipeline import make_pipeline as make_resampling_pipeline
@@ -170,6 +182,8 @@ def default_strategies(
         "prior-bias": net(bias_init="prior"),
         "balanced": net(class_weight="balanced", bias_init="zeros"),
         "balanced+prior-bias": net(class_weight="balanced", bias_init="prior"),
+        "balanced+calibrated": net(class_weight="balanced", bias_init="zeros",
+                                   calibration="temperature"),
     }
     if cost_matrix is not None and np.ndim(cost_matrix) != 3 \
             and not _uniform_row_sums(cost_matrix):

@@ -80,7 +80,7 @@ def test_compare_run_writes_table_and_figures(small_csv, tmp_path, quick):
     ranked = [line.split() for line in lines[header + 1: header + 13]]
     assert [row[0] for row in ranked] == [str(i) for i in range(1, 13)]
     assert ranked[0][1] == "best"
-    norms = [float(row[-7]) for row in ranked]  # counted from the right
+    norms = [float(row[-8]) for row in ranked]  # counted from the right
     assert norms == sorted(norms)
     shown = {row[1] if row[1] not in ("best", "tied") else row[2] for row in ranked}
     assert shown == {"no-weights", "balanced", "logistic-regression",
@@ -100,7 +100,7 @@ def test_compare_run_writes_table_and_figures(small_csv, tmp_path, quick):
     assert page.index("Recommended: ") < page.index("<h2>Data</h2>")
     assert "Run settings" in page and "scikit-learn" in page
     table = pd.read_csv(out / "compare.csv")
-    assert table.shape == (12, 22)
+    assert table.shape == (12, 24)
     assert set(table["strategy"]) == {"no-weights", "balanced", "logistic-regression",
                                       "gradient-boosting"}
     assert table["normalized_cost_mean"].is_monotonic_increasing
@@ -461,7 +461,7 @@ def test_costs_per_row_from_a_column(tmp_path, capsys, quick):
     head = next(line for line in lines if line.startswith("rank"))
     assert head.split()[3:8] == ["savings", "cost", "±", "std", "total"]
     rows = [line.split() for line in lines[lines.index(head) + 1:][:6]]
-    savings = [float(row[-11]) for row in rows]  # counted from the right
+    savings = [float(row[-12]) for row in rows]  # counted from the right
     assert savings == sorted(savings, reverse=True)
     page = (tmp_path / "out" / "report.html").read_text()
     assert stated in page.replace("&#x27;", "'")

@@ -15,11 +15,12 @@ from skweight import (
     WeightedKerasClassifier,
     compare_strategies,
     default_strategies,
+    expected_calibration_error,
     mean_cost,
     normalized_cost,
 )
 from skweight._compare import DECISIONS, METRICS
-from skweight._strategies import cost_class_weights
+from skweight._strategies import CALIBRATED_FROM, STRATEGY_NAMES, cost_class_weights
 
 COST = [[0.0, 1.0], [5.0, 0.0]]
 
@@ -57,7 +58,8 @@ def test_costs_checked_by_hand():
     argmax always says "neg": cost 5 * 4 / 20 = 1.0 per row. Bayes compares the
     expected costs 0.2 * 5 = 1.0 (say neg) and 0.8 * 1 = 0.8 (say pos), so always
     says "pos": cost 16 / 20 = 0.8, which is the best constant prediction, hence a
-    normalised cost of 1.0 (and 1.0 / 0.8 = 1.25 for argmax).
+    normalised cost of 1.0 (and 1.0 / 0.8 = 1.25 for argmax). p(pos) = 0.2 is
+    the rate of every fold: one bin, calibrated, an ECE of 0.
     """
     X = np.arange(100, dtype=float).reshape(-1, 1)
     y = np.array(["neg"] * 80 + ["pos"] * 20)
@@ -72,6 +74,7 @@ def test_costs_checked_by_hand():
     assert_allclose(table["cost_std"], 0.0, atol=1e-12)
     assert_allclose(table["brier_mean"], 0.8 * 0.2**2 + 0.2 * 0.8**2)
     assert_allclose(table["log_loss_mean"], -(0.8 * np.log(0.8) + 0.2 * np.log(0.2)))
+    assert_allclose(table["ece_mean"], 0.0, atol=1e-12)
     assert_allclose(table["roc_auc_mean"], 0.5)
     assert_allclose(table["average_precision_mean"], 0.2)
     assert_allclose(table["balanced_accuracy_mean"], 0.5)
@@ -86,7 +89,8 @@ def test_costs_match_a_manual_cross_validation(data):
     )
     table = table.set_index("decision")
     folds = StratifiedKFold(n_splits=4, shuffle=True, random_state=3).split(X, y)
-    costs, norms, bal, losses, preds = [], [], [], [], np.empty(len(y), dtype=y.dtype)
+    costs, norms, bal, losses, eces = [], [], [], [], []
+    preds = np.empty(len(y), dtype=y.dtype)
     for train, test in folds:
         model = LogisticRegression().fit(X[train], y[train])
         y_pred = model.predict(X[test])
@@ -95,11 +99,15 @@ def test_costs_match_a_manual_cross_validation(data):
         norms.append(normalized_cost(y[test], y_pred, cost_matrix=COST))
         bal.append(balanced_accuracy_score(y[test], y_pred))
         losses.append(log_loss(y[test], model.predict_proba(X[test])))
+        eces.append(expected_calibration_error(y[test],
+                                               model.predict_proba(X[test])[:, 1]))
     assert_allclose(table.loc["argmax", "cost_mean"], np.mean(costs))
     assert_allclose(table.loc["argmax", "cost_std"], np.std(costs))
     assert_allclose(table.loc["argmax", "normalized_cost_mean"], np.mean(norms))
     assert_allclose(table.loc["argmax", "balanced_accuracy_mean"], np.mean(bal))
     assert_allclose(table.loc["argmax", "log_loss_mean"], np.mean(losses))
+    assert_allclose(table.loc["argmax", "ece_mean"], np.mean(eces))
+    assert_allclose(table.loc["bayes", "ece_std"], np.std(eces))
     assert_array_equal(details.y_pred["logistic", "argmax"], preds)
     bayes = np.where(details.proba["logistic"][:, 1] > 1 / 6, "pos", "neg")
     assert_array_equal(details.y_pred["logistic", "bayes"], bayes)
@@ -139,6 +147,11 @@ def test_multiclass_string_labels_and_default_cost():
     per_fold = [errors[details.fold == k].mean() for k in range(3)]
     assert_allclose(table.loc[0, "cost_mean"], np.mean(per_fold))
     assert ((table["roc_auc_mean"] > 0.5) & (table["brier_mean"] < 1)).all()
+    # Top-label calibration over three classes, per fold.
+    top = [expected_calibration_error(y[details.fold == k],
+                                      details.proba["logistic"][details.fold == k],
+                                      labels=["a", "b", "c"]) for k in range(3)]
+    assert_allclose(table.loc[0, "ece_mean"], np.mean(top))
 
 
 class _FailsOnFit(ClassifierMixin, BaseEstimator):
@@ -204,14 +217,21 @@ def test_bad_input(y, params, err_msg):
 
 
 def test_default_strategies():
-    """Check names, order, seeds and the extra cost-weights entry."""
+    """Check names, order, seeds, the extra cost-weights entry, and that the
+    calibrated strategy is the balanced one with a temperature map."""
     plain = default_strategies(random_state=0)
     assert list(plain) == ["no-weights", "prior-bias", "balanced",
-                           "balanced+prior-bias", "focal", "logit-adjusted",
-                           "undersampling", "smote"]
+                           "balanced+prior-bias", "balanced+calibrated", "focal",
+                           "logit-adjusted", "undersampling", "smote"]
     costly = default_strategies([[0, 1], [20, 0]], random_state=0,
                                 network_params={"epochs": 3})
-    assert list(costly)[4] == "cost-weights"
+    assert list(costly) == list(STRATEGY_NAMES)
+    calibrated = costly["balanced+calibrated"][-1].get_params()
+    balanced = costly["balanced"][-1].get_params()
+    assert calibrated.pop("calibration") == "temperature"
+    assert balanced.pop("calibration") == "auto"  # no early stopping: none
+    assert calibrated == balanced
+    assert CALIBRATED_FROM == {"balanced+calibrated": "balanced"}
     for estimator in costly.values():
         network = estimator.steps[-1][1]
         assert isinstance(network, WeightedKerasClassifier)
@@ -225,18 +245,27 @@ def test_default_strategies():
 
 
 def test_default_strategies_run_on_networks(data):
-    """Check a short run of two default strategies, with raw network outputs."""
+    """Check a short run of three default strategies, with raw network outputs,
+    the calibrated one scored as the others."""
     X, y = data
     strategies = default_strategies(COST, random_state=0,
                                     network_params={"epochs": 2})
-    strategies = {k: strategies[k] for k in ("balanced", "undersampling")}
+    strategies = {k: strategies[k] for k in ("balanced", "balanced+calibrated",
+                                             "undersampling")}
     table, details = compare_strategies(X, y, cost_matrix=COST, cv=2,
                                         strategies=strategies, random_state=0,
                                         return_predictions=True)
-    assert table.shape[0] == 6 and not table.isna().any().any()
+    assert table.shape[0] == 9 and not table.isna().any().any()
+    assert list(table["strategy"].unique()) == list(strategies)
+    assert ((table["ece_mean"] >= 0) & (table["ece_mean"] <= 1)).all()
     raw, corrected = details.raw_proba["balanced"], details.proba["balanced"]
     assert raw is not None and not np.allclose(raw, corrected)
     assert_allclose(details.raw_proba["undersampling"], details.proba["undersampling"])
+    # The map moves the probabilities (whether it helps on so few rows is left to
+    # test_calibration).
+    calibrated = details.proba["balanced+calibrated"]
+    assert np.isfinite(calibrated).all()
+    assert not np.allclose(calibrated, corrected, atol=1e-3)
 
 
 def _flatten(X):
@@ -510,3 +539,23 @@ def test_each_fold_predicts_its_test_rows_once(data):
                                                    "log_loss", "fit_time"}
     assert_allclose(table.set_index("decision").loc["bayes", "cost_mean"],
                     np.mean(details.fold_scores["counted"]["bayes:cost"]))
+
+
+@pytest.mark.parametrize("calibration", [None, "temperature"])
+def test_argmax_is_the_networks_own_predict(binary_data, small, calibration):
+    """Check that the argmax decision is the fitted strategy's own predict, also
+    for a calibrated network, whose predict reads the calibrated probabilities
+    (argmax_c w_c q(c|x)) and not the output it was trained to give."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from skweight import CostSensitiveClassifier
+    from skweight._fold_scores import fold_outputs
+
+    X, y = binary_data
+    network = WeightedKerasClassifier(**small, class_weight="balanced",
+                                      calibration=calibration)
+    fitted = CostSensitiveClassifier(make_pipeline(StandardScaler(), network),
+                                     cost_matrix=COST).fit(X[:200], y[:200])
+    outputs = fold_outputs(fitted, X[200:], np.array([0, 1]), ("argmax",))
+    assert_array_equal(outputs["y_pred"]["argmax"], fitted.estimator_.predict(X[200:]))

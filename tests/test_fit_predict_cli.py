@@ -89,6 +89,20 @@ def test_model_matches_the_library(fitted):
     assert set(y_pred) <= {"churn", "stay"}
 
 
+def test_fit_the_calibrated_strategy(fitted, network, capsys):
+    """Check that the calibrated strategy of compare is fittable by name, and
+    that the saved network keeps its calibration map."""
+    out = fitted / "calibrated.skw"
+    assert main(["fit", str(fitted / "train.csv"), "--target", "label",
+                 "--strategy", "balanced+calibrated", "--decision", "argmax",
+                 "--cost-matrix", "0,5;1,0", *network, "--out", str(out)]) == 0
+    assert "saved balanced+calibrated (argmax" in capsys.readouterr().out
+    model = skweight.load(out)
+    assert model.info["strategy"] == "balanced+calibrated"
+    calibrator = model.estimator.estimator_[-1].calibrator_
+    assert calibrator is not None and calibrator.temperature > 0
+
+
 def test_per_row_costs_at_predict(fitted):
     """Check --fn-cost-column: each row's expected cost uses its own amount."""
     out = fitted / "rows.csv"

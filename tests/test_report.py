@@ -9,6 +9,7 @@ import pytest
 from sklearn.datasets import make_classification
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
+from sklearn.utils import Bunch
 
 from skweight import compare_strategies
 from skweight._report import (
@@ -51,6 +52,7 @@ def test_plain_table_when_not_a_terminal(run):
     assert text == plain_table(table) + "\n"
     lines = text.splitlines()
     assert lines[0].split()[:3] == ["rank", "strategy", "decision"]
+    assert lines[0].split()[-6:] == ["Brier", "ECE", "bal.", "acc", "fit", "s"]
     assert [line.split()[0] for line in lines[1:]] == [str(i) for i in range(1, 7)]
     assert len({len(line) for line in lines[1:]}) == 1  # aligned
     assert not re.search("[─━│┃]", text)
@@ -91,6 +93,7 @@ def test_html_is_self_contained_and_labelled(run):
     # two header rows, two cost rows, one row per strategy and decision
     assert page.count("<tr>") == 2 + 2 + len(table)
     assert "2 strategies x 2 folds" in page
+    assert "<th>Brier</th><th>ECE</th>" in page
 
 
 def test_write_outputs_appear_at_once(run, tmp_path):
@@ -101,6 +104,9 @@ def test_write_outputs_appear_at_once(run, tmp_path):
     assert {"compare.csv", "compare.json", "report.html"} <= set(written)
     document = json.loads((tmp_path / "out" / "compare.json").read_text())
     assert len(document["results"]) == len(table)
+    eces = [row["ece_mean"] for row in document["results"]]
+    assert all(0 <= e <= 1 for e in eces)
+    assert "ece_std" in (tmp_path / "out" / "compare.csv").read_text().splitlines()[0]
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
 
 
@@ -214,3 +220,75 @@ def test_figures_show_the_recommendation_ties_and_baselines(run):
     assert legend.get_window_extent().x0 >= ax.get_window_extent().x1
     assert figures(details, ["logistic"])["precision_recall.png"].axes[0] \
         .get_legend().get_texts()[0].get_text() == "logistic"
+
+
+@pytest.fixture(scope="module")
+def calibrated_run(binary_data, small):
+    """A small compare of the balanced network, its calibrated version and a
+    logistic regression, with the out-of-fold predictions."""
+    from skweight import default_strategies
+
+    X, y = binary_data
+    networks = default_strategies(COST, random_state=0, network_params={
+        k: small[k] for k in ("hidden_layer_sizes", "epochs", "learning_rate")})
+    strategies = {"logistic": LogisticRegression(),
+                  **{k: networks[k] for k in ("balanced", "balanced+calibrated")}}
+    return compare_strategies(X, y, cost_matrix=COST, cv=2, random_state=0,
+                              decisions=("bayes",), strategies=strategies,
+                              return_predictions=True)
+
+
+def _labels(ax):
+    return {line.get_label() for line in ax.get_lines()
+            if not line.get_label().startswith("_")}
+
+
+def test_reliability_draws_calibrated_against_uncalibrated(calibrated_run):
+    """Check a third panel with the calibrated strategy and the one it
+    calibrates, drawn even when the figures show neither, one legend for all
+    panels, outside them, and two panels without a calibrated strategy."""
+    pytest.importorskip("matplotlib")
+    from skweight._figures import figures
+
+    table, details = calibrated_run
+    assert set(table["strategy"]) == {"logistic", "balanced", "balanced+calibrated"}
+    assert np.isfinite(table["ece_mean"]).all()
+    figure = figures(details, ["logistic"])["reliability.png"]
+    axes = figure.axes
+    assert len(axes) == 3
+    assert _labels(axes[0]) == _labels(axes[1]) == {"logistic"}
+    assert _labels(axes[2]) == {"balanced", "balanced+calibrated"}
+    assert "balanced+calibrated vs balanced" in axes[2].get_title()
+    plain, calibrated = (next(line for line in axes[2].get_lines()
+                              if line.get_label() == name)
+                         for name in ("balanced", "balanced+calibrated"))
+    assert not np.array_equal(plain.get_xdata(), calibrated.get_xdata())
+    assert (plain.get_color(), plain.get_linestyle()) != (
+        calibrated.get_color(), calibrated.get_linestyle())
+    legend = figure.legends[0]
+    assert [t.get_text() for t in legend.get_texts()] == [
+        "logistic", "balanced", "balanced+calibrated"]
+    figure.draw_without_rendering()  # the constrained layout places the legend
+    assert legend.get_window_extent().x0 >= axes[2].get_window_extent().x1
+
+    everything = figures(details)["reliability.png"].axes
+    assert _labels(everything[1]) == {"logistic", "balanced", "balanced+calibrated"}
+    without = Bunch(**{**details, "proba": {
+        k: v for k, v in details.proba.items() if k != "balanced+calibrated"}})
+    assert len(figures(without)["reliability.png"].axes) == 2
+
+
+def test_reliability_of_several_classes_on_linear_axes(multiclass_data):
+    """Check that with three classes the top label is drawn on linear axes
+    (its confidence is at least 1/3, where log axes squeeze it into a corner)."""
+    pytest.importorskip("matplotlib")
+    from skweight._figures import figures
+
+    X, y = multiclass_data
+    _, details = compare_strategies(X, y, cv=2, random_state=0,
+                                    strategies={"logistic": LogisticRegression()},
+                                    return_predictions=True)
+    ax = figures(details)["reliability.png"].axes[1]
+    assert ax.get_xscale() == ax.get_yscale() == "linear"
+    assert ax.get_xlabel() == "top-label confidence" and ax.get_ylabel() == ""
+    assert _labels(ax) == {"logistic"}

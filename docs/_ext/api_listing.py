@@ -29,6 +29,9 @@ SECTIONS = [
      "skweight", ["check_cost_matrix", "binary_cost_matrix", "mean_cost",
                   "normalized_cost", "savings_score", "make_cost_scorer",
                   "make_savings_scorer", "CostScorer", "UnreasonableCostWarning"]),
+    ("Probabilities",
+     "How far predicted probabilities are from the frequencies they claim.",
+     "skweight", ["expected_calibration_error"]),
     ("Resampling",
      "Random under- and over-sampling of rows of any input form, as a step of "
      "an imbalanced-learn pipeline.",
