@@ -50,12 +50,13 @@ from ._priors import (
     resolve_bias_init,
 )
 from ._random import integer_seed, seeded
-from ._reuse import estimator_trainer_key, trainer_for
+from ._reuse import estimator_trainer_key
 from ._routing import (
     RoutedParamsMixin,
     optimizer_settings,
     warn_unused_mlp_params,
 )
+from ._shared_step import member_trainers
 from ._stopping import stopping_callbacks
 from ._weights import (
     SCHEMES,
@@ -742,7 +743,9 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
         Member ``k`` shuffles with ``seeds[k]``; the members train one after the
         other. ``new_networks``, ``(meta, n_rows)`` of the networks :meth:`fit`
         just built, lets them train on a kept compiled copy when one fits (see
-        :mod:`skweight._reuse`): one copy trains every member in turn. Early
+        :mod:`skweight._reuse`): one copy trains every member in turn; without
+        one, members 1.. train on member 0's compiled step when their networks
+        are alike (:mod:`skweight._shared_step`). Early
         stopping watches ``validation`` if any. ``running``
         (:meth:`partial_fit`) adds the epochs to ``history_`` and ``n_iter_``
         instead of replacing them.
@@ -756,23 +759,28 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
             make_trainer = partial(new_trainer, self, *new_networks)
         names = metric_history_names(self.metrics)
         histories, best_epochs = [], []
-        for keras_model, seed in zip(self.models_, seeds, strict=True):
-            stopping, early_stopping = stopping_callbacks(
-                patience, self.tol, epochs, validation, self.early_stopping_monitor,
-                keras_model.loss, self._output_factors,
-            )
-            with trainer_for(keras_model, key, make_trainer) as network:
-                history = run_epochs(
-                    network, *train, n_outputs=self._n_outputs(), epochs=epochs,
-                    seed=seed, batch_size=self.batch_size,
-                    callbacks=self.callbacks, verbose=self.verbose,
-                    stopping=stopping)
-                check_diverged(stopping, network, len(history.get("loss", [])))
-            # Metrics by the names they were given ("mae" as Keras' full name).
-            histories.append({names.get(key, key): values
-                              for key, values in history.items()})
-            best_epochs.append(early_stopping.best_epoch + 1
-                               if validation is not None else None)
+        with member_trainers(self.models_, train[0], key=key,
+                             make_trainer=make_trainer,
+                             share=new_networks is not None) as trainer_of:
+            for member, (keras_model, seed) in enumerate(
+                    zip(self.models_, seeds, strict=True)):
+                stopping, early_stopping = stopping_callbacks(
+                    patience, self.tol, epochs, validation,
+                    self.early_stopping_monitor, keras_model.loss,
+                    self._output_factors,
+                )
+                with trainer_of(member) as network:
+                    history = run_epochs(
+                        network, *train, n_outputs=self._n_outputs(),
+                        epochs=epochs, seed=seed, batch_size=self.batch_size,
+                        callbacks=self.callbacks, verbose=self.verbose,
+                        stopping=stopping)
+                    check_diverged(stopping, network, len(history.get("loss", [])))
+                # Metrics by the names they were given ("mae" as Keras' full name).
+                histories.append({names.get(name, name): values
+                                  for name, values in history.items()})
+                best_epochs.append(early_stopping.best_epoch + 1
+                                   if validation is not None else None)
         if running:
             previous = getattr(self, "histories_", None) or [
                 getattr(self, "history_", {"loss": []})] * len(histories)
