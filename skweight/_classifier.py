@@ -114,10 +114,12 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
         ``random_state``'s, the others from seeds derived from it), on the same
         rows, class state, output bias and early-stopping split; their
         prior-corrected probabilities are averaged (a deep ensemble,
-        Lakshminarayanan et al. 2017). Works with any ``model``: the default
-        network's members share one compiled training step, a builder's
-        networks are built and compiled one per member. A seeded ensemble
-        repeats exactly on TensorFlow and torch, but not on JAX.
+        Lakshminarayanan et al. 2017). Works with any ``model``: the members
+        train one after the other on one compiled training step (a builder's
+        networks, built one per member, share the first member's step when
+        they are alike; one that differs, e.g. with its seed, compiles its
+        own). A seeded ensemble repeats exactly on TensorFlow and torch; on
+        JAX, that of the default network does not.
     model_params : dict, default=None
         Keyword arguments for a builder ``model``. Routed parameters
         ``model__x=value`` (in the constructor, ``set_params`` or a grid such as

@@ -23,7 +23,12 @@ aside; and, holding the member's state, the same outputs on a few training rows
 subclassed model whose ``call`` takes another path in training only, on an
 attribute set from the seed, is the one difference these checks cannot see.
 
-Not on torch, where Keras compiles nothing: each member trains itself there.
+Not on torch, where Keras compiles nothing: each member trains itself there. On
+JAX, Keras shuffles with NumPy's global generator, which a model's first fit
+draws from once more; members 1.. then shuffle otherwise than on models of their
+own, so they are not bit for bit those networks (nor are they, on JAX, the
+one-network fits of their seeds in any case), but a seeded ensemble repeats
+exactly, and is fitted in a fraction of the time.
 """
 
 import contextlib
