@@ -17,11 +17,12 @@ A builder may make another network for another seed, and a compiled step only
 fits the network it was traced for. A member trains on member 0's step only if
 its network is like member 0's in everything a step depends on that can be
 read: the model's class; variables of the same shapes, dtypes and trainability,
-none shared; layers of the same classes and configurations, names and seeds
-aside; and, holding the member's state, the same outputs on a few training rows
-(which tells a different wiring). Otherwise it trains itself, as Keras does. A
-subclassed model whose ``call`` takes another path in training only, on an
-attribute set from the seed, is the one difference these checks cannot see.
+none shared; layers of the same classes and configurations, seeds and layer
+names aside; and, holding the member's state, the same outputs on a few
+training rows (which tells a different wiring). Otherwise it trains itself, as
+Keras does. A subclassed model whose ``call`` takes another path in training
+only, on an attribute set from the seed, is the one difference these checks
+cannot see.
 
 Not on torch, where Keras compiles nothing: each member trains itself there. On
 JAX, Keras shuffles with NumPy's global generator, which a model's first fit
@@ -120,14 +121,14 @@ class _SharedStep:
             self.first_trained = None
 
     def _like_first(self, keras_model):
-        if self.first_signature is None:
-            self.first_signature = _signature(self.models[0])
         first_ids = {id(v) for v in training_state(self.models[0])}
         if any(id(v) in first_ids for v in training_state(keras_model)):
             return False  # a builder that hands out the same layers
         try:
+            if self.first_signature is None:
+                self.first_signature = _signature(self.models[0])
             return bool(_signature(keras_model) == self.first_signature)
-        except Exception:  # a configuration that does not compare: assume unlike
+        except Exception:  # a config that cannot be read or compared: unlike
             return False
 
 
@@ -138,8 +139,11 @@ def _signature(keras_model):
     flatten = getattr(keras_model, "_flatten_layers", None)
     layers = (list(flatten(include_self=False)) if flatten is not None
               else list(keras_model.layers))
+    # Layer names differ from one build to the next: configs (a nested model's
+    # wiring, a wrapped layer) name layers by their place instead.
+    places = {layer.name: place for place, layer in enumerate(layers)}
     return type(keras_model), variables, tuple(
-        (type(layer), _plain(_config(layer))) for layer in layers)
+        (type(layer), _plain(_config(layer), places)) for layer in layers)
 
 
 def _config(layer):
@@ -149,13 +153,16 @@ def _config(layer):
         return None
 
 
-def _plain(value):
-    """A comparable spelling of a layer config, without names and seeds."""
+def _plain(value, places):
+    """A comparable spelling of a layer config: seeds left out, layer names
+    replaced by the layers' places."""
     if isinstance(value, dict):
-        return tuple(sorted((key, _plain(item)) for key, item in value.items()
-                            if key not in ("name", "seed")))
+        return tuple(sorted((key, _plain(item, places))
+                            for key, item in value.items() if key != "seed"))
     if isinstance(value, (list, tuple)):
-        return tuple(_plain(item) for item in value)
+        return tuple(_plain(item, places) for item in value)
+    if isinstance(value, str) and value in places:
+        return "layer", places[value]
     if isinstance(value, np.ndarray):
         return value.shape, value.dtype.str, value.tobytes()
     if isinstance(value, np.generic):

@@ -55,6 +55,16 @@ def batch_norm_mlp(meta):
     ])
 
 
+def nested_block(meta):
+    """A Sequential block inside a functional model: configs naming layers."""
+    block = keras.Sequential([keras.layers.Dense(4, activation="relu"),
+                              keras.layers.BatchNormalization(),
+                              keras.layers.Dropout(0.2)])
+    inputs = keras.Input((meta["n_features_in_"],))
+    outputs = keras.layers.Dense(1, activation="sigmoid")(block(inputs))
+    return keras.Model(inputs, outputs)
+
+
 class ScaledMLP(keras.Model):
     """A subclassed model with a weight of its own, in no layer."""
 
@@ -110,6 +120,7 @@ def _compiled_own_step(keras_model):
 KEYLESS = {
     "dropout builder": (dict(model=dropout_mlp), False),
     "batch normalization": (dict(model=batch_norm_mlp), False),
+    "nested block": (dict(model=nested_block), False),
     "subclassed model": (dict(model=subclassed), False),
     "two named inputs": (dict(model=two_inputs), True),
     "loss object": (dict(loss=keras.losses.BinaryCrossentropy(),
@@ -162,7 +173,8 @@ def by_seed(change):
         inputs = keras.Input((meta["n_features_in_"],))  # 6 features
         units = 5 if first and change == "width" else 6
         activation = "tanh" if first and change == "activation" else "relu"
-        hidden = keras.layers.Dense(units, activation=activation)(inputs)
+        dtype = "mixed_bfloat16" if first and change == "precision" else None
+        hidden = keras.layers.Dense(units, activation=activation, dtype=dtype)(inputs)
         # The same layers and weights, wired otherwise: only the outputs tell.
         source = inputs if first and change == "wiring" else hidden
         other = keras.layers.Dense(6, activation="relu")(source)
@@ -175,7 +187,8 @@ def by_seed(change):
     return build
 
 
-@pytest.mark.parametrize("change", ["width", "activation", "dropout rate", "wiring"])
+@pytest.mark.parametrize("change", ["width", "activation", "precision",
+                                    "dropout rate", "wiring"])
 def test_members_unlike_the_first_train_themselves(data, change, monkeypatch):
     """Check that a builder making another network for member 0's seed has every
     member train on its own compiled step, as with sharing switched off."""
