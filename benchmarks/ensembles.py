@@ -5,8 +5,9 @@ random_state=0)``, the first 2000 rows to fit, the last 1000 to test. Network:
 ``WeightedKerasClassifier(hidden_layer_sizes=(16,), class_weight="balanced",
 epochs=30, n_iter_no_change=None)`` (every epoch run, so the times compare the
 same work), the default network and the same MLP from a builder (a builder's
-members are built and compiled one by one). One fit of each configuration
-first, so every timed fit is a repeated one, as in a grid search. Three rounds;
+members are built one by one and train on the first member's compiled step).
+One fit of each configuration first, so every timed fit is a repeated one, as in
+a grid search. Three rounds;
 in each, ``n_members`` 1 (three fits, their median the round's one-network
 time), 3 and 5 are fitted one after the other with the round as seed, and the
 ratios are to that round's one-network time. Times are the process's CPU time

@@ -1,6 +1,7 @@
 """The Keras estimator with explicit class weights, output bias and decision rule."""
 
 from functools import partial
+from itertools import chain
 from numbers import Integral, Real
 
 import keras
@@ -50,12 +51,13 @@ from ._priors import (
     resolve_bias_init,
 )
 from ._random import integer_seed, seeded
-from ._reuse import estimator_trainer_key, trainer_for
+from ._reuse import estimator_trainer_key
 from ._routing import (
     RoutedParamsMixin,
     optimizer_settings,
     warn_unused_mlp_params,
 )
+from ._shared_step import member_trainers
 from ._stopping import stopping_callbacks
 from ._weights import (
     SCHEMES,
@@ -111,12 +113,15 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
     n_members : int, default=1
         Networks trained, each from its own seed (the first from
         ``random_state``'s, the others from seeds derived from it), on the same
-        rows, class state, output bias and early-stopping split; their
+        rows, class state, output bias and early-stopping split (each member
+        its own fold with ``cross_fit``); their
         prior-corrected probabilities are averaged (a deep ensemble,
-        Lakshminarayanan et al. 2017). Works with any ``model``: the default
-        network's members share one compiled training step, a builder's
-        networks are built and compiled one per member. A seeded ensemble
-        repeats exactly on TensorFlow and torch, but not on JAX.
+        Lakshminarayanan et al. 2017). Works with any ``model``: the members
+        train one after the other on one compiled training step (a builder's
+        networks, built one per member, share the first member's step when
+        they are alike; one that differs, e.g. with its seed, compiles its
+        own). A seeded ensemble repeats exactly on TensorFlow and torch; on
+        JAX, that of the default network does not.
     cross_fit : bool, default=False
         With ``n_members >= 2``: member ``k`` holds out fold ``k`` of a
         stratified ``n_members``-fold split of the training rows, for early
@@ -786,8 +791,10 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
         ``seeds[k]``; the members train one after the other. ``new_networks``,
         ``(meta, n_rows)`` of the networks :meth:`fit` just built, lets them
         train on a kept compiled copy when one fits (see :mod:`skweight._reuse`):
-        one copy trains every member in turn. Early stopping watches
-        ``validation`` if any. ``running``
+        one copy trains every member in turn; without one, members 1.. train on
+        member 0's compiled step when their networks are alike
+        (:mod:`skweight._shared_step`). Early stopping watches ``validation`` if
+        any. ``running``
         (:meth:`partial_fit`) adds the epochs to ``history_`` and ``n_iter_``
         instead of replacing them.
         """
@@ -800,25 +807,33 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
             make_trainer = partial(new_trainer, self, *new_networks)
         names = metric_history_names(self.metrics)
         histories, best_epochs = [], []
-        for keras_model, seed, (train, validation) in zip(
-                self.models_, seeds, member_data, strict=True):
-            stopping, early_stopping = stopping_callbacks(
-                patience, self.tol, epochs, validation, self.early_stopping_monitor,
-                keras_model.loss, self._output_factors,
-            )
-            with trainer_for(keras_model, key, make_trainer) as network:
-                history = run_epochs(
-                    network, *train, n_outputs=self._n_outputs(), epochs=epochs,
-                    seed=seed, batch_size=self.batch_size,
-                    callbacks=self.callbacks, verbose=self.verbose,
-                    stopping=stopping)
-                check_diverged(stopping, network, len(history.get("loss", [])))
-            # Metrics by the names they were given ("mae" as Keras' full name).
-            histories.append({names.get(key, key): values
-                              for key, values in history.items()})
-            best_epochs.append(early_stopping.best_epoch + 1
-                               if validation is not None else None)
-            del train, validation  # a cross-fitted member's rows are its own copy
+        member_data = iter(member_data)
+        first = next(member_data)
+        with member_trainers(self.models_, first[0][0], key=key,
+                             make_trainer=make_trainer,
+                             share=new_networks is not None) as trainer_of:
+            for member, (keras_model, seed, (train, validation)) in enumerate(
+                    zip(self.models_, seeds, chain([first], member_data),
+                        strict=True)):
+                first = None  # a cross-fitted member's rows are its own copy
+                stopping, early_stopping = stopping_callbacks(
+                    patience, self.tol, epochs, validation,
+                    self.early_stopping_monitor, keras_model.loss,
+                    self._output_factors,
+                )
+                with trainer_of(member) as network:
+                    history = run_epochs(
+                        network, *train, n_outputs=self._n_outputs(),
+                        epochs=epochs, seed=seed, batch_size=self.batch_size,
+                        callbacks=self.callbacks, verbose=self.verbose,
+                        stopping=stopping)
+                    check_diverged(stopping, network, len(history.get("loss", [])))
+                # Metrics by the names they were given ("mae" as Keras' full name).
+                histories.append({names.get(name, name): values
+                                  for name, values in history.items()})
+                best_epochs.append(early_stopping.best_epoch + 1
+                                   if validation is not None else None)
+                del train, validation
         if running:
             previous = getattr(self, "histories_", None) or [
                 getattr(self, "history_", {"loss": []})] * len(histories)

@@ -15,7 +15,9 @@ for bit (``tests/test_reuse.py`` checks this), and it stays the estimator's own.
 
 The key of a trainer names everything its compiled step depends on; a
 configuration that cannot be named with certainty (a custom builder, a loss
-object) gets no key and trains its own model, as Keras does. At most
+object) gets no key and trains its own model, as Keras does (an ensemble's
+members then share their first member's step, within the fit:
+:mod:`skweight._shared_step`). At most
 ``MAX_IDLE_TRAINERS`` trainers are kept, the least recently used dropped first.
 """
 
@@ -185,18 +187,35 @@ def clear_trainers():
         _idle.clear()
 
 
-def _state(keras_model):
-    """Every variable a fit reads or changes: layers' and the optimizer's."""
+def training_state(keras_model):
+    """Every variable a fit reads or changes, in a fixed order.
+
+    The model's variables (those of its layers, seed-generator states and any
+    weight a subclassed model holds outside its layers; not the metrics', which
+    each epoch resets) and its optimizer's, built if need be.
+    """
     optimizer = keras_model.optimizer
     if not optimizer.built:
         optimizer.build(keras_model.trainable_variables)
-    layer_state = [v for layer in keras_model.layers for v in layer.variables]
-    return layer_state + list(optimizer.variables)
+    return [*keras_model.variables, *optimizer.variables]
 
 
-def _copy_state(source, target):
-    for from_variable, to_variable in zip(_state(source), _state(target), strict=True):
+def copy_state(source, target):
+    """Give ``target`` the training state of ``source``, a model alike."""
+    for from_variable, to_variable in zip(training_state(source),
+                                          training_state(target), strict=True):
         to_variable.assign(from_variable)
+
+
+def state_values(keras_model):
+    """A copy of the values of the model's training state."""
+    return [np.array(variable.numpy()) for variable in training_state(keras_model)]
+
+
+def assign_state(keras_model, values):
+    """Put back values from :func:`state_values`."""
+    for variable, value in zip(training_state(keras_model), values, strict=True):
+        variable.assign(value)
 
 
 @contextlib.contextmanager
@@ -224,8 +243,8 @@ def trainer_for(keras_model, key, make_trainer):
         return
     trainer = _take(key) or make_trainer()
     try:
-        _copy_state(keras_model, trainer)
+        copy_state(keras_model, trainer)
         yield trainer
-        _copy_state(trainer, keras_model)
+        copy_state(trainer, keras_model)
     finally:
         _put(key, trainer)
