@@ -496,9 +496,11 @@ def section_shift(datasets, n_splits, draws, out):
                 net.set_params(deployment_priors=None)
                 if ensemble is not None:
                     record("ensemble: no adaptation", ensemble_plain[index])
-                    ensemble.adapt_priors(X_s)
-                    record("ensemble: adapt_priors (EM)", ensemble.predict(X_s),
-                           float(ensemble.deployment_priors_[1]))
+                    for method, label in (("em", "EM"), ("bbse", "BBSE")):
+                        ensemble.adapt_priors(X_s, method=method)
+                        record(f"ensemble: adapt_priors ({label})",
+                               ensemble.predict(X_s),
+                               float(ensemble.deployment_priors_[1]))
                     ensemble.set_params(deployment_priors=[1 - truth, truth])
                     record("ensemble: true priors (oracle)", ensemble.predict(X_s),
                            truth)
@@ -538,7 +540,7 @@ def summarise_shift(records, draws, out):
         if factor in problems.index:
             out.note(f"x{factor:g}: problems {problems[factor]}.")
     ensemble = ["ensemble: no adaptation", "ensemble: adapt_priors (EM)",
-                "ensemble: true priors (oracle)"]
+                "ensemble: adapt_priors (BBSE)", "ensemble: true priors (oracle)"]
     ensemble_mean = (frame[frame["method"].isin(ensemble)]
             .groupby(["factor", "method", "problem"])[["cost", "normalised"]].mean()
             .groupby(["factor", "method"]).mean())
@@ -547,8 +549,8 @@ def summarise_shift(records, draws, out):
         for factor in SHIFT_FACTORS:
             if (factor, ensemble[0]) not in ensemble_mean.index:
                 continue
-            none, em, oracle = (ensemble_mean.loc[(factor, m), "cost"]
-                                for m in ensemble)
+            none, em, _, oracle = (ensemble_mean.loc[(factor, m), "cost"]
+                                   for m in ensemble)
             rows.append([f"x{factor:g}",
                          *(fmt(ensemble_mean.loc[(factor, m), "normalised"])
                            for m in ensemble),
@@ -577,7 +579,8 @@ def summarise_shift(records, draws, out):
     per_problem = errors.groupby(["factor", "method", "problem"])["error"].mean()
     mean = per_problem.groupby(["factor", "method"]).mean()
     estimators = ["adapt_priors (EM)", "QuaPy EMQ.EM (same probabilities)",
-                  "adapt_priors (BBSE)", "EM, uncalibrated network"]
+                  "adapt_priors (BBSE)", "EM, uncalibrated network",
+                  "ensemble: adapt_priors (EM)", "ensemble: adapt_priors (BBSE)"]
     rows = [[f"x{factor:g}", *(fmt(mean.get((factor, m)), "{:.4f}")
                                for m in estimators)]
             for factor in SHIFT_FACTORS if (factor, estimators[0]) in mean.index]
