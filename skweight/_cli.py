@@ -209,9 +209,10 @@ def _add_fit(commands):
         "FILE)")
     add("--strategy", required=True, choices=names, metavar="NAME",
         help=f"one of {', '.join(names)}")
+    # argparse %-formats help texts: a percent sign is written %%.
     add("--decision", choices=DECISIONS, default="bayes", metavar="D",
         help="argmax, bayes (default) or tuned (threshold tuned on "
-        f"{TUNE_SIZE:.0%} of the rows, the network fitted on the rest)")
+        f"{TUNE_SIZE:.0%}% of the rows, the network fitted on the rest)")
     add("--cost-matrix", metavar="SPEC|PATH", help='costs as "0,10;1,0" (rows = '
         "true class, columns = predicted, sorted labels) or a file")
     _add_row_costs(add)

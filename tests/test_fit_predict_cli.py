@@ -164,6 +164,16 @@ def test_bad_input(args, message, tmp_path, capsys, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("command", ["fit", "predict"])
+def test_help(command, capsys):
+    """Check that --help of fit and predict prints the options, with exit 0."""
+    assert main([command, "--help"]) == 0
+    captured = capsys.readouterr()
+    assert "--out PATH" in captured.out and captured.err == ""
+    if command == "fit":
+        assert "tuned on 25% of the rows" in " ".join(captured.out.split())
+
+
 def _env():
     package_parent = str(Path(skweight.__file__).resolve().parent.parent)
     return {**{k: v for k, v in os.environ.items()
