@@ -36,8 +36,9 @@ def _check_strategy(args, y, cost_matrix):
     classes, counts = np.unique(y, return_counts=True)
     if args.decision == "tuned" and counts.min() * TUNE_SIZE < 1:
         small = classes[np.argmin(counts)]
-        raise InputError(f"--decision tuned: class {small!r} has {counts.min()} "
-                         f"rows; tuning holds out {TUNE_SIZE:.0%} of each class and "
+        rows = f"{counts.min()} row{'s' if counts.min() > 1 else ''}"
+        raise InputError(f"--decision tuned: class {_plain(small)!r} has {rows}; "
+                         f"tuning holds out {TUNE_SIZE:.0%} of each class and "
                          "needs one there; use --decision bayes")
 
 

@@ -174,6 +174,22 @@ def test_help(command, capsys):
         assert "tuned on 25% of the rows" in " ".join(captured.out.split())
 
 
+def test_a_rare_class_is_named(tmp_path, capsys):
+    """Check a class too rare for --decision tuned: one line naming the label as
+    written in the table, exit 2, before a fit."""
+    table = _table(n=30).assign(label=["rare"] + ["churn"] * 14 + ["stay"] * 15)
+    table.to_csv(tmp_path / "rare.csv", index=False)
+    status = main(["fit", str(tmp_path / "rare.csv"), "--target", "label",
+                   "--strategy", "balanced", "--decision", "tuned",
+                   "--out", str(tmp_path / "m.skw")])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.splitlines() == [
+        "skweight: error: --decision tuned: class 'rare' has 1 row; tuning holds "
+        "out 25% of each class and needs one there; use --decision bayes"]
+    assert not (tmp_path / "m.skw").exists()
+
+
 def _env():
     package_parent = str(Path(skweight.__file__).resolve().parent.parent)
     return {**{k: v for k, v in os.environ.items()
