@@ -41,6 +41,7 @@ examples:
   skweight compare                                   # the embedded yeast data
   skweight compare data.csv --target churn --cost-matrix "0,1;5,0" --out report
   skweight compare data.parquet --target y --strategies balanced,smote --cv 3
+  skweight compare data.csv --target y --members 5 --cross-fit
 """
 
 
@@ -171,9 +172,32 @@ def _build_parser():
     add("--hidden", type=_sizes, default=NETWORK_DEFAULTS["hidden_layer_sizes"],
         metavar="N,...", help="hidden layer sizes (default: "
         f"{','.join(map(str, NETWORK_DEFAULTS['hidden_layer_sizes']))})")
+    _add_members(add)
     _add_fit(commands)
     _add_predict(commands)
     return parser
+
+
+def _add_members(add):
+    """The ensemble options, as compare and fit have them."""
+    add("--members", type=_integer(1, hint="pass a number of networks, at least "
+        "1, e.g. 5"), default=1, metavar="N", help="networks per strategy, each "
+        "from its own seed, their probabilities averaged (default: 1); applies "
+        "to every network strategy, not to the baselines")
+    add("--cross-fit", action="store_true", help="with --members 2 or more: "
+        "member k trains on all folds but fold k of the training rows, and every "
+        "network strategy is calibrated (temperature scaling) on each row's "
+        "out-of-fold probability, so balanced+calibrated equals balanced; not "
+        "applied to the baselines")
+
+
+def _check_members(args):
+    """Raise :class:`InputError` when ``--cross-fit`` has too few ``--members``."""
+    if getattr(args, "cross_fit", False) and args.members < 2:
+        raise InputError(
+            f"--cross-fit needs --members 2 or more (got --members {args.members}):"
+            " member k holds out fold k of the rows; pass e.g. --members 5, or "
+            "leave out --cross-fit")
 
 
 def _add_row_costs(add):
@@ -209,9 +233,10 @@ def _add_fit(commands):
         "FILE)")
     add("--strategy", required=True, choices=names, metavar="NAME",
         help=f"one of {', '.join(names)}")
+    # argparse %-formats help texts: a percent sign is written %%.
     add("--decision", choices=DECISIONS, default="bayes", metavar="D",
         help="argmax, bayes (default) or tuned (threshold tuned on "
-        f"{TUNE_SIZE:.0%} of the rows, the network fitted on the rest)")
+        f"{TUNE_SIZE:.0%}% of the rows, the network fitted on the rest)")
     add("--cost-matrix", metavar="SPEC|PATH", help='costs as "0,10;1,0" (rows = '
         "true class, columns = predicted, sorted labels) or a file")
     _add_row_costs(add)
@@ -224,6 +249,7 @@ def _add_fit(commands):
         default=NETWORK_DEFAULTS["epochs"], metavar="N", help="maximum epochs")
     add("--hidden", type=_sizes, default=NETWORK_DEFAULTS["hidden_layer_sizes"],
         metavar="N,...", help="hidden layer sizes")
+    _add_members(add)
 
 
 def _add_predict(commands):
@@ -279,6 +305,7 @@ def main(argv=None):
 
 def _dispatch(args, argv):
     """Run the parsed command; its work lives in its own module."""
+    _check_members(args)
     if args.command == "compare":
         from ._compare_command import run
     elif args.command == "fit":

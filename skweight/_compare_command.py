@@ -73,15 +73,30 @@ def not_run_reasons(args, cost_matrix, strategies):
     return {"cost-weights": why}
 
 
+def network_params(args):
+    """The settings of every network strategy from the options (not the baselines).
+
+    With ``--cross-fit`` and no early stopping, ``calibration="auto"`` calibrates
+    every network on the members' out-of-fold probabilities.
+    """
+    return {"epochs": args.epochs, "hidden_layer_sizes": args.hidden,
+            "n_members": args.members, "cross_fit": args.cross_fit}
+
+
+def members_options(args):
+    """``--members``/``--cross-fit`` as words of a command, when not the default."""
+    return ([] if args.members == 1 else ["--members", str(args.members)]) + (
+        ["--cross-fit"] if args.cross_fit else [])
+
+
 def strategies_of(args, data, cost_matrix):
     """The networks and (unless ``--no-baselines``) the baselines to compare."""
     from ._baselines import baseline_strategies
     from ._strategies import default_strategies
 
-    network = {"epochs": args.epochs, "hidden_layer_sizes": args.hidden}
     strategies = default_strategies(cost_matrix, args.random_state,
                                     preprocessor=data["preprocessor"],
-                                    network_params=network)
+                                    network_params=network_params(args))
     if args.strategies is not None:
         strategies = {name: strategies[name] for name in args.strategies}
     if not args.no_baselines:
@@ -119,6 +134,8 @@ def _spec(matrix):
 
 def fit_command(args, strategy, decision, cost_matrix, dropped=()):
     """The ``skweight fit`` command that trains ``strategy`` on every row."""
+    from ._baselines import BASELINE_NAMES
+
     words = ["skweight", "fit"]
     if args.file is not None:
         words += [args.file, "--target", args.target]
@@ -136,7 +153,10 @@ def fit_command(args, strategy, decision, cost_matrix, dropped=()):
         words += ["--drop", ",".join(map(str, dropped))]
     words += ["--epochs", str(args.epochs), "--hidden",
               ",".join(map(str, args.hidden)), "--random-state",
-              str(args.random_state), "--out", "model.skw"]
+              str(args.random_state)]
+    if strategy not in BASELINE_NAMES:  # a baseline is one model whatever these say
+        words += members_options(args)
+    words += ["--out", "model.skw"]
     return shlex.join(words)
 
 
@@ -202,6 +222,7 @@ def run(args, argv):
         "command": shlex.join(["skweight", *argv]), "folds": args.cv,
         "repeats": args.repeats, "random_state": args.random_state,
         "epochs": args.epochs, "hidden_layer_sizes": list(args.hidden),
+        "members": args.members, "cross_fit": args.cross_fit,
         "decisions": list(args.decisions), "strategies": list(strategies),
         "baselines": not args.no_baselines,
         "dropped_columns": list(map(str, data["dropped_columns"])),
@@ -225,7 +246,8 @@ def run(args, argv):
                 "cost_matrix": None if per_row else cost_matrix.tolist(),
                 "cv": args.cv, "repeats": args.repeats,
                 "random_state": args.random_state, "epochs": args.epochs,
-                "hidden_layer_sizes": list(args.hidden), "failed": failed,
+                "hidden_layer_sizes": list(args.hidden), "members": args.members,
+                "cross_fit": args.cross_fit, "failed": failed,
                 "skipped": skipped, "wall_time_seconds": round(wall, 1),
                 "header": header, "measured": measured, "legend": legend,
                 "recommendation": advice, "settings": settings,

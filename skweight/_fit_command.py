@@ -22,6 +22,7 @@ def _check_strategy(args, y, cost_matrix):
     """Before any fit: the strategy can be built, the classes suffice."""
     import numpy as np
 
+    from ._baselines import BASELINE_NAMES
     from ._compare import TUNE_SIZE
 
     if args.strategy == "cost-weights":
@@ -34,11 +35,26 @@ def _check_strategy(args, y, cost_matrix):
                              "total cost, so cost weights are no weights; give "
                              "unequal costs with --cost-matrix, or pick another")
     classes, counts = np.unique(y, return_counts=True)
+    if args.cross_fit and args.strategy not in BASELINE_NAMES and counts.min() < 2:
+        small = classes[np.argmin(counts)]
+        raise InputError(f"--cross-fit: class {_plain(small)!r} has only 1 row; "
+                         "each member trains on all folds but one, which needs 2 "
+                         "rows of every class; leave out --cross-fit")
     if args.decision == "tuned" and counts.min() * TUNE_SIZE < 1:
         small = classes[np.argmin(counts)]
-        raise InputError(f"--decision tuned: class {small!r} has {counts.min()} "
-                         f"rows; tuning holds out {TUNE_SIZE:.0%} of each class and "
+        rows = f"{counts.min()} row{'s' if counts.min() > 1 else ''}"
+        raise InputError(f"--decision tuned: class {_plain(small)!r} has {rows}; "
+                         f"tuning holds out {TUNE_SIZE:.0%} of each class and "
                          "needs one there; use --decision bayes")
+
+
+def _members_text(args):
+    """How many networks the strategy trains, when more than one."""
+    from ._baselines import BASELINE_NAMES
+
+    if args.members == 1 or args.strategy in BASELINE_NAMES:
+        return ""
+    return f" ({args.members} {'cross-fitted ' if args.cross_fit else ''}members)"
 
 
 def _cost_options(args):
@@ -58,7 +74,8 @@ def run(args, argv):
     import numpy as np
 
     from . import _compare_data
-    from ._compare_command import prepare_features
+    from ._baselines import BASELINE_NAMES
+    from ._compare_command import network_params, prepare_features
 
     check_out_file(args.out)
     data = _compare_data.load(args)
@@ -66,6 +83,9 @@ def run(args, argv):
     column_warnings = prepare_features(data, args)
     X, y, cost_matrix = data["X"], data["y"], data["cost_matrix"]
     _check_strategy(args, y, cost_matrix)
+    if args.members > 1 and args.strategy in BASELINE_NAMES:
+        column_warnings.append(f"--members and --cross-fit apply to the network "
+                               f"strategies; {args.strategy} is fitted once")
     for line in column_warnings:
         print(f"skweight: warning: {line}", file=sys.stderr)
     import_backend_quietly()
@@ -77,10 +97,9 @@ def run(args, argv):
     from ._deployed import DeployedModel, columns_info, for_prediction
     from ._strategies import default_strategies
 
-    network = {"epochs": args.epochs, "hidden_layer_sizes": args.hidden}
     strategies = default_strategies(cost_matrix, args.random_state,
                                     preprocessor=data["preprocessor"],
-                                    network_params=network)
+                                    network_params=network_params(args))
     strategies |= baseline_strategies(args.random_state,
                                       preprocessor=data["preprocessor"])
     per_row = cost_matrix.ndim == 3
@@ -92,8 +111,8 @@ def run(args, argv):
     params = {"cost_matrix": cost_matrix} if per_row and args.decision == "tuned" \
         else {}
     print(f"{data['about']}\n{data['costs']}")
-    print(f"fitting {args.strategy} on {len(y)} rows, decided by {args.decision}",
-          file=sys.stderr, flush=True)
+    print(f"fitting {args.strategy}{_members_text(args)} on {len(y)} rows, "
+          f"decided by {args.decision}", file=sys.stderr, flush=True)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)

@@ -180,13 +180,23 @@ def show_warnings(caught, skipped=None, stream=None):
         print(f"skweight: warning: {line}", file=stream)
 
 
+def _members_text(settings):
+    """The networks per strategy, said only when more than one."""
+    members = settings.get("members", 1)
+    if members == 1:
+        return ""
+    crossed = ", cross-fitted and calibrated" if settings.get("cross_fit") else ""
+    return f", {members} members per network strategy{crossed}"
+
+
 def settings_line(settings):
     """The run's settings in two lines: how to reproduce it, and the versions."""
     versions = ", ".join(f"{k} {v}" for k, v in settings["versions"].items())
     text = textwrap.fill(
         f"Settings: {settings['folds']} folds x {settings['repeats']} repeat(s), "
         f"seed {settings['random_state']}, at most {settings['epochs']} epochs, "
-        f"hidden layers {settings['hidden_layer_sizes']}; {versions}.", width=80,
+        f"hidden layers {settings['hidden_layer_sizes']}{_members_text(settings)}; "
+        f"{versions}.", width=80,
         break_on_hyphens=False)
     return f"{text}\nReproduce:\n  {settings['command']}"
 
@@ -331,6 +341,8 @@ def _settings_html(meta):
             ["seed", settings["random_state"]],
             ["epochs (at most)", settings["epochs"]],
             ["hidden layers", settings["hidden_layer_sizes"]],
+            ["members per network strategy", f"{settings.get('members', 1)}"
+             f"{' (cross-fitted)' if settings.get('cross_fit') else ''}"],
             ["decisions", ", ".join(settings["decisions"])],
             ["strategies", ", ".join(settings["strategies"])],
             ["columns left out", ", ".join(settings["dropped_columns"]) or "none"],

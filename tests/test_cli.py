@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -211,6 +212,11 @@ def _write(path, content):
         (lambda d, csv: ["compare", "--epochs", "0"], "--epochs: got '0'"),
         (lambda d, csv: ["compare", "--cv", "1"], "--cv: got '1'; pass at least 2"),
         (lambda d, csv: ["compare", "--hidden", "8,0"], "--hidden: got '8,0'"),
+        (lambda d, csv: ["compare", "--members", "0"],
+         "--members: got '0'; pass a number of networks, at least 1"),
+        (lambda d, csv: ["compare", "--members", "2.5"], "--members: got '2.5'"),
+        (lambda d, csv: ["compare", csv, "--target", "label", "--cross-fit"],
+         "--cross-fit needs --members 2 or more \\(got --members 1\\)"),
         (lambda d, csv: ["compare", "--decisions", "bayes,bayes"],
          "--decisions: got 'bayes,bayes': unknown or repeated"),
         (lambda d, csv: ["compare", "--cost-matrix", ""],
@@ -270,7 +276,8 @@ def _write(path, content):
     ids=["missing-file", "unknown-target", "no-target", "one-class", "cost-shape",
          "cost-number", "unreadable-csv", "unreadable-parquet", "continuous",
          "unknown-strategy", "too-many-folds", "n-jobs-0", "negative-seed",
-         "no-epochs", "one-fold", "empty-layer", "repeated-decision",
+         "no-epochs", "one-fold", "empty-layer", "no-members", "members-not-int",
+         "cross-fit-one-member", "repeated-decision",
          "empty-cost-matrix", "uniform-cost-weights", "out-is-a-file",
          "out-not-writable", "folds-ignore-tuning-split", "huge-header",
          "row-costs-and-matrix", "unknown-cost-column", "negative-cost-column",
@@ -525,6 +532,65 @@ def test_repeats_and_drop(small_csv, tmp_path, capsys, quick):
     assert document["settings"]["baselines"] is False
     assert "--drop colour" in document["fit_command"]
     assert "gradient-boosting" not in captured.out
+    # The defaults are left out of the command, and said in the settings.
+    assert "--members" not in document["fit_command"]
+    assert "--cross-fit" not in document["fit_command"]
+    assert (document["settings"]["members"], document["settings"]["cross_fit"]) == (
+        1, False)
+
+
+def test_fit_command_carries_members_for_networks_only():
+    """Check that the fit command says --members/--cross-fit when they are not
+    the default and the strategy is a network (a baseline is one model)."""
+    import argparse
+
+    from skweight._compare_command import fit_command
+
+    args = argparse.Namespace(file=None, epochs=2, hidden=(4,), random_state=0,
+                              members=5, cross_fit=True)
+    cost = np.array([[0.0, 1.0], [20.0, 0.0]])
+    assert fit_command(args, "focal", "bayes", cost).endswith(
+        "--random-state 0 --members 5 --cross-fit --out model.skw")
+    assert "--members" not in fit_command(args, "logistic-regression", "bayes", cost)
+    args.cross_fit = False
+    assert fit_command(args, "focal", "bayes", cost).endswith(
+        "--random-state 0 --members 5 --out model.skw")
+    args.members = 1
+    assert fit_command(args, "focal", "bayes", cost).endswith(
+        "--random-state 0 --out model.skw")
+
+
+@pytest.mark.slow
+def test_members_and_cross_fit_reach_the_fit_command(small_csv, tmp_path, capsys):
+    """Check --members/--cross-fit: said in the settings, the report and the
+    JSON, carried by the fit command, which trains that ensemble."""
+    out = tmp_path / "out"
+    status = main(["compare", str(small_csv), "--target", "label", "--strategies",
+                   "balanced", "--no-baselines", "--decisions", "bayes", "--cv", "2",
+                   "--epochs", "2", "--hidden", "4", "--members", "2",
+                   "--cross-fit", "--out", str(out)])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    said = " ".join(captured.out.split())
+    assert "2 members per network strategy, cross-fitted and calibrated" in said
+    assert re.search(r"Reproduce: skweight compare .* --members 2 --cross-fit", said)
+    document = json.loads((out / "compare.json").read_text())
+    assert (document["settings"]["members"], document["settings"]["cross_fit"]) == (
+        2, True)
+    command = (out / "fit-command.txt").read_text().strip()
+    assert command == document["fit_command"]
+    assert command.endswith("--members 2 --cross-fit --out model.skw")
+    assert "strategy</td><td class=\"l\">2 (cross-fitted)</td>" in (
+        out / "report.html").read_text()
+
+    words = shlex.split(command)
+    assert words[:2] == ["skweight", "fit"] and words[-2] == "--out"
+    assert main([*words[1:-1], str(tmp_path / "model.skw")]) == 0
+    assert "(2 cross-fitted members)" in capsys.readouterr().err
+    network = skweight.load(tmp_path / "model.skw").estimator.estimator_[-1]
+    assert (network.n_members, network.cross_fit, len(network.models_)) == (
+        2, True, 2)
+    assert network.calibrator_ is not None  # "auto" calibrates with cross_fit
 
 
 @pytest.mark.slow

@@ -120,6 +120,31 @@ def test_per_row_costs_at_predict(fitted):
                                np.minimum(cost_churn, cost_stay))
 
 
+def test_fit_members_cross_fit_then_predict(fitted, capsys):
+    """Check that fit --members 3 --cross-fit saves every member and the
+    calibration map, and that predict decides with their averaged probabilities."""
+    model_path = fitted / "members.skw"
+    assert main(["fit", str(fitted / "train.csv"), "--target", "label",
+                 "--strategy", "balanced", "--cost-matrix", "0,5;1,0",
+                 "--epochs", "2", "--hidden", "4", "--members", "3", "--cross-fit",
+                 "--out", str(model_path)]) == 0
+    assert "fitting balanced (3 cross-fitted members) on 200 rows" in \
+        capsys.readouterr().err
+    model = skweight.load(model_path)
+    network = model.estimator.estimator_[-1]
+    assert (network.n_members, network.cross_fit, len(network.models_)) == (
+        3, True, 3)
+    assert network.calibrator_ is not None  # "auto" calibrates with cross_fit
+    out = fitted / "members.csv"
+    assert main(["predict", str(model_path), str(fitted / "new.csv"),
+                 "--out", str(out)]) == 0
+    decisions = pd.read_csv(out)
+    assert len(decisions) == 40 and set(decisions["decision"]) <= {"churn", "stay"}
+    new = pd.read_csv(fitted / "new.csv")[["x1", "colour", "amount"]]
+    np.testing.assert_allclose(decisions[["p(churn)", "p(stay)"]],
+                               model.predict_proba(new), atol=1e-6)
+
+
 @pytest.mark.parametrize("change, message", [
     (lambda t: t.drop(columns=["colour"]), r"lacks the column\(s\) 'colour'"),
     (lambda t: t.assign(extra=1.0), r"has column\(s\) 'extra' the model was not "
@@ -149,6 +174,10 @@ def test_predict_checks_columns(fitted, tmp_path, capsys, change, message):
      "--out"),
     (["fit", "--strategy", "cost-weights", "--cost-matrix", "0,1;1,0", "--out",
       "m.skw"], "--strategy cost-weights: every class has the same total cost"),
+    (["fit", "--strategy", "balanced", "--cross-fit", "--out", "m.skw"],
+     "--cross-fit needs --members 2 or more (got --members 1)"),
+    (["fit", "--strategy", "balanced", "--members", "-2", "--out", "m.skw"],
+     "argument --members: got '-2'; pass a number of networks, at least 1"),
     (["fit", "--strategy", "balanced", "--out", "nowhere/m.skw"],
      "--out 'nowhere/m.skw': the folder"),
     (["predict", "missing.skw", "new.csv", "--out", "d.csv"],
@@ -162,6 +191,37 @@ def test_bad_input(args, message, tmp_path, capsys, monkeypatch):
     assert status == 2
     assert len(err.splitlines()) == 1 and message in err, err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--members", "2", "--cross-fit"], "--cross-fit: class 'rare' has only 1 row; "
+     "each member trains on all folds but one, which needs 2 rows of every class; "
+     "leave out --cross-fit"),
+    (["--decision", "tuned"], "--decision tuned: class 'rare' has 1 row; tuning "
+     "holds out 25% of each class and needs one there; use --decision bayes"),
+])
+def test_a_rare_class_is_named(options, message, tmp_path, capsys):
+    """Check a class too rare for the options: one line naming the label as
+    written in the table, exit 2, before a fit."""
+    table = _table(n=30).assign(label=["rare"] + ["churn"] * 14 + ["stay"] * 15)
+    table.to_csv(tmp_path / "rare.csv", index=False)
+    status = main(["fit", str(tmp_path / "rare.csv"), "--target", "label",
+                   "--strategy", "balanced", *options,
+                   "--out", str(tmp_path / "m.skw")])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.splitlines() == [f"skweight: error: {message}"]
+    assert not (tmp_path / "m.skw").exists()
+
+
+@pytest.mark.parametrize("command", ["fit", "predict"])
+def test_help(command, capsys):
+    """Check that --help of fit and predict prints the options, with exit 0."""
+    assert main([command, "--help"]) == 0
+    captured = capsys.readouterr()
+    assert "--out PATH" in captured.out and captured.err == ""
+    if command == "fit":
+        assert "tuned on 25% of the rows" in " ".join(captured.out.split())
 
 
 def _env():
