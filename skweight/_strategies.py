@@ -129,7 +129,9 @@ def default_strategies(
           ``calibration="temperature"``), fitted on a stratified
           ``calibration_fraction`` (20 %) of the training rows that the network
           does not train on (with the estimator's early stopping, on its
-          validation split instead);
+          validation split instead; with ``network_params={"n_members": k,
+          "cross_fit": True}``, on every row out of fold, and ``"balanced"``
+          is then calibrated the same way);
         - ``"cost-weights"``: see ``cost_matrix``;
         - ``"focal"``: focal loss, gamma = 2, output bias from the priors
           (Lin et al. 2017);
