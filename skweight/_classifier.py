@@ -120,8 +120,7 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
         train one after the other on one compiled training step (a builder's
         networks, built one per member, share the first member's step when
         they are alike; one that differs, e.g. with its seed, compiles its
-        own). A seeded ensemble repeats exactly on TensorFlow and torch; on
-        JAX, that of the default network does not.
+        own). A seeded ensemble repeats exactly, on every backend.
     cross_fit : bool, default=False
         With ``n_members >= 2``: member ``k`` holds out fold ``k`` of a
         stratified ``n_members``-fold split of the training rows, for early

@@ -109,6 +109,8 @@ def run_epochs(keras_model, X, y_encoded, row_weight, *, n_outputs, epochs, seed
     if isinstance(callbacks, keras.callbacks.Callback):
         callbacks = [callbacks]
     callbacks = [*stopping, *copy.deepcopy(list(callbacks or []))]
+    if seed is not None and keras.backend.backend() != "tensorflow":
+        callbacks.insert(0, SeedShuffles(seed))
     targets = keras_targets(y_encoded, n_outputs, wants_one_hot(keras_model.loss))
     try:
         with fit_inputs(
@@ -129,6 +131,29 @@ def run_epochs(keras_model, X, y_encoded, row_weight, *, n_outputs, epochs, seed
             "unusable. " + divergence_advice(keras_model)
         ) from exc
     return {key: list(values) for key, values in history.history.items()}
+
+
+class SeedShuffles(keras.callbacks.Callback):
+    """Seed the generator Keras shuffles with, once training begins.
+
+    On JAX and torch, Keras shuffles the rows with NumPy's or PyTorch's global
+    generator. A model's first fit also draws from it before training, to build
+    the model from one batch, and a model fitted before does not; seeding when
+    training begins makes a seeded fit shuffle alike either way (a new compiled
+    copy or a kept one, an ensemble's first member or a later one). The global
+    state is restored by :func:`skweight._random.seeded` at the end of the fit.
+    """
+
+    def __init__(self, seed):
+        super().__init__()
+        self.seed = seed
+
+    def on_train_begin(self, logs=None):
+        np.random.seed(self.seed)  # noqa: NPY002 (the generator Keras reads)
+        if keras.backend.backend() == "torch":
+            import torch
+
+            torch.manual_seed(self.seed)
 
 
 def check_diverged(stopping, keras_model, n_iter):

@@ -26,10 +26,9 @@ cannot see.
 
 Not on torch, where Keras compiles nothing: each member trains itself there. On
 JAX, Keras shuffles with NumPy's global generator, which a model's first fit
-draws from once more; members 1.. then shuffle otherwise than on models of their
-own, so they are not bit for bit those networks (nor are they, on JAX, the
-one-network fits of their seeds in any case), but a seeded ensemble repeats
-exactly, and is fitted in a fraction of the time.
+also draws from; a seeded fit seeds it when training begins
+(:class:`skweight._epochs.SeedShuffles`), so members trained on member 0's model
+shuffle as on models of their own.
 """
 
 import contextlib

@@ -163,7 +163,6 @@ def test_decision_function_and_predict_agree(data, multiclass):
 
 
 @NEEDS_TRAINERS
-@JAX_MEMBERS_DIFFER
 def test_each_member_is_the_network_a_single_fit_with_its_seed_gives(
         data, empty_pool):
     """Check that members sharing one compiled trainer train as alone, bit for bit.
@@ -180,7 +179,6 @@ def test_each_member_is_the_network_a_single_fit_with_its_seed_gives(
         assert _same_weights(single.model_, ensemble.models_[member])
 
 
-@JAX_MEMBERS_DIFFER
 def test_seeded_ensembles_repeat_and_unseeded_members_differ(data):
     """Check that a seeded ensemble is reproducible and unseeded members differ."""
     X, y = data
@@ -381,7 +379,6 @@ def test_save_and_load_store_every_member_once(fitted, data, tmp_path):
 
 
 @NEEDS_TRAINERS
-@JAX_MEMBERS_DIFFER
 def test_a_cross_fitted_member_trains_on_all_rows_but_its_fold(data, empty_pool):
     """Check that member k of a cross-fitted ensemble is, bit for bit, the network
     a single fit with its seed gives on the rows outside fold k.

@@ -14,14 +14,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 FAST = dict(epochs=3, learning_rate=0.01, random_state=0)
-JAX_SHUFFLES_DIFFER = pytest.mark.skipif(
-    keras.backend.backend() == "jax",
-    reason="on JAX, Keras shuffles with NumPy's global generator, which a model's "
-           "first fit draws from once more: members trained on member 0's model "
-           "shuffle otherwise than models of their own (seeded ensembles still "
-           "repeat exactly, checked below; a member is not a one-network fit "
-           "with its seed on JAX in any case)")
-
 
 @pytest.fixture
 def empty_pool():
@@ -128,7 +120,6 @@ KEYLESS = {
 }
 
 
-@JAX_SHUFFLES_DIFFER
 @pytest.mark.parametrize("params, named", KEYLESS.values(), ids=list(KEYLESS))
 def test_members_train_on_the_first_members_step_as_alone(data, empty_pool, params,
                                                           named):
@@ -216,7 +207,6 @@ class EpochLog(keras.callbacks.Callback):
         type(self).seen.append((epoch, logs["loss"], weight.tobytes()))
 
 
-@JAX_SHUFFLES_DIFFER
 def test_early_stopping_and_callbacks_see_each_member_as_alone(data, monkeypatch):
     """Check that with early stopping each member keeps its own best weights, and
     the user's callbacks see the same epochs, as when every member trains itself."""
