@@ -35,6 +35,8 @@ def check_run(args, y, cost_matrix):
         check_folds(args.cv, classes, counts, args.decisions)
     except ValueError as exc:
         raise InputError(f"--cv {args.cv}: {first_line(exc)}") from exc
+    if getattr(args, "cross_fit", False):
+        check_cross_fit_rows(args, classes, counts)
     if "cost-weights" not in (args.strategies or ()):
         return
     if cost_matrix.ndim == 3:
@@ -45,6 +47,31 @@ def check_run(args, y, cost_matrix):
         raise InputError("--strategies cost-weights: every class has the same "
                          "total cost, so cost weights are no weights; give unequal "
                          "costs with --cost-matrix, or leave cost-weights out")
+
+
+def check_cross_fit_rows(args, classes, counts):
+    """--cross-fit: every network must train on 2 rows of every class.
+
+    A network trains on a training fold, ``floor(count (cv - 1) / cv)`` rows of a
+    class, less the tuning split's share when the tuned decision is asked for;
+    its members then train on all of their folds but one, which needs 2 rows.
+    """
+    import numpy as np
+
+    fit_rows = np.floor(counts * (args.cv - 1) / args.cv)
+    if "tuned" in args.decisions:
+        fit_rows -= np.ceil(fit_rows * TUNE_SIZE)
+    short = {c: int(n) for c, n, rows in zip(classes.tolist(), counts, fit_rows,
+                                             strict=True) if rows < 2}
+    if short:
+        raise InputError(
+            f"--cross-fit: a network's members each train on all of its rows but "
+            f"one fold, so every class needs 2 rows where the network trains; the "
+            f"classes {short!r} (rows in all) leave fewer in a training fold of "
+            f"--cv {args.cv}" + (" after the tuning split" if "tuned"
+                                 in args.decisions else "")
+            + "; lower --cv, leave out the tuned decision, or leave out --cross-fit"
+        )
 
 
 def prepare_features(data, args):

@@ -138,6 +138,11 @@ def _rare_rows():
     return "x,y\n" + "".join(f"{i},{'b' if i < 2 else 'a'}\n" for i in range(40))
 
 
+def _three_rows():
+    """Three rows of class b: 3 folds leave 2 per training fold, 1 after tuning."""
+    return "x,y\n" + "".join(f"{i},{'b' if i < 3 else 'a'}\n" for i in range(40))
+
+
 def _wide_header():
     """A 100,000-character column name, as a malformed file may hold."""
     return "x," + "h" * 100_000 + "\n1,2\n3,4\n"
@@ -217,6 +222,11 @@ def _write(path, content):
         (lambda d, csv: ["compare", "--members", "2.5"], "--members: got '2.5'"),
         (lambda d, csv: ["compare", csv, "--target", "label", "--cross-fit"],
          "--cross-fit needs --members 2 or more \\(got --members 1\\)"),
+        (lambda d, csv: ["compare", _write(d / "three.csv", _three_rows()),
+                         "--target", "y", "--cv", "3", "--members", "2",
+                         "--cross-fit"],
+         "--cross-fit: .*every class needs 2 rows .*\\{'b': 3\\} .* --cv 3 "
+         "after the tuning split"),
         (lambda d, csv: ["compare", "--decisions", "bayes,bayes"],
          "--decisions: got 'bayes,bayes': unknown or repeated"),
         (lambda d, csv: ["compare", "--cost-matrix", ""],
@@ -277,7 +287,7 @@ def _write(path, content):
          "cost-number", "unreadable-csv", "unreadable-parquet", "continuous",
          "unknown-strategy", "too-many-folds", "n-jobs-0", "negative-seed",
          "no-epochs", "one-fold", "empty-layer", "no-members", "members-not-int",
-         "cross-fit-one-member", "repeated-decision",
+         "cross-fit-one-member", "cross-fit-rare-class", "repeated-decision",
          "empty-cost-matrix", "uniform-cost-weights", "out-is-a-file",
          "out-not-writable", "folds-ignore-tuning-split", "huge-header",
          "row-costs-and-matrix", "unknown-cost-column", "negative-cost-column",
