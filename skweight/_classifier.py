@@ -24,7 +24,7 @@ from ._checks import (
     reject_missing_labels,
 )
 from ._class_state import builder_meta, n_outputs, set_class_state
-from ._ensemble import member_seeds
+from ._ensemble import member_data, member_seeds
 from ._epochs import (
     check_diverged,
     checked_forward,
@@ -610,7 +610,7 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
             held_out = validation  # the calibration rows, if any
             if member_rows is not None:
                 held_out = (X, y_encoded, row_weight, sample_weight)
-            self._train(_member_data(train, validation, sample_weight, member_rows,
+            self._train(member_data(train, validation, sample_weight, member_rows,
                                      self.n_members, self.early_stopping),
                         seeds, epochs=self.epochs,
                         patience=self.n_iter_no_change, running=False,
@@ -896,24 +896,6 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
         from ._saving import save
 
         save(self, path)
-
-
-def _member_data(train, validation, sample_weight, member_rows, n_members,
-                 early_stopping):
-    """Each member's ``(train, validation)``, made as the member's turn comes.
-
-    Without ``member_rows`` every member gets the same rows. With them
-    (``cross_fit``), member ``k`` trains on ``member_rows[k][0]`` and holds out
-    ``member_rows[k][1]``, watched by early stopping if on; its rows are copied
-    only for its own turn, so memory holds one member's copy at a time.
-    """
-    if member_rows is None:
-        validation = validation if early_stopping else None
-        yield from [(train, validation)] * n_members
-        return
-    for rows in member_rows:
-        member_train, held_out = split_rows(*train, sample_weight, rows)
-        yield member_train, held_out if early_stopping else None
 
 
 def _extended(previous, history):

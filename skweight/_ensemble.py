@@ -19,6 +19,7 @@ the single network; the others get seeds derived from it by NumPy's
 
 import numpy as np
 
+from ._epochs import split_rows
 from ._priors import correct_proba
 from ._random import MAX_SEED
 
@@ -110,3 +111,21 @@ def to_weighted_scale(proba, output_factors):
     """
     scaled = np.asarray(proba, dtype=float) * np.asarray(output_factors, dtype=float)
     return scaled / scaled.sum(axis=1, keepdims=True)
+
+
+def member_data(train, validation, sample_weight, member_rows, n_members,
+                early_stopping):
+    """Each member's ``(train, validation)``, made as the member's turn comes.
+
+    Without ``member_rows`` every member gets the same rows. With them
+    (``cross_fit``), member ``k`` trains on ``member_rows[k][0]`` and holds out
+    ``member_rows[k][1]``, watched by early stopping if on; its rows are copied
+    only for its own turn, so memory holds one member's copy at a time.
+    """
+    if member_rows is None:
+        validation = validation if early_stopping else None
+        yield from [(train, validation)] * n_members
+        return
+    for rows in member_rows:
+        member_train, held_out = split_rows(*train, sample_weight, rows)
+        yield member_train, held_out if early_stopping else None
