@@ -32,7 +32,8 @@ Three sections, each selectable (``--sections``), each seeded:
     stopping), LogisticRegression, and the calibrated boosting peer.
 
 ``ensembles``
-    Cost and log loss of ``n_members`` 1, 3 and 5, with fit time, on the sets of
+    Cost and log loss of ``n_members`` 1, 3 and 5 sharing one early-stopping
+    split, and 3 and 5 with ``cross_fit=True``, with fit time, on the sets of
     ``costs`` (only if the installed skweight has ``n_members``).
 
 ``shift``
@@ -347,7 +348,8 @@ def section_ensembles(datasets, n_splits, out):
         out.note("Ensembles: not available (this skweight has no n_members "
                  "parameter); section skipped.")
         return
-    sizes = (1, 3, 5)
+    # (members, cross_fit): shared split, then each member on its own fold.
+    sizes = ((1, False), (3, False), (5, False), (3, True), (5, True))
     # Calibrated when this skweight has calibration (averaged, then calibrated).
     calibrated = "calibration" in WeightedKerasClassifier().get_params()
     results = defaultdict(lambda: defaultdict(list))  # [size][what] -> values
@@ -358,7 +360,7 @@ def section_ensembles(datasets, n_splits, out):
         for seed, X_train, X_test, y_train, y_test in splits_of(name, n_splits):
             for size in sizes:
                 clock = time.perf_counter()
-                params = {"n_members": size}
+                params = {"n_members": size[0], "cross_fit": size[1]}
                 if calibrated:
                     params["calibration"] = "temperature"
                 if VALIDATION_FRACTION is not None:
@@ -377,11 +379,12 @@ def section_ensembles(datasets, n_splits, out):
                     results[size]["cost", setting, name].append(normalized_cost(
                         y_test, y_pred, cost_matrix=cost, labels=classes))
     setting_names = list(dict.fromkeys(
-        key[1] for key in results[1] if isinstance(key, tuple) and key[0] == "cost"))
+        key[1] for key in results[sizes[0]]
+        if isinstance(key, tuple) and key[0] == "cost"))
     rows = []
     for size in sizes:
         by = results[size]
-        row = [f"n_members={size}"]
+        row = [f"n_members={size[0]}" + (", cross_fit=True" if size[1] else "")]
         for setting in setting_names:
             row.append(fmt(np.mean([np.mean(v) for k, v in by.items()
                                     if k[:2] == ("cost", setting)])))
