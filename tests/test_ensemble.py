@@ -466,3 +466,25 @@ def test_cross_fit_without_what_it_needs_is_refused_before_training(
         clf.set_params(cross_fit=True, **params).fit(X, y)
     np.testing.assert_array_equal(clf.predict_proba(X), before)
     assert len(clf.models_) == 1
+
+
+@pytest.mark.parametrize("form", ["images", "named"])
+def test_cross_fit_takes_every_input_form(data, form):
+    """Check cross_fit with N-D images and with named inputs (a dict): each
+    member holds out its own rows of every input, and the map is fitted."""
+    if form == "images":
+        digits = load_digits()
+        X = digits.images[:300, :, :, None] / 16.0
+        y = (digits.target[:300] == 3).astype(int)
+        model = cnn
+    else:
+        X_table, y = data
+        X = {"first": X_table[:, :1], "second": X_table[:, 1:2]}
+        model = two_inputs
+    clf = WeightedKerasClassifier(model, n_members=2, cross_fit=True,
+                                  class_weight="balanced", epochs=2,
+                                  learning_rate=0.01, random_state=0).fit(X, y)
+    assert isinstance(clf.calibrator_, TemperatureCalibrator)
+    proba = clf.predict_proba(X)
+    assert proba.shape == (300, 2) and np.all(np.isfinite(proba))
+    assert not _same_weights(*clf.models_)
