@@ -37,6 +37,8 @@ from scipy.special import log_softmax, softmax
 from sklearn.isotonic import IsotonicRegression
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
+from ._checks import require_two_rows_per_class
+
 CALIBRATION_METHODS = ("temperature", "isotonic")
 
 # Probabilities are clipped here before their log is taken: a corrected
@@ -259,14 +261,9 @@ def calibration_split(y_encoded, classes, fraction, seed):
     -------
     train_rows, calibration_rows : ndarray of int
     """
-    sizes = np.bincount(y_encoded, minlength=len(classes))
-    if sizes.min() < 2:
-        counts = dict(zip(classes.tolist(), sizes.tolist(), strict=True))
-        raise ValueError(
-            "calibration holds out a stratified calibration_fraction of the rows, "
-            f"which needs at least 2 rows of every class; class counts are "
-            f"{counts!r}. Pass calibration=None or gather more rows."
-        )
+    require_two_rows_per_class(
+        y_encoded, classes, "calibration holds out a stratified "
+        "calibration_fraction of the rows", "Pass calibration=None")
     try:
         return train_test_split(np.arange(len(y_encoded)), test_size=fraction,
                                 stratify=y_encoded, random_state=seed)
@@ -312,14 +309,9 @@ def cross_fit_rows(y_encoded, classes, n_folds, seed):
     >>> [int(y[held].sum()) for _, held in rows]
     [1, 1, 1]
     """
-    sizes = np.bincount(y_encoded, minlength=len(classes))
-    if sizes.min() < 2:
-        counts = dict(zip(classes.tolist(), sizes.tolist(), strict=True))
-        raise ValueError(
-            "cross_fit=True trains each member on all folds but one, which needs "
-            f"at least 2 rows of every class; class counts are {counts!r}. Pass "
-            "cross_fit=False or gather more rows."
-        )
+    require_two_rows_per_class(
+        y_encoded, classes, "cross_fit=True trains each member on all folds but one",
+        "Pass cross_fit=False")
     if len(y_encoded) < n_folds:
         raise ValueError(
             f"cross_fit=True cuts the {len(y_encoded)} training rows into "

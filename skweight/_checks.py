@@ -32,6 +32,30 @@ def check_two_classes(classes, param="y", y=None):
 
 
 
+def require_two_rows_per_class(y_encoded, classes, what, fix):
+    """Raise unless every class has 2 rows, as a stratified split needs.
+
+    Parameters
+    ----------
+    y_encoded : ndarray of int of shape (n_samples,)
+        Classes of the rows, as indices into ``classes``.
+    classes : ndarray of shape (n_classes,)
+        The labels, for the message.
+    what : str
+        What splits the rows, the start of the message ("early_stopping=True
+        holds out a stratified validation split").
+    fix : str
+        The first remedy ("Pass early_stopping=False").
+    """
+    sizes = np.bincount(y_encoded, minlength=len(classes))
+    if sizes.min() < 2:
+        counts = dict(zip(classes.tolist(), sizes.tolist(), strict=True))
+        raise ValueError(
+            f"{what}, which needs at least 2 rows of every class; class counts "
+            f"are {counts!r}. {fix} or gather more rows."
+        )
+
+
 def as_float32(X, param):
     """``X`` as float32, the network's dtype; values beyond its range raise."""
     if X.dtype == np.float32:

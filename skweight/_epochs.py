@@ -11,6 +11,7 @@ import keras
 import numpy as np
 from sklearn.model_selection import train_test_split
 
+from ._checks import require_two_rows_per_class
 from ._forward import make_forward
 from ._inputs import n_samples, take_rows
 from ._losses import wants_one_hot
@@ -38,14 +39,9 @@ def validation_rows(y_encoded, classes, validation_fraction, seed):
 
     Indices, not rows: X may be N-D, text or a dict of named inputs.
     """
-    class_sizes = np.bincount(y_encoded, minlength=len(classes))
-    if class_sizes.min() < 2:
-        sizes = dict(zip(classes.tolist(), class_sizes.tolist(), strict=True))
-        raise ValueError(
-            "early_stopping=True needs at least 2 rows of every class for a "
-            f"stratified validation split; class counts are {sizes!r}."
-            " Pass early_stopping=False or gather more rows."
-        )
+    require_two_rows_per_class(
+        y_encoded, classes, "early_stopping=True holds out a stratified validation "
+        "split", "Pass early_stopping=False")
     try:
         return train_test_split(
             np.arange(len(y_encoded)),
