@@ -75,7 +75,8 @@ def _scores_and_hits(y_true, y_prob, labels):
             f"{labels.tolist()[:10]!r:.200}; pass one column per class in the order "
             "of labels (sorted labels of y_true by default)."
         )
-    y_prob = check_proba(y_prob, source="y_prob")
+    y_prob = check_proba(y_prob, source="y_prob",
+                         consequence="the calibration error is not defined")
     y_idx = label_indices(labels, y_true, name="y_true",
                           hint="pass labels listing every class of y_true")
     if len(labels) == 2:

@@ -28,7 +28,8 @@ from ._cost_matrix import label_indices, validate_cost_matrix
 from ._weights import checked_sample_weight
 
 
-def check_finite_proba(proba, source="the estimator's predict_proba"):
+def check_finite_proba(proba, source="the estimator's predict_proba",
+                       consequence="no label is given for them"):
     """``proba`` as a float array, or an error naming the rows that are not finite.
 
     A decision taken on NaN probabilities is no decision: ``argmin`` over NaN
@@ -40,6 +41,8 @@ def check_finite_proba(proba, source="the estimator's predict_proba"):
         Class probabilities.
     source : str, default="the estimator's predict_proba"
         What produced them, for the message.
+    consequence : str, default="no label is given for them"
+        What the caller refuses to do with them, for the message.
 
     Returns
     -------
@@ -56,13 +59,13 @@ def check_finite_proba(proba, source="the estimator's predict_proba"):
         rows = np.flatnonzero(~finite)
         raise FloatingPointError(
             f"{source} is not finite for {len(rows)} of {len(proba)} rows (first: "
-            f"row {rows[0]}, {proba[rows[0]].tolist()!r}); no label is given for "
-            "them. Check those input rows and the fitted classifier."
+            f"row {rows[0]}, {proba[rows[0]].tolist()!r}); {consequence}. Check "
+            "those input rows and the fitted classifier."
         )
     return proba
 
 
-def check_proba(proba, source="the estimator's predict_proba"):
+def check_proba(proba, source="the estimator's predict_proba", consequence=None):
     """``proba`` as a float array of probabilities, or an error naming a bad row.
 
     Finite (:func:`check_finite_proba`) and within [0, 1] (to 1e-6, for float32
@@ -75,6 +78,9 @@ def check_proba(proba, source="the estimator's predict_proba"):
         Class probabilities.
     source : str, default="the estimator's predict_proba"
         What produced them, for the message.
+    consequence : str or None, default=None
+        What the caller refuses to do with them, for the message; None: no
+        label is given.
 
     Returns
     -------
@@ -87,15 +93,17 @@ def check_proba(proba, source="the estimator's predict_proba"):
     ValueError
         If any value is below 0 or above 1.
     """
-    proba = check_finite_proba(proba, source)
+    proba = check_finite_proba(proba, source,
+                               consequence or "no label is given for them")
     outside = ((proba < -1e-6) | (proba > 1 + 1e-6)).any(axis=1)
     if outside.any():
         rows = np.flatnonzero(outside)
         raise ValueError(
             f"{source} gives values outside [0, 1] for {len(rows)} of {len(proba)} "
             f"rows (first: row {rows[0]}, {proba[rows[0]].tolist()!r}); these are "
-            "not probabilities, so no cost-based label is given. Wrap a classifier "
-            "whose predict_proba returns probabilities (or calibrate its scores)."
+            f"not probabilities, so {consequence or 'no cost-based label is given'}"
+            ". Wrap a classifier whose predict_proba returns probabilities (or "
+            "calibrate its scores)."
         )
     return proba
 

@@ -144,8 +144,10 @@ def test_constant_base_rate_and_row_order():
     ([0, 1], [[0.2, 0.3, 0.5]] * 2, {}, r"y_prob has shape \(2, 3\) but y_true has "
                                         "2 classes"),
     ([1, 1], [0.2, 0.9], {}, "a single class"),
-    ([0, 1], [0.2, 1.5], {}, r"y_prob gives values outside \[0, 1\]"),
-    ([0, 1], [0.2, np.nan], {}, "y_prob is not finite"),
+    ([0, 1], [0.2, 1.5], {}, r"y_prob gives values outside \[0, 1\] .* so the "
+                             "calibration error is not defined"),
+    ([0, 1], [0.2, np.nan], {}, "y_prob is not finite .*; the calibration error is "
+                                "not defined"),
     ([0, 3], [0.2, 0.9], {"labels": [0, 1]}, "y_true"),
     ([0, 1], [0.2, 0.9], {"labels": [0, 0]}, "labels must not repeat"),
     ([0, 1], [0.2, 0.9], {"n_bins": 0}, r"n_bins=0 must be an int >= 1"),
