@@ -50,6 +50,15 @@ Three sections, each selectable (``--sections``), each seeded:
     binary sets of ``costs`` (3 splits) and a synthetic problem,
     ``make_classification(30000, 10, n_informative=5, weights=[0.95],
     flip_y=0.01)`` with 4000 rows to train and the rest as the test pool.
+    The same for five cross-fitted calibrated members (EM and BBSE) and for the
+    peer, ``CostSensitiveClassifier`` around the calibrated boosting (EM), each
+    against its own oracle. And, for each of the three, EM against the oracle
+    (i) in a world where the probabilities are calibrated by construction (each
+    test row's label drawn from its probability, 10 times per split, then
+    shifted as above): what EM loses there, it loses even where the
+    probabilities are right; (ii) on the probabilities through a temperature
+    map fitted in hindsight on the test part's own labels (the same draws):
+    at most what a better map of that form could win.
 
 Run (from the repository root; 2 CPU cores)::
 
@@ -74,6 +83,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 
 import argparse  # noqa: E402
+import itertools  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
 from collections import defaultdict  # noqa: E402
@@ -99,7 +109,9 @@ from skweight import (  # noqa: E402
 
 SHIFT_FACTORS = (0.5, 2, 5, 10)
 SHIFT_DRAWS = 5
+LABEL_WORLDS = 10  # label draws from the calibrated probabilities, per split
 SHIFT_COST = np.array([[0.0, 1.0], [5.0, 0.0]])
+SHIFT_PEER = True  # the calibrated boosting peer in the shift section too
 
 
 def table(header, rows):
@@ -449,12 +461,27 @@ def section_shift(datasets, n_splits, draws, out):
         net = network("balanced", seed, "temperature", cost_matrix=cost).fit(
             X_train, y_train)
         raw = network("balanced", seed, None, cost_matrix=cost).fit(X_train, y_train)
-        ensemble = None
+        # Others adapted the same way: prefix -> (model, its decisions and
+        # probabilities before any adaptation, the prior estimators it offers).
+        others = {}
         if ENSEMBLES:
             ensemble = network("balanced", seed, "temperature", cost_matrix=cost,
                                n_members=5, cross_fit=True).fit(X_train, y_train)
-            ensemble_plain = ensemble.predict(X_test)
+            others["ensemble: "] = (ensemble, ("EM", "BBSE"))
+        if SHIFT_PEER:
+            # BBSE needs held-out probabilities, which the Bayes strategy does not keep.
+            peer = CostSensitiveClassifier(boosting_peer(seed), cost_matrix=cost).fit(
+                X_train, y_train)
+            others["peer: "] = (peer, ("EM",))
+        before = {prefix: (model.predict(X_test), model.predict_proba(X_test))
+                  for prefix, (model, _) in others.items()}
         train_prior = float(net.priors_[1])
+        # Each model's probabilities with the temperature map refitted on the
+        # test part's own labels (the best map of that form, in hindsight).
+        hindsight = {prefix: hindsight_map(proba_of, y_test) for prefix, proba_of in
+                     (("", net.predict_proba(X_test)),
+                      *((prefix, b[1]) for prefix, b in before.items()))}
+        mapped_priors = np.array([1 - y_test.mean(), y_test.mean()])
         proba = net.predict_proba(X_test)  # before any adaptation
         plain = net.predict(X_test)
         rng = np.random.default_rng(seed)
@@ -497,20 +524,92 @@ def section_shift(datasets, n_splits, draws, out):
                 net.set_params(deployment_priors=[1 - truth, truth])
                 record("true priors (oracle)", net.predict(X_s), truth)
                 net.set_params(deployment_priors=None)
-                if ensemble is not None:
-                    record("ensemble: no adaptation", ensemble_plain[index])
-                    for method, label in (("em", "EM"), ("bbse", "BBSE")):
-                        ensemble.adapt_priors(X_s, method=method)
-                        record(f"ensemble: adapt_priors ({label})",
-                               ensemble.predict(X_s),
-                               float(ensemble.deployment_priors_[1]))
-                    ensemble.set_params(deployment_priors=[1 - truth, truth])
-                    record("ensemble: true priors (oracle)", ensemble.predict(X_s),
-                           truth)
-                    ensemble.set_params(deployment_priors=None)
+                for prefix, (model, methods) in others.items():
+                    record(f"{prefix}no adaptation", before[prefix][0][index])
+                    for label in methods:
+                        model.adapt_priors(X_s, method=label.lower())
+                        record(f"{prefix}adapt_priors ({label})", model.predict(X_s),
+                               float(model.deployment_priors_[1]))
+                    model.set_params(deployment_priors=[1 - truth, truth])
+                    record(f"{prefix}true priors (oracle)", model.predict(X_s), truth)
+                    model.set_params(deployment_priors=None)
+                for prefix, mapped in hindsight.items():
+                    for method, decisions in hindsight_decisions(
+                            mapped[index], mapped_priors, truth, cost):
+                        record(f"{prefix}map fitted on the test labels: {method}",
+                               decisions)
+        # The probabilities before any adaptation (adapt_priors keeps its
+        # estimate after set_params(deployment_priors=None)).
+        for prefix, proba_before in (("", proba), *(
+                (prefix, proba_of) for prefix, (_, proba_of) in before.items())):
+            records.extend(calibrated_world(
+                proba_before, name, draws, cost, np.random.default_rng(1000 + seed),
+                prefix=prefix))
         print(f"  shift {name} split {seed}: {time.perf_counter() - started:.0f} s",
               flush=True)
     summarise_shift(records, draws, out)
+
+
+def hindsight_map(proba, y):
+    """``proba`` through a temperature and a bias fitted on the labels ``y``.
+
+    Platt scaling of the log-odds, unpenalised, fitted on the very rows it maps:
+    the best map of the form ``calibration="temperature"`` fits, in hindsight.
+    EM on these probabilities shows what a better map could win at most.
+    """
+    p = np.clip(proba[:, 1], 1e-12, 1 - 1e-12)
+    logit = np.log(p / (1 - p))[:, None]
+    return LogisticRegression(C=1e9, max_iter=1000).fit(logit, y).predict_proba(logit)
+
+
+def hindsight_decisions(mapped, mapped_priors, truth, cost):
+    """``(method, decisions)`` of EM and of the oracle on mapped probabilities."""
+    from skweight._prior_shift import em_priors, shift_proba
+
+    estimate = em_priors(mapped, mapped_priors).priors
+    for method, priors in (("EM", estimate), ("oracle", [1 - truth, truth])):
+        yield method, (shift_proba(mapped, mapped_priors, np.asarray(priors))
+                       @ cost).argmin(axis=1)
+
+
+def calibrated_world(proba, name, draws, cost, rng, prefix=""):
+    """EM and the oracle where the probabilities are calibrated by construction.
+
+    Each test row gets a label drawn from its own calibrated probability (in
+    ``LABEL_WORLDS`` independent draws), so the
+    network's probabilities are the true posteriors of that world and EM is the
+    maximum-likelihood estimate of a correctly specified model. Shifted draws
+    are taken on those labels as on the real ones. What EM still loses against
+    the oracle there, it loses even where the probabilities are right: it
+    measures how much these probabilities, taken as true, say about the prior
+    on this many rows (sharper probabilities would say more).
+    """
+    from skweight._prior_shift import em_priors, shift_proba
+
+    classes = np.array([0, 1])
+    model_priors = proba.mean(axis=0)  # the prior these probabilities imply
+    records = []
+    for factor, _world in itertools.product(SHIFT_FACTORS, range(LABEL_WORLDS)):
+        y_drawn = (rng.random(len(proba)) < proba[:, 1]).astype(int)
+        for _ in range(draws):
+            index = shifted_draw(y_drawn, factor * model_priors[1], rng)
+            if index is None:
+                continue
+            p, y_s = proba[index], y_drawn[index]
+            truth = float(y_s.mean())
+            estimate = em_priors(p, model_priors).priors
+            for method, priors in (("EM", estimate),
+                                   ("oracle", np.array([1 - truth, truth]))):
+                y_pred = (shift_proba(p, model_priors, priors) @ cost).argmin(axis=1)
+                records.append({
+                    "problem": name, "factor": factor,
+                    "method": f"{prefix}calibrated by construction: {method}",
+                    "cost": mean_cost(y_s, y_pred, cost_matrix=cost, labels=classes),
+                    "normalised": normalized_cost(y_s, y_pred, cost_matrix=cost,
+                                                  labels=classes),
+                    "error": None, "truth": None,
+                })
+    return records
 
 
 def summarise_shift(records, draws, out):
@@ -542,27 +641,78 @@ def summarise_shift(records, draws, out):
     for factor in SHIFT_FACTORS:
         if factor in problems.index:
             out.note(f"x{factor:g}: problems {problems[factor]}.")
-    ensemble = ["ensemble: no adaptation", "ensemble: adapt_priors (EM)",
-                "ensemble: adapt_priors (BBSE)", "ensemble: true priors (oracle)"]
-    ensemble_mean = (frame[frame["method"].isin(ensemble)]
-            .groupby(["factor", "method", "problem"])[["cost", "normalised"]].mean()
-            .groupby(["factor", "method"]).mean())
-    if all((SHIFT_FACTORS[0], m) in ensemble_mean.index for m in ensemble):
+    for prefix, title in (
+            ("ensemble: ", "five cross-fitted members (cross_fit=True, calibrated)"),
+            ("peer: ", "HGB in CalibratedClassifierCV(temperature), Bayes rule")):
+        other = [f"{prefix}{m}" for m in ("no adaptation", "adapt_priors (EM)",
+                                           "adapt_priors (BBSE)",
+                                           "true priors (oracle)")]
+        other_mean = (frame[frame["method"].isin(other)]
+                      .groupby(["factor", "method", "problem"])[["cost", "normalised"]]
+                      .mean().groupby(["factor", "method"]).mean())
+        other = [m for m in other if (SHIFT_FACTORS[0], m) in other_mean.index]
+        if len(other) < 3:
+            continue
         rows = []
         for factor in SHIFT_FACTORS:
-            if (factor, ensemble[0]) not in ensemble_mean.index:
+            if (factor, other[0]) not in other_mean.index:
                 continue
-            none, em, _, oracle = (ensemble_mean.loc[(factor, m), "cost"]
-                                   for m in ensemble)
+            none, em, oracle = (other_mean.loc[(factor, m), "cost"]
+                                for m in (other[0], other[1], other[-1]))
             rows.append([f"x{factor:g}",
-                         *(fmt(ensemble_mean.loc[(factor, m), "normalised"])
-                           for m in ensemble),
+                         *(fmt(other_mean.loc[(factor, m), "normalised"])
+                           for m in other),
                          f"{100 * (1 - em / none):+.1f} %",
                          f"{100 * (em / oracle - 1):+.1f} %"])
-        out.add("Prior shift, five cross-fitted members (cross_fit=True, "
-                "calibrated): mean normalised cost of the Bayes rule",
-                ["minority prior", *ensemble, "EM cuts cost by",
-                 "EM above oracle"], rows)
+        out.add(f"Prior shift, {title}: mean normalised cost of the Bayes rule",
+                ["minority prior", *other, "EM cuts cost by", "EM above oracle"],
+                rows)
+
+    # EM's cost above the oracle, as measured and in the calibrated world.
+    gaps = (frame.groupby(["factor", "method", "problem"])["cost"].mean())
+    pairs = [("network", "adapt_priors (EM)", "true priors (oracle)"),
+             ("network, calibrated by construction",
+              "calibrated by construction: EM", "calibrated by construction: oracle"),
+             ("ensemble", "ensemble: adapt_priors (EM)",
+              "ensemble: true priors (oracle)"),
+             ("ensemble, calibrated by construction",
+              "ensemble: calibrated by construction: EM",
+              "ensemble: calibrated by construction: oracle"),
+             ("peer", "peer: adapt_priors (EM)", "peer: true priors (oracle)"),
+             ("peer, calibrated by construction",
+              "peer: calibrated by construction: EM",
+              "peer: calibrated by construction: oracle")]
+    pairs += [(f"{label}, map fitted on the test labels",
+               f"{prefix}map fitted on the test labels: EM",
+               f"{prefix}map fitted on the test labels: oracle")
+              for label, prefix in (("network", ""), ("ensemble", "ensemble: "),
+                                    ("peer", "peer: "))]
+    pairs = [pair for pair in pairs
+             if pair[1] in gaps.index.get_level_values("method")]
+
+    def above(factor, em, oracle, problem=None):
+        pick = (lambda m: gaps[(factor, m)].mean()) if problem is None else (
+            lambda m: gaps.get((factor, m, problem)))
+        em_cost, oracle_cost = pick(em), pick(oracle)
+        if em_cost is None or oracle_cost is None or np.isnan(em_cost):
+            return "-"
+        return f"{100 * (em_cost / oracle_cost - 1):+.1f} %"
+
+    rows = [[f"x{factor:g}", *(above(factor, em, oracle) for _, em, oracle in pairs)]
+            for factor in SHIFT_FACTORS
+            if (factor, pairs[0][1]) in gaps.index.droplevel("problem")]
+    out.add("Prior shift: EM's mean cost above the oracle's, as measured and where "
+            "the labels are drawn from the calibrated probabilities",
+            ["minority prior", *(label for label, _, _ in pairs)], rows)
+    rows = [[problem, f"x{factor:g}",
+             *(above(factor, em, oracle, problem) for _, em, oracle in pairs)]
+            for factor, problem in sorted(
+                {(f, p) for f, _, p in gaps.index if _ == pairs[0][1]},
+                key=lambda fp: (fp[0], fp[1]))]
+    out.add("Prior shift per problem: EM's mean cost above the oracle's, as "
+            "measured and where the labels are drawn from the calibrated "
+            "probabilities", ["problem", "shift",
+                              *(label for label, _, _ in pairs)], rows)
 
     # Per problem, EM against no adaptation and the oracle (mean cost).
     rows = []
@@ -583,7 +733,8 @@ def summarise_shift(records, draws, out):
     mean = per_problem.groupby(["factor", "method"]).mean()
     estimators = ["adapt_priors (EM)", "QuaPy EMQ.EM (same probabilities)",
                   "adapt_priors (BBSE)", "EM, uncalibrated network",
-                  "ensemble: adapt_priors (EM)", "ensemble: adapt_priors (BBSE)"]
+                  "ensemble: adapt_priors (EM)", "ensemble: adapt_priors (BBSE)",
+                  "peer: adapt_priors (EM)"]
     rows = [[f"x{factor:g}", *(fmt(mean.get((factor, m)), "{:.4f}")
                                for m in estimators)]
             for factor in SHIFT_FACTORS if (factor, estimators[0]) in mean.index]
