@@ -790,12 +790,11 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
         ``seeds[k]``; the members train one after the other. ``new_networks``,
         ``(meta, n_rows)`` of the networks :meth:`fit` just built, lets them
         train on a kept compiled copy when one fits (see :mod:`skweight._reuse`):
-        one copy trains every member in turn; without one, members 1.. train on
-        member 0's compiled step when their networks are alike
-        (:mod:`skweight._shared_step`). Early stopping watches ``validation`` if
-        any. ``running``
-        (:meth:`partial_fit`) adds the epochs to ``history_`` and ``n_iter_``
-        instead of replacing them.
+        one copy trains every member in turn; without one, and in every warm
+        call, members 1.. train on member 0's compiled step when their networks
+        are alike (:mod:`skweight._shared_step`). Early stopping watches
+        ``validation`` if any. ``running`` (:meth:`partial_fit`) adds the
+        epochs to ``history_`` and ``n_iter_`` instead of replacing them.
         """
         key = make_trainer = None
         if new_networks is not None:
@@ -809,8 +808,7 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
         member_data = iter(member_data)
         first = next(member_data)
         with member_trainers(self.models_, first[0][0], key=key,
-                             make_trainer=make_trainer,
-                             share=new_networks is not None) as trainer_of:
+                             make_trainer=make_trainer) as trainer_of:
             for member, (keras_model, seed, (train, validation)) in enumerate(
                     zip(self.models_, seeds, chain([first], member_data),
                         strict=True)):

@@ -4,14 +4,16 @@ An ensemble's members (``n_members``) share one configuration, and Keras traces
 and compiles each model's training step on its first fit (on TensorFlow about
 0.6 s on a CPU). The default network's members train on a kept trainer
 (:mod:`skweight._reuse`); a configuration that cannot be named with certainty (a
-builder, a model to clone, a loss or metric object) has no key, so within one fit
-its members share the first member's step instead: member 0 trains itself,
-compiling its step; each other member then trains on member 0's model, which
-takes the member's whole initial state (:func:`skweight._reuse.training_state`:
-every variable of the model, seed states and a subclass's own weights included,
-and of its optimizer), trains, and gives the trained state back; at the end
-member 0 gets its own trained state back. Each member is thus the network that
-training it on its own model gives, bit for bit (``tests/test_shared_step.py``).
+builder, a model to clone, a loss or metric object) has no key, and a warm call
+(``partial_fit``, a ``warm_start`` fit) trains the fitted networks on, so there
+the members share the first member's step instead: member 0 trains itself,
+compiling its step on its first such call; each other member then trains on
+member 0's model, which takes the member's whole state
+(:func:`skweight._reuse.training_state`: every variable of the model, seed
+states and a subclass's own weights included, and of its optimizer), trains,
+and gives the trained state back; at the end member 0 gets its own trained
+state back. Each member is thus the network that training it on its own model
+gives, bit for bit (``tests/test_shared_step.py``).
 
 A builder may make another network for another seed, and a compiled step only
 fits the network it was traced for. A member trains on member 0's step only if
@@ -50,7 +52,7 @@ PROBE_ROWS = 8
 
 
 @contextlib.contextmanager
-def member_trainers(models, X, *, key=None, make_trainer=None, share=False):
+def member_trainers(models, X, *, key=None, make_trainer=None):
     """Yield ``trainer_of(member)``, a context giving the model to train it on.
 
     Parameters
@@ -64,9 +66,6 @@ def member_trainers(models, X, *, key=None, make_trainer=None, share=False):
         when not None, every member trains on a kept trainer.
     make_trainer : callable or None, default=None
         Makes a trainer for ``key`` when none is kept.
-    share : bool, default=False
-        Whether the members are new, in their initial state, so that members
-        1.. may train on member 0's step when ``key`` is None.
 
     Yields
     ------
@@ -76,7 +75,7 @@ def member_trainers(models, X, *, key=None, make_trainer=None, share=False):
         the trained state. When the outer block ends, member 0 holds its own
         trained state again, even after an error.
     """
-    if key is not None or not share or not enabled(len(models)):
+    if key is not None or not enabled(len(models)):
         yield lambda member: trainer_for(models[member], key, make_trainer)
         return
     shared = _SharedStep(models, X)

@@ -271,3 +271,34 @@ def test_a_member_diverging_on_the_shared_step_leaves_the_last_fit(data):
         assert all(np.array_equal(a, b)
                    for a, b in zip(before, _state(keras_model), strict=True))
     np.testing.assert_array_equal(clf.predict_proba(X), proba)
+
+
+def _train_on(clf, X, y, how):
+    """A first fit, then one warm call: partial_fit, or fit with warm_start."""
+    clf.fit(X, y)
+    if how == "partial_fit":
+        return clf.partial_fit(X, y)
+    return clf.set_params(warm_start=True).fit(X, y)
+
+
+@pytest.mark.parametrize("how", ["partial_fit", "warm_start"])
+@pytest.mark.parametrize("params", [dict(model=dropout_mlp),
+                                    dict(hidden_layer_sizes=(4,), dropout=0.2)],
+                         ids=["builder", "default network"])
+def test_warm_calls_train_members_on_the_first_members_step(data, empty_pool, params,
+                                                            how, monkeypatch):
+    """Check that partial_fit and a warm_start fit of an ensemble train members
+    1..n-1 on member 0's compiled step, each bit for bit the network that
+    training it on its own model gives."""
+    X, y = data
+    shared = _train_on(WeightedKerasClassifier(n_members=3, **params, **FAST),
+                       X, y, how)
+    assert _compiled_own_step(shared.models_[0])
+    assert not any(_compiled_own_step(m) for m in shared.models_[1:])
+    monkeypatch.setattr(_shared_step, "ENABLED", False)
+    alone = _train_on(WeightedKerasClassifier(n_members=3, **params, **FAST),
+                      X, y, how)
+    assert all(_compiled_own_step(m) for m in alone.models_)
+    for ours, theirs in zip(shared.models_, alone.models_, strict=True):
+        assert _same_state(ours, theirs)
+    assert shared.histories_ == alone.histories_
