@@ -355,7 +355,9 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
     output, so they still agree (the Bayes rule with the costs the weights
     imply, on the averaged probabilities). Members of the default network train
     one after the other on one compiled copy, so five cost about five single
-    fits (see ``benchmarks/ensembles.py``). ``partial_fit`` trains every member
+    fits (see ``benchmarks/ensembles.py``); a builder's members, and every
+    member in a warm call, train on the first member's compiled step when
+    their networks are alike. ``partial_fit`` trains every member
     one pass per call and ``warm_start`` trains every member on; both need the
     ``n_members`` of the first fit. A member that diverges makes the whole fit
     raise, every member's state left as it was.
