@@ -10,11 +10,7 @@ A map fitted on rows the network did not train on fixes what is left:
   ``z = log(p_1 / p_0)``: ``q_1 = σ(a z + b)`` with ``a = 1 / T`` and
   ``b = b_1 - b_0`` (Platt 1999). Fitted by minimising the weighted log loss; a
   temperature without a bias cannot undo a shift of the logits, which is what the
-  bias is for. The log of the slope ``1 / T`` has a Gaussian prior of standard
-  deviation ``LOG_SLOPE_PRIOR_SD`` (0.2) around 0 (a maximum a posteriori fit):
-  on a few hundred rows holding a few minority ones the slope is poorly
-  determined and the corrected probabilities are near calibrated already, so it
-  stays near 1 there; thousands of rows outweigh the prior.
+  bias is for.
 * ``"isotonic"``: a non-decreasing map of each class's probability (one against
   the rest), renormalised over classes (Zadrozny & Elkan 2002); for two classes,
   one map of ``p_1``.
@@ -53,11 +49,6 @@ _TINY = 1e-12
 # below keep the fit finite and unique.
 _LOG_SLOPE_BOUND = 7.0
 _L2 = 1e-4
-# The log of the slope 1 / T has a Gaussian prior of this standard deviation
-# around 0: prior-corrected probabilities are near calibrated already, and on a
-# few hundred rows with a few minority ones the slope is poorly determined
-# (benchmarks/README.md, "A prior on the temperature"). Many rows outweigh it.
-LOG_SLOPE_PRIOR_SD = 0.2
 
 
 def logits(proba):
@@ -74,12 +65,11 @@ def logits(proba):
     return np.log(np.clip(np.asarray(proba, dtype=float), _TINY, 1.0))
 
 
-def _objective(theta, z, onehot, weight, slope_prior=0.0):
+def _objective(theta, z, onehot, weight):
     """Weighted mean log loss of ``softmax(exp(t) z + b)`` and its gradient.
 
     ``theta = (t, b_0, ..., b_{K-1})`` with ``t = log(1 / T)``, plus
-    ``_L2 (t^2 + |b|^2)``, which pulls towards the identity map (T = 1, b = 0),
-    plus ``slope_prior t^2``: the Gaussian prior of ``t`` per unit of weight.
+    ``_L2 (t^2 + |b|^2)``, which pulls towards the identity map (T = 1, b = 0).
     """
     slope, bias = np.exp(theta[0]), theta[1:]
     scores = slope * z + bias
@@ -89,9 +79,8 @@ def _objective(theta, z, onehot, weight, slope_prior=0.0):
     residual = weight[:, None] * (np.exp(log_q) - onehot)
     grad_slope = (residual * z).sum()
     grad = np.concatenate([[grad_slope * slope], residual.sum(axis=0)])
-    loss += _L2 * (theta @ theta) + slope_prior * theta[0] ** 2
+    loss += _L2 * (theta @ theta)
     grad += 2.0 * _L2 * theta
-    grad[0] += 2.0 * slope_prior * theta[0]
     return loss, grad
 
 
@@ -115,8 +104,7 @@ class TemperatureCalibrator:
     bias: np.ndarray | None = None
 
     def fit(self, proba, y_encoded, sample_weight=None):
-        """Fit ``T`` and ``b`` by minimising the weighted log loss, with the
-        prior on ``log(1 / T)`` (see the module docstring).
+        """Fit ``T`` and ``b`` by minimising the weighted log loss.
 
         Parameters
         ----------
@@ -125,8 +113,7 @@ class TemperatureCalibrator:
         y_encoded : ndarray of int of shape (n_samples,)
             Their classes, as indices into the columns of ``proba``.
         sample_weight : ndarray of shape (n_samples,) or None
-            Row weights of the loss, as counts of rows (their total weighs the
-            data against the prior); None weighs every row 1.
+            Row weights of the loss; None weighs every row 1.
 
         Returns
         -------
@@ -137,14 +124,10 @@ class TemperatureCalibrator:
         onehot = np.eye(n_classes)[y_encoded]
         weight = np.ones(n_rows) if sample_weight is None else np.asarray(
             sample_weight, dtype=float)
-        # The prior's weight against the mean log loss: one prior for the total
-        # weight, so that a weight of 2 is a row counted twice.
-        slope_prior = 1.0 / (2.0 * LOG_SLOPE_PRIOR_SD**2 * weight.sum())
         weight = weight / weight.sum()
         bounds = [(-_LOG_SLOPE_BOUND, _LOG_SLOPE_BOUND)] + [(-50.0, 50.0)] * n_classes
         result = minimize(_objective, np.zeros(n_classes + 1), jac=True,
-                          args=(z, onehot, weight, slope_prior), method="L-BFGS-B",
-                          bounds=bounds)
+                          args=(z, onehot, weight), method="L-BFGS-B", bounds=bounds)
         self.temperature = float(np.exp(-result.x[0]))
         self.bias = result.x[1:] - result.x[1:].mean()
         return self

@@ -238,9 +238,7 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
         ``predict_proba``, the Bayes rule and every decision.
         ``"temperature"``: a temperature and a bias on the corrected logits,
         ``softmax(log p / T + b)`` (Guo et al. 2017), which for two classes is
-        Platt scaling of the corrected log-odds; ``log(1 / T)`` has a Gaussian
-        prior of standard deviation 0.2 around 0, which holds the map near the
-        identity on few calibration rows. ``"isotonic"``: isotonic
+        Platt scaling of the corrected log-odds. ``"isotonic"``: isotonic
         regression of each class's probability, renormalised (it needs many
         calibration rows and may give probabilities of exactly 0 or 1).
         ``"auto"``: ``"temperature"`` with ``early_stopping=True`` (on its
