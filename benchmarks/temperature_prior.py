@@ -23,6 +23,9 @@ mean cost of the Bayes rule after EM (``em_priors``) above that with the true
 priors.
 
     KERAS_BACKEND=tensorflow python benchmarks/temperature_prior.py
+    # benchmarks/calibration_default.py with one of these priors on the map:
+    KERAS_BACKEND=tensorflow python benchmarks/temperature_prior.py \
+        --on-calibration-default "Cauchy 0.1"
 """
 
 import os
@@ -48,7 +51,8 @@ from skweight._ensemble import mean_corrected_proba  # noqa: E402
 from skweight._prior_shift import em_priors, shift_proba  # noqa: E402
 
 WIDTHS = {"unpenalised": np.inf, "sd 0.4": 0.4, "sd 0.2": 0.2, "sd 0.1": 0.1,
-          "sd 0.05": 0.05, "bias only": 0}
+          "sd 0.05": 0.05, "bias only": 0, "Cauchy 0.2": ("cauchy", 0.2),
+          "Cauchy 0.1": ("cauchy", 0.1), "Cauchy 0.05": ("cauchy", 0.05)}
 COST = pb.SHIFT_COST
 CLASSES = np.array([0, 1])
 
@@ -68,23 +72,39 @@ class CalibrationRows:
 def refit(proba, y, width):
     """The temperature map on ``(proba, y)`` with the prior of ``width`` on
     ``log(1 / T)`` (none for ``inf``); the bias alone (``T = 1``) for 0."""
-    if width == np.inf:
+    if not isinstance(width, tuple) and width == np.inf:
         return calibration.TemperatureCalibrator().fit(proba, y)
     z = calibration.logits(proba)
     onehot = np.eye(z.shape[1])[y]
     weight = np.full(len(y), 1.0 / len(y))
-    prior = 0.0 if width == 0 else 1.0 / (2.0 * width**2 * len(y))
+    cauchy = isinstance(width, tuple)
+    scale = width[1] if cauchy else width
 
     def objective(theta):
         loss, grad = calibration._objective(theta, z, onehot, weight)
         grad = grad.copy()
-        grad[0] += 2.0 * prior * theta[0]
-        return loss + prior * theta[0] ** 2, grad
+        t = theta[0]
+        if cauchy:  # -log density of a Cauchy prior, per row
+            grad[0] += 2.0 * t / (scale**2 + t**2) / len(y)
+            return loss + np.log1p((t / scale) ** 2) / len(y), grad
+        if width > 0:  # a Gaussian prior
+            grad[0] += t / (width**2 * len(y))
+            return loss + t**2 / (2.0 * width**2 * len(y)), grad
+        return loss, grad
 
-    slope_bound = 0.0 if width == 0 else 7.0  # log(1/T) held at 0: the bias alone
+    # log(1/T) held at 0 for the bias alone
+    slope_bound = 0.0 if not cauchy and width == 0 else 7.0
     bounds = [(-slope_bound, slope_bound)] + [(-50.0, 50.0)] * z.shape[1]
-    theta = minimize(objective, np.zeros(z.shape[1] + 1), jac=True,
-                     method="L-BFGS-B", bounds=bounds).x
+    # A heavy-tailed prior may leave two minima: start at the identity and at
+    # the unpenalised map, keep the lower.
+    unpenalised = calibration.TemperatureCalibrator().fit(proba, y)
+    starts = [np.zeros(z.shape[1] + 1)]
+    if cauchy:
+        starts.append(np.concatenate([[-np.log(unpenalised.temperature)],
+                                      unpenalised.bias]))
+    fits = [minimize(objective, start, jac=True, method="L-BFGS-B", bounds=bounds)
+            for start in starts]
+    theta = min(fits, key=lambda fit: fit.fun).x
     return calibration.TemperatureCalibrator(float(np.exp(-theta[0])),
                                              theta[1:] - theta[1:].mean())
 
@@ -166,5 +186,33 @@ def report(records):
             print(f"| {label} | {width} | " + " | ".join(cells) + " |")
 
 
+def on_calibration_default(width):
+    """``benchmarks/calibration_default.py`` with the map refitted under ``width``."""
+    import runpy
+
+    def fit_calibrator(method, proba, y_encoded, sample_weight=None):
+        uniform = sample_weight is None or np.ptp(sample_weight) == 0
+        if method != "temperature" or not uniform:  # refit weighs rows alike
+            return fit(method, proba, y_encoded, sample_weight)
+        return refit(proba, y_encoded, width)
+
+    fit = calibrated.fit_calibrator
+    calibrated.fit_calibrator = fit_calibrator
+    sys.argv = ["calibration_default.py"]
+    runpy.run_path(str(Path(__file__).resolve().parent / "calibration_default.py"),
+                   run_name="__main__")
+
+
 if __name__ == "__main__":
-    main()
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--on-calibration-default", metavar="WIDTH",
+                        choices=[w for w in WIDTHS if w != "unpenalised"],
+                        help="run benchmarks/calibration_default.py with the "
+                             "temperature map under this prior instead")
+    args = parser.parse_args()
+    if args.on_calibration_default:
+        on_calibration_default(WIDTHS[args.on_calibration_default])
+    else:
+        main()
