@@ -16,6 +16,13 @@ Test-set log loss,
 Brier score and normalised cost (Bayes rule, a missed positive costs 5 false
 alarms) are the means over the rounds, for the default network.
 
+Then warm calls: after a fit of ``n_members=5``, one ``partial_fit`` call (one
+epoch per member) and one ``warm_start`` fit, timed with members 1-4 training
+on member 0's compiled step and, in the same process, with every member
+training on its own model in the warm call (``skweight._shared_step.ENABLED =
+False`` for that call only: the behaviour before warm calls shared the step);
+the median of three rounds.
+
     python benchmarks/ensembles.py
 """
 
@@ -27,7 +34,7 @@ import numpy as np
 from sklearn.datasets import make_classification
 from sklearn.metrics import brier_score_loss, log_loss
 
-from skweight import WeightedKerasClassifier, normalized_cost
+from skweight import WeightedKerasClassifier, _shared_step, normalized_cost
 
 COSTS = np.array([[0.0, 1.0], [5.0, 0.0]])
 MEMBERS = (1, 3, 5)
@@ -94,5 +101,35 @@ def main():
               f"{brier:.4f} | {cost:.3f} |")
 
 
+def warm_calls(X, y):
+    """CPU seconds of a partial_fit call and a warm_start fit after a first fit,
+    with the shared step and without, per network."""
+    print("\n| network | warm call | CPU s, shared step | CPU s, each member "
+          "its own | ratio |")
+    print("|---|---|---:|---:|---:|")
+    for name, model in (("default network", None), ("builder", mlp)):
+        for call in ("partial_fit", "warm_start"):
+            seconds = {}
+            for shared in (True, False):
+                times = []
+                for seed in range(3):
+                    _shared_step.ENABLED = True  # the first fit as it is
+                    clf = make(model, 5, seed).fit(X, y)
+                    _shared_step.ENABLED = shared
+                    cpu = time.process_time()
+                    if call == "partial_fit":
+                        clf.partial_fit(X, y)
+                    else:
+                        clf.set_params(warm_start=True).fit(X, y)
+                    times.append(time.process_time() - cpu)
+                seconds[shared] = statistics.median(times)
+            _shared_step.ENABLED = True
+            print(f"| {name} | {call} | {seconds[True]:.2f} | {seconds[False]:.2f} "
+                  f"| {seconds[False] / seconds[True]:.2f} |")
+
+
 if __name__ == "__main__":
     main()
+    X, y = make_classification(3000, 10, weights=[0.95], flip_y=0.02,
+                               random_state=0)
+    warm_calls(X[:2000], y[:2000])
