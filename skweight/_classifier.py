@@ -257,7 +257,9 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
         become ``p'(c|x) ∝ p(c|x) π'_c / π_c`` (Saerens et al. 2002), after
         calibration; every decision uses them. Read at each prediction, so
         ``set_params(deployment_priors=...)`` applies without refitting. To
-        estimate them from unlabelled rows, see :meth:`adapt_priors`.
+        estimate them from unlabelled rows, see :meth:`adapt_priors`; its
+        estimate is used while this is None, so pass ``priors_`` to decide
+        under the training priors again.
 
     Attributes
     ----------

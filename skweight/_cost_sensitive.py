@@ -122,7 +122,8 @@ class CostSensitiveClassifier(DeploymentPriorsMixin, ClassifierMixin,
         al. 2002) and every decision is taken on it (for ``"tuned"``, before the
         tuned threshold or offsets). Read at each prediction, so ``set_params``
         applies it without refitting. To estimate the priors from unlabelled
-        rows, see :meth:`adapt_priors`.
+        rows, see :meth:`adapt_priors`; its estimate is used while this is
+        None, so pass ``priors_`` to decide under the training priors again.
 
     Attributes
     ----------
