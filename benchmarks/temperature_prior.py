@@ -52,7 +52,8 @@ from skweight._prior_shift import em_priors, shift_proba  # noqa: E402
 
 WIDTHS = {"unpenalised": np.inf, "sd 0.4": 0.4, "sd 0.2": 0.2, "sd 0.1": 0.1,
           "sd 0.05": 0.05, "bias only": 0, "Cauchy 0.2": ("cauchy", 0.2),
-          "Cauchy 0.1": ("cauchy", 0.1), "Cauchy 0.05": ("cauchy", 0.05)}
+          "Cauchy 0.1": ("cauchy", 0.1), "Cauchy 0.05": ("cauchy", 0.05),
+          "Gaussian, width by CV": "cv"}
 COST = pb.SHIFT_COST
 CLASSES = np.array([0, 1])
 
@@ -69,9 +70,30 @@ class CalibrationRows:
         return self._fit(method, proba, y_encoded, sample_weight)
 
 
+def cross_validated_width(proba, y, candidates=(np.inf, 0.4, 0.2, 0.1, 0.05)):
+    """The width of least out-of-fold log loss on the calibration rows."""
+    from sklearn.model_selection import StratifiedKFold
+
+    n_splits = int(min(5, np.bincount(y).min()))
+    if n_splits < 2:
+        return np.inf
+    folds = list(StratifiedKFold(n_splits, shuffle=True, random_state=0).split(
+        proba, y))
+    losses = []
+    for width in candidates:
+        out = np.empty_like(proba)
+        for fit_rows, held in folds:
+            out[held] = refit(proba[fit_rows], y[fit_rows], width).transform(
+                proba[held])
+        losses.append(log_loss(y, out, labels=np.arange(proba.shape[1])))
+    return candidates[int(np.argmin(losses))]
+
+
 def refit(proba, y, width):
     """The temperature map on ``(proba, y)`` with the prior of ``width`` on
     ``log(1 / T)`` (none for ``inf``); the bias alone (``T = 1``) for 0."""
+    if isinstance(width, str):  # "cv": the width cross-validation picks
+        width = cross_validated_width(proba, y)
     if not isinstance(width, tuple) and width == np.inf:
         return calibration.TemperatureCalibrator().fit(proba, y)
     z = calibration.logits(proba)
