@@ -1,16 +1,18 @@
 """A prior on the temperature: log loss, cost and EM under prior shift.
 
-``calibration="temperature"`` fits ``q = softmax(log p / T + b)`` by maximum
-likelihood; with a few minority rows among the calibration rows, ``T`` is
-poorly determined. This script refits the map, on the very rows each fit
-calibrated on, with a Gaussian prior on ``log(1 / T)`` around 0 of several
-widths (a maximum a posteriori fit), and scores each on the test rows:
+``calibration="temperature"`` fits ``q = softmax(log p / T + b)``; with a few
+minority rows among the calibration rows, ``T`` is poorly determined, so the
+map puts a Gaussian prior on ``log(1 / T)`` whose width cross-validation on the
+calibration rows picks (``skweight._calibration.prior_width``). This script
+refits the map, on the very rows each fit calibrated on, under other priors and
+scores each on the test rows:
 
-* ``unpenalised``: the map skweight fits (plain Platt / temperature scaling);
-* ``sd 0.4``, ``sd 0.2``, ``sd 0.1``, ``sd 0.05``: the prior's standard deviation,
-  for the total weight of the calibration rows (a weight of 2 counts a row
-  twice);
-* ``bias only``: ``T = 1``, the bias alone.
+* ``unpenalised``: no prior (plain Platt / temperature scaling);
+* ``sd 0.4`` ... ``sd 0.05``: a Gaussian prior of that standard deviation, for
+  the total weight of the calibration rows;
+* ``bias only``: ``T = 1``, the bias alone;
+* ``Cauchy 0.2`` ... ``Cauchy 0.05``: a heavy-tailed prior of that scale;
+* ``skweight: Gaussian, width by CV``: skweight's map.
 
 Networks: the balanced MLP of ``benchmarks/probabilities.py`` calibrated on its
 10 % early-stopping split ("one network"), and five cross-fitted members
@@ -23,9 +25,9 @@ mean cost of the Bayes rule after EM (``em_priors``) above that with the true
 priors.
 
     KERAS_BACKEND=tensorflow python benchmarks/temperature_prior.py
-    # benchmarks/calibration_default.py with one of these priors on the map:
+    # benchmarks/calibration_default.py with one of these maps instead:
     KERAS_BACKEND=tensorflow python benchmarks/temperature_prior.py \
-        --on-calibration-default "Cauchy 0.1"
+        --on-calibration-default "unpenalised"
 """
 
 import os
@@ -53,7 +55,7 @@ from skweight._prior_shift import em_priors, shift_proba  # noqa: E402
 WIDTHS = {"unpenalised": np.inf, "sd 0.4": 0.4, "sd 0.2": 0.2, "sd 0.1": 0.1,
           "sd 0.05": 0.05, "bias only": 0, "Cauchy 0.2": ("cauchy", 0.2),
           "Cauchy 0.1": ("cauchy", 0.1), "Cauchy 0.05": ("cauchy", 0.05),
-          "Gaussian, width by CV": "cv"}
+          "skweight: Gaussian, width by CV": "skweight"}
 COST = pb.SHIFT_COST
 CLASSES = np.array([0, 1])
 
@@ -70,31 +72,10 @@ class CalibrationRows:
         return self._fit(method, proba, y_encoded, sample_weight)
 
 
-def cross_validated_width(proba, y, candidates=(np.inf, 0.4, 0.2, 0.1, 0.05)):
-    """The width of least out-of-fold log loss on the calibration rows."""
-    from sklearn.model_selection import StratifiedKFold
-
-    n_splits = int(min(5, np.bincount(y).min()))
-    if n_splits < 2:
-        return np.inf
-    folds = list(StratifiedKFold(n_splits, shuffle=True, random_state=0).split(
-        proba, y))
-    losses = []
-    for width in candidates:
-        out = np.empty_like(proba)
-        for fit_rows, held in folds:
-            out[held] = refit(proba[fit_rows], y[fit_rows], width).transform(
-                proba[held])
-        losses.append(log_loss(y, out, labels=np.arange(proba.shape[1])))
-    return candidates[int(np.argmin(losses))]
-
-
 def refit(proba, y, width):
     """The temperature map on ``(proba, y)`` with the prior of ``width`` on
     ``log(1 / T)`` (none for ``inf``); the bias alone (``T = 1``) for 0."""
-    if isinstance(width, str):  # "cv": the width cross-validation picks
-        width = cross_validated_width(proba, y)
-    if not isinstance(width, tuple) and width == np.inf:
+    if isinstance(width, str):  # skweight's map: the width by cross-validation
         return calibration.TemperatureCalibrator().fit(proba, y)
     z = calibration.logits(proba)
     onehot = np.eye(z.shape[1])[y]
@@ -109,7 +90,7 @@ def refit(proba, y, width):
         if cauchy:  # -log density of a Cauchy prior, per row
             grad[0] += 2.0 * t / (scale**2 + t**2) / len(y)
             return loss + np.log1p((t / scale) ** 2) / len(y), grad
-        if width > 0:  # a Gaussian prior
+        if 0 < width < np.inf:  # a Gaussian prior
             grad[0] += t / (width**2 * len(y))
             return loss + t**2 / (2.0 * width**2 * len(y)), grad
         return loss, grad
@@ -119,11 +100,10 @@ def refit(proba, y, width):
     bounds = [(-slope_bound, slope_bound)] + [(-50.0, 50.0)] * z.shape[1]
     # A heavy-tailed prior may leave two minima: start at the identity and at
     # the unpenalised map, keep the lower.
-    unpenalised = calibration.TemperatureCalibrator().fit(proba, y)
     starts = [np.zeros(z.shape[1] + 1)]
     if cauchy:
-        starts.append(np.concatenate([[-np.log(unpenalised.temperature)],
-                                      unpenalised.bias]))
+        free = refit(proba, y, np.inf)
+        starts.append(np.concatenate([[-np.log(free.temperature)], free.bias]))
     fits = [minimize(objective, start, jac=True, method="L-BFGS-B", bounds=bounds)
             for start in starts]
     theta = min(fits, key=lambda fit: fit.fun).x
@@ -230,7 +210,7 @@ if __name__ == "__main__":
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--on-calibration-default", metavar="WIDTH",
-                        choices=[w for w in WIDTHS if w != "unpenalised"],
+                        choices=list(WIDTHS),
                         help="run benchmarks/calibration_default.py with the "
                              "temperature map under this prior instead")
     args = parser.parse_args()

@@ -10,7 +10,12 @@ A map fitted on rows the network did not train on fixes what is left:
   ``z = log(p_1 / p_0)``: ``q_1 = σ(a z + b)`` with ``a = 1 / T`` and
   ``b = b_1 - b_0`` (Platt 1999). Fitted by minimising the weighted log loss; a
   temperature without a bias cannot undo a shift of the logits, which is what the
-  bias is for.
+  bias is for. With a handful of minority rows among the calibration rows the
+  slope ``1 / T`` is poorly determined, so ``log(1 / T)`` gets a Gaussian prior
+  around 0 (a maximum a posteriori fit) whose width, or none, cross-validation
+  on the calibration rows picks (:func:`prior_width`): where the rows demand a
+  large change of slope, no prior; where they only hint at one, the map stays
+  near the identity (``benchmarks/temperature_prior.py``).
 * ``"isotonic"``: a non-decreasing map of each class's probability (one against
   the rest), renormalised over classes (Zadrozny & Elkan 2002); for two classes,
   one map of ``p_1``.
@@ -49,6 +54,11 @@ _TINY = 1e-12
 # below keep the fit finite and unique.
 _LOG_SLOPE_BOUND = 7.0
 _L2 = 1e-4
+# Widths (standard deviations) of the Gaussian prior on log(1 / T) that
+# cross-validation on the calibration rows chooses from; inf is no prior.
+# benchmarks/temperature_prior.py measures them.
+PRIOR_WIDTHS = (np.inf, 0.4, 0.2, 0.1, 0.05)
+_PRIOR_FOLDS = 5
 
 
 def logits(proba):
@@ -65,11 +75,12 @@ def logits(proba):
     return np.log(np.clip(np.asarray(proba, dtype=float), _TINY, 1.0))
 
 
-def _objective(theta, z, onehot, weight):
+def _objective(theta, z, onehot, weight, slope_prior=0.0):
     """Weighted mean log loss of ``softmax(exp(t) z + b)`` and its gradient.
 
     ``theta = (t, b_0, ..., b_{K-1})`` with ``t = log(1 / T)``, plus
-    ``_L2 (t^2 + |b|^2)``, which pulls towards the identity map (T = 1, b = 0).
+    ``_L2 (t^2 + |b|^2)``, which pulls towards the identity map (T = 1, b = 0),
+    plus ``slope_prior t^2``, a Gaussian prior on ``t`` per unit of weight.
     """
     slope, bias = np.exp(theta[0]), theta[1:]
     scores = slope * z + bias
@@ -79,9 +90,59 @@ def _objective(theta, z, onehot, weight):
     residual = weight[:, None] * (np.exp(log_q) - onehot)
     grad_slope = (residual * z).sum()
     grad = np.concatenate([[grad_slope * slope], residual.sum(axis=0)])
-    loss += _L2 * (theta @ theta)
+    loss += _L2 * (theta @ theta) + slope_prior * theta[0] ** 2
     grad += 2.0 * _L2 * theta
+    grad[0] += 2.0 * slope_prior * theta[0]
     return loss, grad
+
+
+def _fit_map(z, onehot, weight, width):
+    """``(log(1 / T), b)`` minimising the weighted log loss plus a Gaussian prior
+    of standard deviation ``width`` on ``log(1 / T)`` (inf: none); ``weight``
+    counts rows (a weight of 2 is a row counted twice against the prior)."""
+    total = weight.sum()
+    slope_prior = 0.0 if np.isinf(width) else 1.0 / (2.0 * width**2 * total)
+    bounds = [(-_LOG_SLOPE_BOUND, _LOG_SLOPE_BOUND)] + [(-50.0, 50.0)] * z.shape[1]
+    result = minimize(_objective, np.zeros(z.shape[1] + 1), jac=True,
+                      args=(z, onehot, weight / total, slope_prior),
+                      method="L-BFGS-B", bounds=bounds)
+    return result.x[0], result.x[1:] - result.x[1:].mean()
+
+
+def prior_width(z, y_encoded, weight):
+    """The width of the prior on ``log(1 / T)`` that cross-validation picks.
+
+    Stratified ``_PRIOR_FOLDS``-fold (fewer when a class has fewer rows) on the
+    calibration rows: for each width of ``PRIOR_WIDTHS``, the weighted log loss
+    of the held-out rows under maps fitted on the others; the least wins, ties
+    going to the wider prior. No prior (inf) when a class has fewer than 2 rows.
+
+    Parameters
+    ----------
+    z : ndarray of shape (n_samples, n_classes)
+        Logits of the corrected probabilities (:func:`logits`).
+    y_encoded : ndarray of int of shape (n_samples,)
+    weight : ndarray of shape (n_samples,)
+        Row weights, as counts of rows.
+
+    Returns
+    -------
+    width : float
+    """
+    counts = np.bincount(y_encoded, minlength=z.shape[1])
+    n_folds = int(min(_PRIOR_FOLDS, counts[counts > 0].min()))
+    if n_folds < 2:
+        return np.inf
+    onehot = np.eye(z.shape[1])[y_encoded]
+    folds = StratifiedKFold(n_folds, shuffle=True, random_state=0).split(
+        z, y_encoded)
+    losses = np.zeros(len(PRIOR_WIDTHS))
+    for fit_rows, held in folds:
+        for k, width in enumerate(PRIOR_WIDTHS):
+            t, b = _fit_map(z[fit_rows], onehot[fit_rows], weight[fit_rows], width)
+            log_q = log_softmax(np.exp(t) * z[held] + b, axis=1)
+            losses[k] -= weight[held] @ (onehot[held] * log_q).sum(axis=1)
+    return PRIOR_WIDTHS[int(np.argmin(losses))]
 
 
 @dataclass
@@ -104,7 +165,8 @@ class TemperatureCalibrator:
     bias: np.ndarray | None = None
 
     def fit(self, proba, y_encoded, sample_weight=None):
-        """Fit ``T`` and ``b`` by minimising the weighted log loss.
+        """Fit ``T`` and ``b`` by minimising the weighted log loss, with the
+        prior on ``log(1 / T)`` that cross-validation picks (:func:`prior_width`).
 
         Parameters
         ----------
@@ -113,23 +175,20 @@ class TemperatureCalibrator:
         y_encoded : ndarray of int of shape (n_samples,)
             Their classes, as indices into the columns of ``proba``.
         sample_weight : ndarray of shape (n_samples,) or None
-            Row weights of the loss; None weighs every row 1.
+            Row weights of the loss, as counts of rows (their total weighs the
+            data against the prior); None weighs every row 1.
 
         Returns
         -------
         self : TemperatureCalibrator
         """
         z = logits(proba)
-        n_rows, n_classes = z.shape
-        onehot = np.eye(n_classes)[y_encoded]
-        weight = np.ones(n_rows) if sample_weight is None else np.asarray(
+        y_encoded = np.asarray(y_encoded)
+        onehot = np.eye(z.shape[1])[y_encoded]
+        weight = np.ones(len(z)) if sample_weight is None else np.asarray(
             sample_weight, dtype=float)
-        weight = weight / weight.sum()
-        bounds = [(-_LOG_SLOPE_BOUND, _LOG_SLOPE_BOUND)] + [(-50.0, 50.0)] * n_classes
-        result = minimize(_objective, np.zeros(n_classes + 1), jac=True,
-                          args=(z, onehot, weight), method="L-BFGS-B", bounds=bounds)
-        self.temperature = float(np.exp(-result.x[0]))
-        self.bias = result.x[1:] - result.x[1:].mean()
+        t, self.bias = _fit_map(z, onehot, weight, prior_width(z, y_encoded, weight))
+        self.temperature = float(np.exp(-t))
         return self
 
     def transform(self, proba):
