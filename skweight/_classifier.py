@@ -238,7 +238,10 @@ class WeightedKerasClassifier(CalibratedProbaMixin, PredictMixin,
         ``predict_proba``, the Bayes rule and every decision.
         ``"temperature"``: a temperature and a bias on the corrected logits,
         ``softmax(log p / T + b)`` (Guo et al. 2017), which for two classes is
-        Platt scaling of the corrected log-odds. ``"isotonic"``: isotonic
+        Platt scaling of the corrected log-odds; ``log(1 / T)`` has a Gaussian
+        prior around 0 whose width, or none, cross-validation on the
+        calibration rows picks, so that a slope a few minority rows only hint
+        at stays near 1. ``"isotonic"``: isotonic
         regression of each class's probability, renormalised (it needs many
         calibration rows and may give probabilities of exactly 0 or 1).
         ``"auto"``: ``"temperature"`` with ``early_stopping=True`` (on its
