@@ -101,6 +101,12 @@ def test_cross_validation_picks_the_prior_by_held_out_log_loss():
     assert prior_width(z, y, np.ones(len(y))) == PRIOR_WIDTHS[int(np.argmin(losses))]
     many = _platt_data(slope=0.3, intercept=0.0, n=5000, seed=8)
     assert prior_width(logits(many[0]), many[1], np.ones(5000)) == np.inf
+    # 1000 rows of every class: no cross-validation, even where it would pick one.
+    few = _platt_data(slope=1.0, intercept=0.0, n=150, seed=3)
+    assert prior_width(logits(few[0]), few[1], np.ones(150)) < np.inf
+    tiled = np.tile(logits(few[0]), (14, 1)), np.tile(few[1], 14)
+    assert min(np.bincount(tiled[1])) >= 1000
+    assert prior_width(*tiled, np.ones(len(tiled[1]))) == np.inf
     one = np.array([0] * 9 + [1])
     assert prior_width(z[:10], one, np.ones(10)) == np.inf
 
